@@ -70,6 +70,17 @@ public final class JHash {
     }
 
     /**
+     * The kernel's reuseport hash of a flow, IPv4 or IPv6 ({@link #inetEhash} /
+     * {@link #inet6Ehash}): what {@code reuseport_select_sock} scales onto the group's sockets.
+     */
+    public static int flowHash(dev.hoststack.api.spi.FlowView flow, int secret) {
+        return flow.isIp4()
+                ? inetEhash(flow.localIp4(), flow.localPort(), flow.remoteIp4(), flow.remotePort(), secret)
+                : inet6Ehash(flow.localIp6Hi(), flow.localIp6Lo(), flow.localPort(),
+                        flow.remoteIp6Hi(), flow.remoteIp6Lo(), flow.remotePort(), secret);
+    }
+
+    /**
      * The kernel's IPv6 {@code inet6_ehashfn}: the last 32-bit word of the local address, a
      * {@code jhash2} of the remote address, and the ports. The kernel keys the inner hash with a
      * second random secret; here both are {@code secret}.

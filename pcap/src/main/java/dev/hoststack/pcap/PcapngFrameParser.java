@@ -104,16 +104,17 @@ final class PcapngFrameParser extends FrameParser {
     private int blockLength(int o, int minimum, String what) {
         long length = u32(o + 4);
         if (length < minimum) {
-            throw error(CaptureError.CORRUPT, o + 4, "expected a total length of at least " + minimum + " for a "
-                    + what + ", found " + length);
+            throw error(CaptureError.CORRUPT, o + 4, "expected the block's total length to be at least " + minimum
+                    + " (" + what + "), found " + length);
         }
         if ((length & 3) != 0) {
-            throw error(CaptureError.CORRUPT, o + 4, "expected a block total length that is a multiple of 4, found "
-                    + length + " for a " + what);
+            throw error(CaptureError.CORRUPT, o + 4, "expected the block's total length to be a multiple of 4 ("
+                    + what + "), found " + length);
         }
         if (length > limit - o) {
-            throw error(CaptureError.TRUNCATED, o, "expected a " + what + " of total length " + length
-                    + " (ending at byte offset " + (o + length) + "), but the capture ends at byte offset " + limit);
+            throw error(CaptureError.TRUNCATED, o, "expected a block of total length " + length + " (" + what
+                    + ") to end within the capture, at byte offset " + (o + length) + ", but the capture ends at byte offset "
+                    + limit);
         }
         int end = o + (int) length;
         long trailing = u32(end - 4);

@@ -1,0 +1,141 @@
+package dev.hoststack.reuseport;
+
+import dev.hoststack.api.Endpoint;
+import dev.hoststack.api.spi.ReuseportSelector;
+import dev.hoststack.session.AppNamespaceImpl;
+import dev.hoststack.session.ListenSession;
+import dev.hoststack.session.SessionTables;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One reuseport group: every reuseport listen session on one (table set, protocol, family,
+ * address, port), with its selector. Membership changes on the control thread by publishing a
+ * new {@link GroupView}; data threads read the current view without locks.
+ */
+public final class ReuseportGroup {
+
+    private final int index;
+    private final SessionTables tables;
+    private final Endpoint endpoint;
+    private final AppNamespaceImpl namespace;
+    private final int owner;
+    private final String selectorName;
+    private final ReuseportSelector selector;
+    private volatile boolean migrate;
+    /** Control thread only. */
+    final List<ListenSession> members = new ArrayList<>();
+    private volatile GroupView view;
+    private long epoch;
+
+    final LongAdder selections = new LongAdder();
+    final LongAdder fallbacks = new LongAdder();
+    final LongAdder selectorDrops = new LongAdder();
+    final LongAdder migrations = new LongAdder();
+
+    ReuseportGroup(int index, SessionTables tables, Endpoint endpoint, AppNamespaceImpl namespace, int owner,
+                   String selectorName, ReuseportSelector selector, boolean migrate) {
+        this.index = index;
+        this.tables = tables;
+        this.endpoint = endpoint;
+        this.namespace = namespace;
+        this.owner = owner;
+        this.selectorName = selectorName;
+        this.selector = selector;
+        this.migrate = migrate;
+    }
+
+    /** Rebuilds the view after a membership change, tells the selector, then publishes it. */
+    void republish() {
+        GroupView next = new GroupView(index, endpoint, ++epoch, members);
+        if (!members.isEmpty()) {
+            selector.membershipChanged(next);
+        }
+        view = next;
+    }
+
+    GroupView view() {
+        return view;
+    }
+
+    ReuseportSelector selector() {
+        return selector;
+    }
+
+    /** The group's index. */
+    public int index() {
+        return index;
+    }
+
+    /** The table set it lives in. */
+    public SessionTables tables() {
+        return tables;
+    }
+
+    /** Its endpoint. */
+    public Endpoint endpoint() {
+        return endpoint;
+    }
+
+    /** The namespace of its members. */
+    public AppNamespaceImpl namespace() {
+        return namespace;
+    }
+
+    /** The owner identity of its members. */
+    public int owner() {
+        return owner;
+    }
+
+    /** Its selection policy's name. */
+    public String selectorName() {
+        return selectorName;
+    }
+
+    /** Whether a departing member's pending connections move to the others. */
+    public boolean migrate() {
+        return migrate;
+    }
+
+    /** Turns migration on or off (control thread). */
+    public void migrate(boolean on) {
+        this.migrate = on;
+    }
+
+    /** Its members' listen sessions, in join order (control thread). */
+    public List<ListenSession> members() {
+        return List.copyOf(members);
+    }
+
+    /** The current membership epoch. */
+    public long epoch() {
+        return view.epoch();
+    }
+
+    /** Selections made. */
+    public long selections() {
+        return selections.sum();
+    }
+
+    /** Selections where the selector answered out of range and the kernel hash chose instead. */
+    public long fallbacks() {
+        return fallbacks.sum();
+    }
+
+    /** SYNs the selector dropped. */
+    public long selectorDrops() {
+        return selectorDrops.sum();
+    }
+
+    /** Connections migrated from departing members. */
+    public long migrations() {
+        return migrations.sum();
+    }
+
+    @Override
+    public String toString() {
+        return "group " + index + " " + endpoint.toUri() + " in " + tables.name() + " (" + selectorName + ", "
+                + members.size() + " members)";
+    }
+}

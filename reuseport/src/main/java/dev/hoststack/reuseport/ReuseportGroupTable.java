@@ -1,0 +1,255 @@
+package dev.hoststack.reuseport;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.hoststack.api.DropReason;
+import dev.hoststack.api.Endpoint;
+import dev.hoststack.api.JHash;
+import dev.hoststack.api.SessionError;
+import dev.hoststack.api.SessionException;
+import dev.hoststack.api.spi.FlowView;
+import dev.hoststack.api.spi.ReuseportSelectorProvider;
+import dev.hoststack.api.spi.SelectorContext;
+import dev.hoststack.api.spi.Selection;
+import dev.hoststack.session.ApplicationImpl;
+import dev.hoststack.session.ListenSession;
+import dev.hoststack.session.ReuseportGroups;
+import dev.hoststack.session.SessionLayer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The reuseport groups of a stack, installed into its {@link SessionLayer}.
+ *
+ * <h2>Rules</h2>
+ * <ul>
+ *   <li>A group is keyed by its listener table entry: table set (a FIB, or a namespace's local
+ *       table), protocol, family, exact address, port. The table value is the group value
+ *       {@code 1L << 32 | index}.</li>
+ *   <li>Members are listen sessions, one per application; an application's workers share its
+ *       listen session, as in VPP.</li>
+ *   <li>Who may join: only an application with the group's owner identity (the kernel's same-uid
+ *       rule against port hijacking) and namespace; past the group's capacity, no one. A refused
+ *       join changes nothing and is counted by its error code.</li>
+ *   <li>Members keep join order. A member leaving takes its place out of the order (the kernel
+ *       instead moves its last member into the hole); the selector is told, see
+ *       {@link dev.hoststack.api.spi.ReuseportSelector#membershipChanged}. The last member leaving
+ *       removes the group.</li>
+ *   <li>A selector answer out of range falls back to the kernel's hash over all workers, counted;
+ *       {@link Selection#DROP} drops the SYN, counted.</li>
+ * </ul>
+ *
+ * <p>Threading: as {@link ReuseportGroups} says — {@link #select} on data threads, lock-free and
+ * allocation-free; everything else on the control thread.
+ */
+public final class ReuseportGroupTable implements ReuseportGroups {
+
+    private final SessionLayer layer;
+    private final SelectorRegistry selectors;
+    private final ReuseportConfig config;
+    private volatile ReuseportGroup[] groups = new ReuseportGroup[0];
+    private final Map<SessionError, AtomicLong> refusals = new EnumMap<>(SessionError.class);
+
+    /**
+     * Creates the table and installs it into the layer (on the control thread).
+     */
+    public ReuseportGroupTable(SessionLayer layer, SelectorRegistry selectors, ReuseportConfig config) {
+        this.layer = requireNonNull(layer, "layer");
+        this.selectors = requireNonNull(selectors, "selectors");
+        this.config = requireNonNull(config, "config");
+        for (SessionError e : SessionError.values()) {
+            refusals.put(e, new AtomicLong());
+        }
+        layer.installReuseport(this);
+    }
+
+    /** The selector registry. */
+    public SelectorRegistry selectors() {
+        return selectors;
+    }
+
+    /** The configuration. */
+    public ReuseportConfig config() {
+        return config;
+    }
+
+    /** A group by index, or null. */
+    public ReuseportGroup group(int index) {
+        ReuseportGroup[] g = groups;
+        return index >= 0 && index < g.length ? g[index] : null;
+    }
+
+    /** Every live group, by index. */
+    public List<ReuseportGroup> groups() {
+        List<ReuseportGroup> out = new ArrayList<>();
+        for (ReuseportGroup g : groups) {
+            if (g != null) {
+                out.add(g);
+            }
+        }
+        return out;
+    }
+
+    /** Refused joins of one error code. */
+    public long refusals(SessionError code) {
+        return refusals.get(code).get();
+    }
+
+    private SessionException refuse(SessionError code, String format, Object... args) {
+        refusals.get(code).incrementAndGet();
+        return code.exception(format, args);
+    }
+
+    private ReuseportGroup require(int groupIndex) {
+        ReuseportGroup g = group(groupIndex);
+        if (g == null) {
+            throw new IllegalStateException("no reuseport group " + groupIndex);
+        }
+        return g;
+    }
+
+    @Override
+    public void checkJoin(int groupIndex, ApplicationImpl candidate, String selector) {
+        ReuseportGroup g = require(groupIndex);
+        Endpoint ep = g.endpoint();
+        if (candidate.namespace() != g.namespace()) {
+            throw refuse(SessionError.REUSEPORT_NAMESPACE_MISMATCH,
+                    "app '%s' of namespace '%s' may not join the reuseport group on %s: its members are of namespace '%s'",
+                    candidate.name(), candidate.namespace().name(), ep.toUri(), g.namespace().name());
+        }
+        if (candidate.owner() != g.owner()) {
+            throw refuse(SessionError.REUSEPORT_OWNER_MISMATCH,
+                    "app '%s' (owner %s) may not join the reuseport group on %s: its members' owner is %s",
+                    candidate.name(), candidate.owner(), ep.toUri(), g.owner());
+        }
+        if (selector != null) {
+            selectors.provider(selector);
+            if (!selector.equals(g.selectorName())) {
+                throw refuse(SessionError.SELECTOR_MISMATCH,
+                        "app '%s' asked for selector '%s' but the reuseport group on %s uses '%s'",
+                        candidate.name(), selector, ep.toUri(), g.selectorName());
+            }
+        }
+        if (g.members.size() >= config.groupCapacity()) {
+            throw refuse(SessionError.REUSEPORT_GROUP_FULL,
+                    "app '%s' may not join the reuseport group on %s: it has %s members, its capacity",
+                    candidate.name(), ep.toUri(), g.members.size());
+        }
+    }
+
+    @Override
+    public int create(ListenSession first, ListenSession.Placement placement, String selector) {
+        ReuseportSelectorProvider provider = selectors.provider(selector);
+        ReuseportGroup[] cur = groups;
+        int index = 0;
+        while (index < cur.length && cur[index] != null) {
+            index++;
+        }
+        if (index >= config.maxGroups()) {
+            throw refuse(SessionError.LIMIT, "app '%s' on %s: %s reuseport groups exist, the configured maximum",
+                    first.app().name(), first.endpoint().toUri(), config.maxGroups());
+        }
+        final int groupIndex = index;
+        final Endpoint endpoint = first.endpoint();
+        SelectorContext ctx = new SelectorContext() {
+            @Override
+            public int threads() {
+                return layer.threadCount();
+            }
+
+            @Override
+            public int hashSecret() {
+                return config.hashSecret();
+            }
+
+            @Override
+            public int groupIndex() {
+                return groupIndex;
+            }
+
+            @Override
+            public Endpoint endpoint() {
+                return endpoint;
+            }
+        };
+        ReuseportGroup g = new ReuseportGroup(groupIndex, placement.tables(), endpoint, first.app().namespace(),
+                first.app().owner(), provider.name(), provider.create(ctx), config.migrateDefault());
+        g.members.add(first);
+        g.republish();
+        ReuseportGroup[] next = Arrays.copyOf(cur, Math.max(cur.length, groupIndex + 1));
+        next[groupIndex] = g;
+        groups = next;
+        return groupIndex;
+    }
+
+    @Override
+    public void join(int groupIndex, ListenSession member) {
+        ReuseportGroup g = require(groupIndex);
+        g.members.add(member);
+        g.republish();
+    }
+
+    @Override
+    public boolean leave(int groupIndex, ListenSession member) {
+        ReuseportGroup g = require(groupIndex);
+        if (!g.members.remove(member)) {
+            throw new IllegalStateException(member + " is not a member of " + g);
+        }
+        g.republish();
+        if (!g.members.isEmpty()) {
+            return false;
+        }
+        ReuseportGroup[] next = groups.clone();
+        next[groupIndex] = null;
+        groups = next;
+        return true;
+    }
+
+    @Override
+    public void workersChanged(int groupIndex, ListenSession member) {
+        require(groupIndex).republish();
+    }
+
+    @Override
+    public List<ListenSession> members(int groupIndex) {
+        return require(groupIndex).members();
+    }
+
+    /** The current view of a group (for tests and inspection). */
+    public dev.hoststack.api.spi.ReuseportGroupView view(int groupIndex) {
+        return require(groupIndex).view();
+    }
+
+    @Override
+    public long select(int groupIndex, FlowView flow, int thread) {
+        final ReuseportGroup g = group(groupIndex);
+        if (g == null) {
+            return SessionLayer.dropCode(DropReason.LISTENER_GONE);
+        }
+        final GroupView v = g.view();
+        if (v.memberCount() == 0 || v.endpoint().port() != flow.localPort()) {
+            return SessionLayer.dropCode(DropReason.LISTENER_GONE);
+        }
+        final long sel = g.selector().select(v, flow, thread);
+        if (sel == Selection.DROP) {
+            g.selectorDrops.increment();
+            return SessionLayer.dropCode(DropReason.SELECTOR_DROP);
+        }
+        final int m = Selection.member(sel);
+        final int w = Selection.worker(sel);
+        g.selections.increment();
+        if (m >= 0 && m < v.memberCount() && v.member(m).hasWorker(w)) {
+            return (long) v.member(m).session.index() << 32 | w;
+        }
+        g.fallbacks.increment();
+        if (v.workerCount() == 0) {
+            return SessionLayer.dropCode(DropReason.NO_WORKER);
+        }
+        final int slot = JHash.reciprocalScale(JHash.flowHash(flow, config.hashSecret()), v.workerCount());
+        return (long) v.member(v.slotMember(slot)).session.index() << 32 | v.slotWorker(slot);
+    }
+}

@@ -1,0 +1,111 @@
+package dev.hoststack.selector.roundrobin;
+
+import dev.hoststack.api.spi.FlowView;
+import dev.hoststack.api.spi.ReuseportGroupView;
+import dev.hoststack.api.spi.ReuseportMemberView;
+import dev.hoststack.api.spi.ReuseportSelector;
+import dev.hoststack.api.spi.Selection;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Round robin over a group's applications in join order, then over the chosen application's
+ * workers: with app1, app2, app3 of 1, 2, 3 workers the order is app1-w0, app2-w0, app3-w0,
+ * app1-w0, app2-w1, app3-w1, app1-w0, app2-w0, app3-w2, ... (workers numbered from 0).
+ *
+ * <h2>Concurrency, and what it guarantees</h2>
+ * Every data thread keeps its own rotors (the next application, and each application's next
+ * worker) in its own 128-byte-aligned region of one array: no atomics, no shared cache lines, no
+ * allocation. Each thread on its own follows the exact order above. Over all threads together,
+ * with T threads receiving SYNs, the counts of any two applications differ by at most T between
+ * membership changes (each thread's counts differ by at most 1), and likewise the workers of one
+ * application.
+ *
+ * <h2>Joins and leaves</h2>
+ * A membership change (a join, a leave, or a change of a member's workers) restarts every
+ * thread's rotation over applications at the first member in join order. Each application that
+ * stays keeps its own worker rotation where it was; a new member starts at its first worker.
+ */
+final class RoundRobinSelector implements ReuseportSelector {
+
+    /** Ints per cache-line pair: threads' regions start this far apart at least. */
+    private static final int PAD_INTS = 32;
+
+    private final int threads;
+    private volatile State state = new State(0, new long[0], 1, new int[0]);
+
+    /**
+     * One membership epoch's rotors. For thread t, {@code cells[t * stride]} is the next member's
+     * position and {@code cells[t * stride + 1 + m]} member m's next worker (its index in the
+     * member's worker list).
+     */
+    private static final class State {
+        final long epoch;
+        final long[] handles;
+        final int stride;
+        final int[] cells;
+
+        State(long epoch, long[] handles, int stride, int[] cells) {
+            this.epoch = epoch;
+            this.handles = handles;
+            this.stride = stride;
+            this.cells = cells;
+        }
+    }
+
+    RoundRobinSelector(int threads) {
+        this.threads = threads;
+    }
+
+    @Override
+    public long select(ReuseportGroupView group, FlowView flow, int thread) {
+        final State st = state;
+        if (st.epoch != group.epoch()) {
+            // a selection still running on the view before a change: answer safely, keep no state
+            return Selection.of(0, group.member(0).worker(0));
+        }
+        final int[] c = st.cells;
+        final int base = thread * st.stride;
+        final int n = group.memberCount();
+        int m = c[base];
+        if (m >= n) {
+            m = 0;
+        }
+        c[base] = m + 1 == n ? 0 : m + 1;
+        final ReuseportMemberView member = group.member(m);
+        final int wc = member.workerCount();
+        final int rotor = base + 1 + m;
+        int k = c[rotor];
+        if (k >= wc) {
+            k = 0;
+        }
+        c[rotor] = k + 1 == wc ? 0 : k + 1;
+        return Selection.of(m, member.worker(k));
+    }
+
+    @Override
+    public void membershipChanged(ReuseportGroupView group) {
+        final State old = state;
+        final int n = group.memberCount();
+        final long[] handles = new long[n];
+        for (int m = 0; m < n; m++) {
+            handles[m] = group.member(m).listenSessionHandle();
+        }
+        final int stride = (1 + n + PAD_INTS - 1) / PAD_INTS * PAD_INTS;
+        final int[] cells = new int[threads * stride];
+        Map<Long, Integer> oldPosition = new HashMap<>();
+        for (int m = 0; m < old.handles.length; m++) {
+            oldPosition.put(old.handles[m], m);
+        }
+        for (int m = 0; m < n; m++) {
+            Integer was = oldPosition.get(handles[m]);
+            if (was == null) {
+                continue;
+            }
+            for (int t = 0; t < threads; t++) {
+                cells[t * stride + 1 + m] = old.cells[t * old.stride + 1 + was];
+            }
+        }
+        state = new State(group.epoch(), handles, stride, cells);
+    }
+}

@@ -1,0 +1,124 @@
+package dev.hoststack.session;
+
+import dev.hoststack.api.DropReason;
+import dev.hoststack.session.internal.MpscLongRing;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
+
+/**
+ * One data thread's state: its session pool, its counters, scratch key arrays, and its mailbox
+ * of work posted by other threads (VPP's RPCs to a worker thread).
+ *
+ * <p>Threading: confined to its owner, one Java thread at a time. Thread 0 is owned by the
+ * control (main) thread. {@link SessionLayer#claim(int)} makes the calling thread the owner.
+ * Other threads only {@link #post} work, and read counters (opaque reads: exact once the owner
+ * is quiescent).
+ */
+public final class DataThread {
+
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+
+    static final int OP_ACCEPT_REPLY = 1;
+    static final int OP_CLOSE = 2;
+    static final int OP_RESET = 3;
+
+    private final int index;
+    private final SessionPool sessions;
+    private final long[] drops = new long[DropReason.count()];
+    private final long[] counters = new long[SessionCounter.values().length];
+    private final MpscLongRing appOps;
+    private final Queue<Consumer<DataThread>> rpcs = new ConcurrentLinkedQueue<>();
+    private volatile Thread owner;
+
+    /** Scratch key words for the owner's lookups (never shared across threads). */
+    public final long[] key = new long[6];
+    /** A second scratch key. */
+    public final long[] key2 = new long[6];
+
+    DataThread(int index, SessionPool sessions, int appOpsCapacity) {
+        this.index = index;
+        this.sessions = sessions;
+        this.appOps = new MpscLongRing(appOpsCapacity, 2);
+        this.owner = Thread.currentThread();
+    }
+
+    /** Its index. */
+    public int index() {
+        return index;
+    }
+
+    /** Its session pool (owner only). */
+    public SessionPool sessions() {
+        return sessions;
+    }
+
+    /** The Java thread that owns it now. */
+    public Thread owner() {
+        return owner;
+    }
+
+    void owner(Thread t) {
+        owner = t;
+    }
+
+    /** Whether the calling thread owns it. */
+    public boolean ownedByCaller() {
+        return owner == Thread.currentThread();
+    }
+
+    /** Counts a drop (owner only; allocation-free). */
+    public void drop(DropReason reason) {
+        LONGS.setOpaque(drops, reason.ordinal(), drops[reason.ordinal()] + 1);
+    }
+
+    /** Counts an event (owner only; allocation-free). */
+    public void count(SessionCounter counter) {
+        LONGS.setOpaque(counters, counter.ordinal(), counters[counter.ordinal()] + 1);
+    }
+
+    /** Drops counted for a reason (any thread). */
+    public long drops(DropReason reason) {
+        return (long) LONGS.getOpaque(drops, reason.ordinal());
+    }
+
+    /** A counter's value (any thread). */
+    public long counter(SessionCounter counter) {
+        return (long) LONGS.getOpaque(counters, counter.ordinal());
+    }
+
+    /** Queues work to run on this thread the next time it runs its mailbox (any thread). */
+    public void post(Consumer<DataThread> work) {
+        rpcs.add(work);
+    }
+
+    /** Queues an app operation on a session of this thread; false if the queue is full. */
+    boolean postAppOp(int op, long sessionHandle) {
+        return appOps.offer(op, sessionHandle, 0);
+    }
+
+    boolean hasPending() {
+        return !appOps.isEmpty() || !rpcs.isEmpty();
+    }
+
+    int drainAppOps(MpscLongRing.RecordHandler handler) {
+        return appOps.drain(handler, Integer.MAX_VALUE);
+    }
+
+    int drainRpcs() {
+        int n = 0;
+        Consumer<DataThread> work;
+        while ((work = rpcs.poll()) != null) {
+            work.accept(this);
+            n++;
+        }
+        return n;
+    }
+
+    @Override
+    public String toString() {
+        return "data thread " + index;
+    }
+}

@@ -1,0 +1,60 @@
+package dev.hoststack.session;
+
+import dev.hoststack.api.spi.FlowView;
+import java.util.List;
+
+/**
+ * The session layer's view of reuseport groups: implemented by the {@code reuseport} module and
+ * installed with {@link SessionLayer#installReuseport}. Without it, a listen that asks for
+ * reuseport fails with {@link dev.hoststack.api.SessionError#REUSEPORT_UNAVAILABLE}.
+ *
+ * <p>The session layer keeps the session tables; this keeps the groups. A group is identified by
+ * its index; its table value is {@link dev.hoststack.api.SessionHandle#groupValue(int)}.
+ *
+ * <p>Threading: every method but {@link #select} is called on the control thread. {@link #select}
+ * is called on data threads, concurrently with everything else, and must not lock or allocate.
+ */
+public interface ReuseportGroups {
+
+    /**
+     * Checks whether application {@code candidate} may join group {@code groupIndex} with the
+     * given selector name (null: any), changing nothing.
+     *
+     * @throws dev.hoststack.api.SessionException with the refusal's own code
+     */
+    void checkJoin(int groupIndex, ApplicationImpl candidate, String selector);
+
+    /**
+     * Creates a group with {@code first} as its only member, for its entry {@code placement}.
+     *
+     * @param placement the listen session's placement (table set and key) the group is for
+     * @param selector the selector's name, or null for the stack's default
+     * @return the new group's index
+     * @throws dev.hoststack.api.SessionException if the selector is unknown or a limit is reached
+     */
+    int create(ListenSession first, ListenSession.Placement placement, String selector);
+
+    /** Adds a member (after {@link #checkJoin} passed). */
+    void join(int groupIndex, ListenSession member);
+
+    /**
+     * Removes a member.
+     *
+     * @return true if it was the last one and the group is gone
+     */
+    boolean leave(int groupIndex, ListenSession member);
+
+    /** A member's set of listening workers changed. */
+    void workersChanged(int groupIndex, ListenSession member);
+
+    /**
+     * Data plane: chooses the member and worker for a new connection.
+     *
+     * @return {@code (long) listenSessionIndex << 32 | workerIndexInApp}, or a negative value
+     *         {@code -(1 + DropReason.ordinal())} when the SYN is to be dropped
+     */
+    long select(int groupIndex, FlowView flow, int thread);
+
+    /** The listen sessions of a group, in join order (control plane). */
+    List<ListenSession> members(int groupIndex);
+}

@@ -1,0 +1,960 @@
+package dev.hoststack.session;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static java.util.Objects.requireNonNull;
+
+import dev.hoststack.api.AppEventType;
+import dev.hoststack.api.DropReason;
+import dev.hoststack.api.Endpoint;
+import dev.hoststack.api.FiveTuple;
+import dev.hoststack.api.Scope;
+import dev.hoststack.api.Session;
+import dev.hoststack.api.SessionError;
+import dev.hoststack.api.SessionException;
+import dev.hoststack.api.SessionHandle;
+import dev.hoststack.api.SessionState;
+import dev.hoststack.api.TransportConnection;
+import dev.hoststack.api.TransportProto;
+import dev.hoststack.api.spi.FlowView;
+import dev.hoststack.session.internal.MpscLongRing;
+import dev.hoststack.session.table.SessionHashTable;
+import dev.hoststack.session.table.SessionKeys;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntPredicate;
+
+/**
+ * The session layer: namespaces, applications and their workers, listeners, per-thread session
+ * pools and the session tables, with VPP's rules.
+ *
+ * <h2>Threading</h2>
+ * <ul>
+ *   <li><b>Control plane</b> — {@link #addNamespace}, {@link #attach}, {@link #detach},
+ *       {@link #addWorker}, {@link #removeWorker}, {@link #listen}, {@link #unlisten}: only on the
+ *       control (main) thread, the thread that created the layer unless {@link #claimControl()}
+ *       moved it. Other threads get an {@link IllegalStateException}. The control thread also owns
+ *       data thread 0, whose pool holds every listen session.</li>
+ *   <li><b>Data plane</b> — lookups, {@link #dispatch}, session creation and notification: on the
+ *       Java thread that owns the data thread concerned ({@link #claim(int)}); one Java thread may
+ *       own several data threads (the command line drives them all). Lookups take no lock and do
+ *       not allocate; they run while the control plane changes the tables.</li>
+ *   <li><b>Applications</b> — {@link #acceptReply}, {@link #close}, {@link #reset}: any thread.
+ *       They post to the session's data thread, which applies them when it next runs its mailbox
+ *       ({@link #runPending}).</li>
+ *   <li>What the control plane does to sessions of data threads (closing a departing worker's
+ *       connections) is posted to each data thread's mailbox too, and happens when that thread
+ *       next runs it.</li>
+ * </ul>
+ *
+ * <h2>What a SYN does here</h2>
+ * The transport parses it, asks {@link #lookupListener} (exact address, then wildcard), then
+ * {@link #dispatch} (a listen session's app listener picks a worker round robin, or a reuseport
+ * group's selector picks member and worker), then {@link #createSession} on the receiving thread;
+ * on the final ACK, {@link #established} queues the accept event for the app worker.
+ */
+public final class SessionLayer {
+
+    /** The default namespace's name; its secret is 0 and its FIB is 0. */
+    public static final String DEFAULT_NAMESPACE = "default";
+
+    private static final int APP_OPS_CAPACITY = 1 << 16;
+
+    private final SessionLayerConfig config;
+    private final DataThread[] threads;
+    private final MpscLongRing.RecordHandler[] appOpHandlers;
+    private final Transport[] transports = new Transport[TransportProto.values().length];
+    private volatile ReuseportGroups groups;
+    private volatile Thread controlThread;
+
+    private final Map<String, AppNamespaceImpl> namespaces = new LinkedHashMap<>();
+    private volatile SessionTables[] fibTables = new SessionTables[0];
+    private int nextTableSetId;
+
+    private final Map<String, ApplicationImpl> appsByName = new LinkedHashMap<>();
+    private volatile ApplicationImpl[] appsByIndex = new ApplicationImpl[0];
+    private volatile AppWorkerImpl[] workersByGlobal = new AppWorkerImpl[0];
+    private volatile ListenSession[] listenSessions = new ListenSession[16];
+
+    /** Creates a layer with the default namespace; the calling thread becomes the control thread. */
+    public SessionLayer(SessionLayerConfig config) {
+        this.config = requireNonNull(config, "config");
+        this.controlThread = Thread.currentThread();
+        this.threads = new DataThread[config.threads()];
+        this.appOpHandlers = new MpscLongRing.RecordHandler[config.threads()];
+        for (int t = 0; t < threads.length; t++) {
+            DataThread dt = new DataThread(t,
+                    new SessionPool(t, config.initialSessionsPerThread(), config.maxSessionsPerThread()),
+                    APP_OPS_CAPACITY);
+            threads[t] = dt;
+            appOpHandlers[t] = (op, handle, unused) -> applyAppOp(dt, (int) op, handle);
+        }
+        addNamespace(DEFAULT_NAMESPACE, 0, 0);
+    }
+
+    /** The configuration. */
+    public SessionLayerConfig config() {
+        return config;
+    }
+
+    // ================================================================ wiring
+
+    /** Registers the transport for its protocol (at composition, on the control thread). */
+    public void registerTransport(Transport transport) {
+        checkControl("registerTransport");
+        TransportProto p = transport.proto();
+        checkArgument(transports[p.ordinal()] == null, "a %s transport is registered already", p);
+        transports[p.ordinal()] = transport;
+    }
+
+    /** The transport of a protocol, or null. */
+    public Transport transport(TransportProto proto) {
+        return transports[proto.ordinal()];
+    }
+
+    /** Installs the reuseport groups (at composition, on the control thread). */
+    public void installReuseport(ReuseportGroups reuseportGroups) {
+        checkControl("installReuseport");
+        checkArgument(groups == null, "reuseport groups are installed already");
+        this.groups = requireNonNull(reuseportGroups, "reuseportGroups");
+    }
+
+    /** The installed reuseport groups, or null. */
+    public ReuseportGroups reuseportGroups() {
+        return groups;
+    }
+
+    /**
+     * Makes the calling thread the control thread and the owner of data thread 0. Use it when the
+     * control plane runs on another thread than the one that built the stack (e.g. an event loop).
+     */
+    public void claimControl() {
+        controlThread = Thread.currentThread();
+        threads[0].owner(controlThread);
+    }
+
+    /** Makes the calling thread the owner of data thread {@code thread} (not 0: see {@link #claimControl()}). */
+    public DataThread claim(int thread) {
+        checkArgument(thread > 0 && thread < threads.length, "data thread %s is not in 1..%s", thread, threads.length - 1);
+        threads[thread].owner(Thread.currentThread());
+        return threads[thread];
+    }
+
+    private void checkControl(String call) {
+        Thread me = Thread.currentThread();
+        if (me != controlThread) {
+            throw new IllegalStateException(call + " is a control-plane call: make it on the control thread '"
+                    + controlThread.getName() + "', not '" + me.getName() + "' (or claimControl() first)");
+        }
+    }
+
+    // ================================================================ namespaces
+
+    /**
+     * Adds a namespace (VPP's {@code app namespace add}). Its global listeners go to FIB
+     * {@code fibIndex}'s tables (made on first use); it gets local tables of its own.
+     *
+     * @throws SessionException {@link SessionError#NAMESPACE_EXISTS}
+     */
+    public AppNamespaceImpl addNamespace(String name, long secret, int fibIndex) {
+        checkControl("addNamespace");
+        requireNonNull(name, "name");
+        checkArgument(fibIndex >= 0 && fibIndex < 1 << 16, "fib index %s is not in 0..65535", fibIndex);
+        if (namespaces.containsKey(name)) {
+            throw SessionError.NAMESPACE_EXISTS.exception("namespace '%s' exists", name);
+        }
+        ensureFib(fibIndex);
+        SessionTables local = newTables(name + " local", true);
+        AppNamespaceImpl ns = new AppNamespaceImpl(namespaces.size(), name, secret, fibIndex, local);
+        namespaces.put(name, ns);
+        return ns;
+    }
+
+    /** The namespace of that name, or null. */
+    public AppNamespaceImpl namespace(String name) {
+        return namespaces.get(name);
+    }
+
+    /** Every namespace, in the order added. */
+    public Collection<AppNamespaceImpl> namespaces() {
+        return List.copyOf(namespaces.values());
+    }
+
+    private SessionTables newTables(String name, boolean local) {
+        return new SessionTables(nextTableSetId++, name, local, config.initialTableEntries(), config.maxTableEntries());
+    }
+
+    private void ensureFib(int fib) {
+        SessionTables[] cur = fibTables;
+        if (fib < cur.length && cur[fib] != null) {
+            return;
+        }
+        SessionTables[] next = Arrays.copyOf(cur, Math.max(cur.length, fib + 1));
+        next[fib] = newTables("fib " + fib, false);
+        fibTables = next;
+    }
+
+    /** The tables of a FIB, or null if no namespace uses it. Data plane safe. */
+    public SessionTables fib(int fibIndex) {
+        SessionTables[] t = fibTables;
+        return fibIndex >= 0 && fibIndex < t.length ? t[fibIndex] : null;
+    }
+
+    // ================================================================ applications
+
+    /**
+     * Attaches an application with worker 0 (VPP's attach, which creates the first worker).
+     *
+     * @throws SessionException {@link SessionError#INVALID_NAMESPACE},
+     *         {@link SessionError#WRONG_NAMESPACE_SECRET}, {@link SessionError#APP_EXISTS},
+     *         {@link SessionError#LIMIT}
+     */
+    public ApplicationImpl attach(AttachOptions options) {
+        checkControl("attach");
+        AppNamespaceImpl ns = namespaces.get(options.namespace());
+        if (ns == null) {
+            throw SessionError.INVALID_NAMESPACE.exception("app '%s' attaching to namespace '%s': no such namespace (known: %s)",
+                    options.name(), options.namespace(), namespaces.keySet());
+        }
+        if (!ns.secretMatches(options.secret())) {
+            throw SessionError.WRONG_NAMESPACE_SECRET.exception("app '%s' gave the wrong secret for namespace '%s'",
+                    options.name(), ns.name());
+        }
+        if (appsByName.containsKey(options.name())) {
+            throw SessionError.APP_EXISTS.exception("an application named '%s' is attached", options.name());
+        }
+        if (appsByName.size() >= config.maxApps()) {
+            throw SessionError.LIMIT.exception("app '%s': %s applications are attached, the configured maximum",
+                    options.name(), config.maxApps());
+        }
+        int index = freeSlot(appsByIndex);
+        ApplicationImpl app = new ApplicationImpl(index, options.name(), ns, options.owner(), options.scope());
+        ApplicationImpl[] apps = Arrays.copyOf(appsByIndex, Math.max(appsByIndex.length, index + 1));
+        apps[index] = app;
+        appsByIndex = apps;
+        appsByName.put(app.name(), app);
+        newWorker(app);
+        return app;
+    }
+
+    private static int freeSlot(Object[] array) {
+        for (int i = 0; i < array.length; i++) {
+            if (array[i] == null) {
+                return i;
+            }
+        }
+        return array.length;
+    }
+
+    /** The attached application of that name, or null. */
+    public ApplicationImpl app(String name) {
+        return appsByName.get(name);
+    }
+
+    /** The attached application of that index, or null. Data plane safe. */
+    public ApplicationImpl app(int index) {
+        ApplicationImpl[] a = appsByIndex;
+        return index >= 0 && index < a.length ? a[index] : null;
+    }
+
+    /** Every attached application, in attach order. */
+    public List<ApplicationImpl> applications() {
+        return List.copyOf(appsByName.values());
+    }
+
+    private ApplicationImpl requireApp(String name) {
+        ApplicationImpl app = appsByName.get(name);
+        if (app == null) {
+            throw SessionError.NO_SUCH_APP.exception("no application named '%s' is attached (attached: %s)",
+                    name, appsByName.keySet());
+        }
+        return app;
+    }
+
+    private static AppWorkerImpl requireWorker(ApplicationImpl app, int workerIndex) {
+        AppWorkerImpl w = app.worker(workerIndex);
+        if (w == null) {
+            throw SessionError.NO_SUCH_WORKER.exception("app '%s' has no worker %s (workers: %s)",
+                    app.name(), workerIndex, app.workers());
+        }
+        return w;
+    }
+
+    /**
+     * Adds a worker to an application; it gets the lowest free worker index.
+     *
+     * @throws SessionException {@link SessionError#NO_SUCH_APP}, {@link SessionError#LIMIT}
+     */
+    public AppWorkerImpl addWorker(String appName) {
+        checkControl("addWorker");
+        return newWorker(requireApp(appName));
+    }
+
+    private AppWorkerImpl newWorker(ApplicationImpl app) {
+        int wi = app.nextWorkerIndex();
+        if (wi >= config.maxWorkersPerApp()) {
+            throw SessionError.LIMIT.exception("app '%s' has %s workers, the configured maximum",
+                    app.name(), config.maxWorkersPerApp());
+        }
+        int global = freeSlot(workersByGlobal);
+        AppWorkerImpl w = new AppWorkerImpl(app, wi, global, config.appEventQueueCapacity());
+        AppWorkerImpl[] ws = Arrays.copyOf(workersByGlobal, Math.max(workersByGlobal.length, global + 1));
+        ws[global] = w;
+        workersByGlobal = ws;
+        app.putWorker(w);
+        return w;
+    }
+
+    /** The app worker of a global index, or null. Data plane safe, allocation-free. */
+    public AppWorkerImpl worker(int globalIndex) {
+        AppWorkerImpl[] ws = workersByGlobal;
+        return globalIndex >= 0 && globalIndex < ws.length ? ws[globalIndex] : null;
+    }
+
+    /**
+     * Removes a worker: it stops listening everywhere and its sessions are reset.
+     *
+     * @throws SessionException {@link SessionError#NO_SUCH_APP}, {@link SessionError#NO_SUCH_WORKER}
+     */
+    public void removeWorker(String appName, int workerIndex) {
+        checkControl("removeWorker");
+        ApplicationImpl app = requireApp(appName);
+        AppWorkerImpl w = requireWorker(app, workerIndex);
+        for (AppListenerImpl al : List.copyOf(app.listeners.values())) {
+            if (al.hasWorker(workerIndex)) {
+                stopWorkerListening(al, workerIndex);
+            }
+        }
+        retireWorkers(List.of(w));
+        app.removeWorker(workerIndex);
+    }
+
+    /**
+     * Detaches an application (the model of its process exiting): every listener goes, every
+     * session of its workers is reset, and its name and index become free.
+     *
+     * @throws SessionException {@link SessionError#NO_SUCH_APP}
+     */
+    public void detach(String appName) {
+        checkControl("detach");
+        ApplicationImpl app = requireApp(appName);
+        app.markDetached();
+        for (AppListenerImpl al : List.copyOf(app.listeners.values())) {
+            destroyListener(al);
+        }
+        retireWorkers(app.workers());
+        appsByName.remove(app.name());
+        ApplicationImpl[] apps = appsByIndex.clone();
+        apps[app.index()] = null;
+        appsByIndex = apps;
+    }
+
+    /** Marks workers dead, resets their sessions on every data thread, frees their global indices. */
+    private void retireWorkers(List<AppWorkerImpl> gone) {
+        if (gone.isEmpty()) {
+            return;
+        }
+        int[] globals = gone.stream().mapToInt(AppWorkerImpl::globalIndex).sorted().toArray();
+        for (AppWorkerImpl w : gone) {
+            w.kill();
+        }
+        IntPredicate mine = g -> Arrays.binarySearch(globals, g) >= 0;
+        for (DataThread t : threads) {
+            t.post(dt -> closeSessionsWhere(dt, s -> mine.test(dt.sessions().appWorker(s)), SessionCounter.CONTROL_CLOSES));
+        }
+        AppWorkerImpl[] ws = workersByGlobal.clone();
+        for (int g : globals) {
+            ws[g] = null;
+        }
+        workersByGlobal = ws;
+    }
+
+    // ================================================================ listen / unlisten
+
+    /**
+     * Starts a worker listening on an endpoint (VPP's {@code vnet_listen}).
+     *
+     * <p>The first worker of an application to listen on an endpoint creates the app listener,
+     * its listen session (thread 0), its transport listener, and its table entries (the FIB's
+     * table for global scope, the namespace's local table for local scope). Another worker of the
+     * same application joins that app listener (its bit is set; the handle is the same). The
+     * reuseport option and selector matter for an application's first listen on an endpoint.
+     *
+     * @return the listen session's handle
+     * @throws SessionException {@link SessionError#ALREADY_LISTENING} (the same worker again;
+     *         another application without reuseport; a mix of reuseport and plain listeners),
+     *         the who-may-join refusals of the reuseport group, {@link SessionError#INVALID_ENDPOINT},
+     *         {@link SessionError#REUSEPORT_UNAVAILABLE}, {@link SessionError#LIMIT}
+     */
+    public long listen(String appName, int workerIndex, Endpoint endpoint, ListenOptions options) {
+        checkControl("listen");
+        requireNonNull(endpoint, "endpoint");
+        requireNonNull(options, "options");
+        ApplicationImpl app = requireApp(appName);
+        AppWorkerImpl worker = requireWorker(app, workerIndex);
+        if (endpoint.port() == 0) {
+            throw SessionError.INVALID_ENDPOINT.exception("app '%s' worker %s: cannot listen on port 0 (%s)",
+                    app.name(), workerIndex, endpoint.toUri());
+        }
+        Transport transport = transports[endpoint.proto().ordinal()];
+        if (transport == null) {
+            throw SessionError.TRANSPORT.exception("app '%s': no %s transport is registered for %s",
+                    app.name(), endpoint.proto(), endpoint.toUri());
+        }
+
+        AppListenerImpl existing = app.listeners.get(endpoint);
+        if (existing != null) {
+            if (existing.hasWorker(workerIndex)) {
+                throw SessionError.ALREADY_LISTENING.exception("app '%s' worker %s already listens on %s",
+                        app.name(), workerIndex, endpoint.toUri());
+            }
+            existing.setWorker(workerIndex, true);
+            notifyWorkersChanged(existing.listenSession());
+            return existing.listenSession().handle();
+        }
+        if (options.reuseport() && groups == null) {
+            throw SessionError.REUSEPORT_UNAVAILABLE.exception("app '%s' asked for reuseport on %s",
+                    app.name(), endpoint.toUri());
+        }
+
+        List<ListenSession.Placement> placements = placementsFor(app, endpoint);
+        for (ListenSession.Placement p : placements) {
+            checkCanListen(app, endpoint, options, p);
+        }
+
+        SessionPool pool0 = threads[0].sessions();
+        int index = pool0.allocate();
+        if (index == SessionPool.NONE) {
+            throw SessionError.LIMIT.exception("app '%s' listening on %s: thread 0's session pool is full (%s sessions)",
+                    app.name(), endpoint.toUri(), pool0.maxSessions());
+        }
+        AppListenerImpl al = new AppListenerImpl(app, endpoint, options.reuseport(), options.selector());
+        ListenSession ls = new ListenSession(index, al, placements);
+        al.listenSession(ls);
+        al.setWorker(workerIndex, true);
+        pool0.state(index, SessionState.LISTENING);
+        pool0.proto(index, endpoint.proto());
+        pool0.appWorker(index, worker.globalIndex());
+        pool0.listener(index, index);
+        try {
+            ls.transportListener(transport.startListen(index, endpoint));
+        } catch (RuntimeException e) {
+            pool0.free(index);
+            throw e;
+        }
+        pool0.connection(index, ls.transportListener());
+        publishListenSession(index, ls);
+
+        List<ListenSession.Placement> done = new ArrayList<>();
+        try {
+            for (ListenSession.Placement p : placements) {
+                place(ls, p, options);
+                done.add(p);
+            }
+        } catch (RuntimeException e) {
+            for (ListenSession.Placement p : done) {
+                unplace(ls, p);
+            }
+            ls.kill();
+            transport.stopListen(ls.transportListener());
+            publishListenSession(index, null);
+            pool0.free(index);
+            throw e;
+        }
+        app.listeners.put(endpoint, al);
+        return ls.handle();
+    }
+
+    private List<ListenSession.Placement> placementsFor(ApplicationImpl app, Endpoint endpoint) {
+        List<ListenSession.Placement> out = new ArrayList<>(2);
+        Scope scope = app.scope();
+        if (scope.global()) {
+            out.add(new ListenSession.Placement(fib(app.namespace().fibIndex()), SessionKeys.listener(endpoint), endpoint.isIp4()));
+        }
+        if (scope.local()) {
+            out.add(new ListenSession.Placement(app.namespace().localTables(), SessionKeys.listener(endpoint), endpoint.isIp4()));
+        }
+        return out;
+    }
+
+    private void checkCanListen(ApplicationImpl app, Endpoint endpoint, ListenOptions options, ListenSession.Placement p) {
+        SessionTables tables = p.tables();
+        long value = tables.table(p.ip4()).get(p.key());
+        if (value == SessionHandle.INVALID) {
+            return;
+        }
+        if (!SessionHandle.isGroupValue(value)) {
+            ListenSession other = listenSession(SessionHandle.index(value));
+            String owner = other == null ? "another application" : "app '" + other.app().name() + "'";
+            throw SessionError.ALREADY_LISTENING.exception("app '%s' cannot listen on %s in %s: %s listens there without reuseport",
+                    app.name(), endpoint.toUri(), tables.name(), owner);
+        }
+        if (!options.reuseport()) {
+            throw SessionError.ALREADY_LISTENING.exception(
+                    "app '%s' cannot listen on %s in %s without reuseport: a reuseport group listens there",
+                    app.name(), endpoint.toUri(), tables.name());
+        }
+        groups.checkJoin(SessionHandle.groupIndex(value), app, options.selector());
+    }
+
+    private void place(ListenSession ls, ListenSession.Placement p, ListenOptions options) {
+        SessionTables tables = p.tables();
+        SessionHashTable table = tables.table(p.ip4());
+        long value;
+        if (options.reuseport()) {
+            long existing = table.get(p.key());
+            int group;
+            if (existing == SessionHandle.INVALID) {
+                group = groups.create(ls, p, options.selector());
+            } else {
+                group = SessionHandle.groupIndex(existing);
+                groups.join(group, ls);
+            }
+            p.group(group);
+            if (existing != SessionHandle.INVALID) {
+                return;
+            }
+            value = SessionHandle.groupValue(group);
+        } else {
+            value = ls.handle();
+        }
+        int r = putListener(table, p.key(), value, p.group() >= 0);
+        if (r != SessionHashTable.INSERTED) {
+            if (p.group() >= 0) {
+                groups.leave(p.group(), ls);
+                p.group(-1);
+            }
+            throw SessionError.LIMIT.exception("app '%s' listening on %s: %s", ls.app().name(), ls.endpoint().toUri(),
+                    r == SessionHashTable.FULL ? "table " + tables.name() + " is full" : "the entry appeared meanwhile");
+        }
+    }
+
+    /**
+     * Adds a listener entry, holding the invariant that makes group values unambiguous: a
+     * listener key holds a thread-0 listen session handle, or a group value added as one.
+     */
+    static int putListener(SessionHashTable table, long[] key, long value, boolean isGroup) {
+        if (!SessionKeys.isListenerKey(key, table.keyWords())) {
+            throw new IllegalStateException("not a listener key: remote address or port is set");
+        }
+        if (isGroup != SessionHandle.isGroupValue(value) || !isGroup && SessionHandle.thread(value) != 0) {
+            throw new IllegalStateException("listener keys hold thread-0 listen session handles or group values, not "
+                    + SessionHandle.format(value) + (isGroup ? " as a group" : " as a listen session"));
+        }
+        return table.putIfAbsent(key, value);
+    }
+
+    private void unplace(ListenSession ls, ListenSession.Placement p) {
+        SessionHashTable table = p.tables().table(p.ip4());
+        if (p.group() >= 0) {
+            int g = p.group();
+            p.group(-1);
+            if (groups.leave(g, ls)) {
+                table.remove(p.key(), SessionHandle.groupValue(g));
+            }
+        } else {
+            table.remove(p.key(), ls.handle());
+        }
+    }
+
+    private void notifyWorkersChanged(ListenSession ls) {
+        for (ListenSession.Placement p : ls.placements()) {
+            if (p.group() >= 0) {
+                groups.workersChanged(p.group(), ls);
+            }
+        }
+    }
+
+    /**
+     * Stops a worker listening on an endpoint: its bit is cleared and its connections still in
+     * the handshake (CREATED) on that listener are reset; the last worker gone destroys the app
+     * listener, its listen session and its table entries (or its group membership).
+     *
+     * @throws SessionException {@link SessionError#NOT_LISTENING}, {@link SessionError#NO_SUCH_APP}
+     */
+    public void unlisten(String appName, int workerIndex, Endpoint endpoint) {
+        checkControl("unlisten");
+        ApplicationImpl app = requireApp(appName);
+        AppListenerImpl al = app.listeners.get(endpoint);
+        if (al == null || !al.hasWorker(workerIndex)) {
+            throw SessionError.NOT_LISTENING.exception("app '%s' worker %s does not listen on %s",
+                    app.name(), workerIndex, endpoint.toUri());
+        }
+        stopWorkerListening(al, workerIndex);
+    }
+
+    private void stopWorkerListening(AppListenerImpl al, int workerIndex) {
+        ListenSession ls = al.listenSession();
+        AppWorkerImpl w = al.application().worker(workerIndex);
+        al.setWorker(workerIndex, false);
+        if (w != null) {
+            int global = w.globalIndex();
+            int lsIndex = ls.index();
+            for (DataThread t : threads) {
+                t.post(dt -> closeSessionsWhere(dt, s -> dt.sessions().state(s) == SessionState.CREATED
+                        && dt.sessions().listener(s) == lsIndex && dt.sessions().appWorker(s) == global,
+                        SessionCounter.EMBRYONIC_FREED));
+            }
+        }
+        if (al.workerCount() > 0) {
+            notifyWorkersChanged(ls);
+            return;
+        }
+        destroyListener(al);
+    }
+
+    private void destroyListener(AppListenerImpl al) {
+        ListenSession ls = al.listenSession();
+        ls.kill();
+        for (ListenSession.Placement p : ls.placements()) {
+            unplace(ls, p);
+        }
+        transports[al.endpoint().proto().ordinal()].stopListen(ls.transportListener());
+        publishListenSession(ls.index(), null);
+        threads[0].sessions().free(ls.index());
+        al.application().listeners.remove(al.endpoint());
+    }
+
+    private void publishListenSession(int index, ListenSession ls) {
+        ListenSession[] cur = listenSessions;
+        if (index >= cur.length) {
+            cur = Arrays.copyOf(cur, Math.max(cur.length * 2, index + 1));
+        } else {
+            cur = cur.clone();
+        }
+        cur[index] = ls;
+        listenSessions = cur;
+    }
+
+    /** The listen session of an index, or null. Data plane safe, allocation-free. */
+    public ListenSession listenSession(int index) {
+        ListenSession[] ls = listenSessions;
+        return index >= 0 && index < ls.length ? ls[index] : null;
+    }
+
+    /** Every live app listener, by application (control plane). */
+    public List<AppListenerImpl> listeners() {
+        List<AppListenerImpl> out = new ArrayList<>();
+        for (ApplicationImpl app : appsByName.values()) {
+            out.addAll(app.listeners.values());
+        }
+        return out;
+    }
+
+    // ================================================================ data plane: lookups
+
+    /**
+     * The listener value for a flow's local endpoint in a table set: the exact local address
+     * first, then the wildcard. Lock-free, allocation-free.
+     *
+     * @param scratch a key array of at least 6 words owned by the caller's thread
+     * @return a listen session handle, a group value, or {@link SessionHandle#INVALID}
+     */
+    public long lookupListener(SessionTables tables, FlowView flow, long[] scratch) {
+        boolean ip4 = SessionKeys.listener(scratch, flow, false);
+        SessionHashTable table = tables.table(ip4);
+        long v = table.get(scratch);
+        if (v != SessionHandle.INVALID) {
+            return v;
+        }
+        SessionKeys.listener(scratch, flow, true);
+        return table.get(scratch);
+    }
+
+    /**
+     * A local-scope lookup (VPP's {@code session_lookup_local_endpoint}): what an application of
+     * namespace {@code ns} reaches at {@code endpoint}, exact address first, then the wildcard.
+     * Listeners of global scope only are not in it.
+     *
+     * @return a listen session handle, a group value, or {@link SessionHandle#INVALID}
+     */
+    public long lookupLocalListener(AppNamespaceImpl ns, Endpoint endpoint) {
+        SessionHashTable table = ns.localTables().table(endpoint.isIp4());
+        long v = table.get(SessionKeys.listener(endpoint));
+        return v != SessionHandle.INVALID ? v : table.get(SessionKeys.listener(endpoint.wildcard()));
+    }
+
+    /**
+     * Chooses the listen session and app worker for a SYN that found {@code listenerValue}: a
+     * reuseport group's selector, or the app listener's round robin. Allocation-free.
+     *
+     * @return {@code (long) listenSessionIndex << 32 | workerGlobalIndex}, or a negative
+     *         {@code -(1 + DropReason.ordinal())}; see {@link #dropReasonOf(long)}
+     */
+    public long dispatch(long listenerValue, FlowView flow, int thread) {
+        ListenSession ls;
+        AppWorkerImpl w;
+        if (SessionHandle.isGroupValue(listenerValue)) {
+            ReuseportGroups g = groups;
+            if (g == null) {
+                return dropCode(DropReason.LISTENER_GONE);
+            }
+            long sel = g.select(SessionHandle.groupIndex(listenerValue), flow, thread);
+            if (sel < 0) {
+                return sel;
+            }
+            ls = listenSession((int) (sel >>> 32));
+            if (ls == null || !ls.live()) {
+                return dropCode(DropReason.LISTENER_GONE);
+            }
+            w = ls.app().worker((int) sel);
+        } else {
+            ls = listenSession(SessionHandle.index(listenerValue));
+            if (ls == null || !ls.live() || ls.endpoint().port() != flow.localPort()) {
+                return dropCode(DropReason.LISTENER_GONE);
+            }
+            int wi = ls.appListener().selectWorker();
+            w = wi < 0 ? null : ls.app().worker(wi);
+        }
+        if (w == null || !w.alive()) {
+            return dropCode(DropReason.NO_WORKER);
+        }
+        return (long) ls.index() << 32 | w.globalIndex();
+    }
+
+    /** The negative code {@link #dispatch} returns for a drop. */
+    public static long dropCode(DropReason reason) {
+        return -1L - reason.ordinal();
+    }
+
+    /** The drop reason of a negative {@link #dispatch} result. */
+    public static DropReason dropReasonOf(long code) {
+        return DropReason.of((int) (-1L - code));
+    }
+
+    // ================================================================ data plane: sessions
+
+    /** A data thread. */
+    public DataThread thread(int index) {
+        return threads[index];
+    }
+
+    /** The number of data threads. */
+    public int threadCount() {
+        return threads.length;
+    }
+
+    /**
+     * Creates a session in state CREATED on the receiving thread for a SYN that {@link #dispatch}
+     * assigned to a worker. Owner of the data thread only; allocation-free once the pool is warm.
+     *
+     * @return the session's index, or {@link SessionPool#NONE} if the pool is full (the caller
+     *         counts {@link DropReason#SESSION_POOL_FULL})
+     */
+    public int createSession(DataThread t, TransportProto proto, int listenSessionIndex, int workerGlobalIndex,
+                             int connection, int fib) {
+        SessionPool pool = t.sessions();
+        int s = pool.allocate();
+        if (s == SessionPool.NONE) {
+            return SessionPool.NONE;
+        }
+        pool.proto(s, proto);
+        pool.listener(s, listenSessionIndex);
+        pool.appWorker(s, workerGlobalIndex);
+        pool.connection(s, connection);
+        pool.fib(s, fib);
+        AppWorkerImpl w = worker(workerGlobalIndex);
+        if (w != null) {
+            w.countDispatched();
+        }
+        t.count(SessionCounter.CREATED);
+        return s;
+    }
+
+    /**
+     * The handshake completed: the session becomes ACCEPTING and its worker gets an accept event.
+     * Owner of the data thread only; allocation-free.
+     *
+     * @return null on success, otherwise why the connection must be reset (the worker is gone,
+     *         or its event queue is full); the session is left for the caller to free
+     */
+    public DropReason established(DataThread t, int session) {
+        SessionPool pool = t.sessions();
+        AppWorkerImpl w = worker(pool.appWorker(session));
+        if (w == null || !w.alive()) {
+            return DropReason.NO_WORKER;
+        }
+        pool.state(session, SessionState.ACCEPTING);
+        long handle = SessionHandle.make(t.index(), session);
+        if (!w.deliver(AppEventType.ACCEPT, handle, SessionHandle.make(0, pool.listener(session)))) {
+            pool.state(session, SessionState.CREATED);
+            return DropReason.APP_QUEUE_FULL;
+        }
+        w.countAccepted();
+        t.count(SessionCounter.ACCEPT_EVENTS);
+        return null;
+    }
+
+    /**
+     * The transport lost the connection (peer RST or FIN): an established session's worker is
+     * told ({@code reset} picks RESET or DISCONNECT); an embryonic one is freed silently. The
+     * session is freed either way. Owner of the data thread only.
+     */
+    public void connectionLost(DataThread t, int session, boolean reset) {
+        SessionPool pool = t.sessions();
+        SessionState st = pool.state(session);
+        if (st == SessionState.ACCEPTING || st == SessionState.READY) {
+            AppWorkerImpl w = worker(pool.appWorker(session));
+            if (w != null && w.alive()) {
+                w.deliver(reset ? AppEventType.RESET : AppEventType.DISCONNECT, SessionHandle.make(t.index(), session),
+                        SessionHandle.INVALID);
+            }
+            t.count(reset ? SessionCounter.PEER_RESETS : SessionCounter.PEER_CLOSES);
+        } else {
+            t.count(SessionCounter.EMBRYONIC_FREED);
+        }
+        pool.free(session);
+    }
+
+    /** Frees a session without telling anyone (the transport's cleanup). Owner only. */
+    public void free(DataThread t, int session) {
+        t.sessions().free(session);
+    }
+
+    // ================================================================ application calls
+
+    /**
+     * The application accepts a session it got an ACCEPT event for; the session becomes READY
+     * when its data thread next runs its mailbox. Any thread.
+     *
+     * @return false if the data thread's mailbox is full (try again)
+     */
+    public boolean acceptReply(long sessionHandle) {
+        return postAppOp(DataThread.OP_ACCEPT_REPLY, sessionHandle);
+    }
+
+    /** The application closes a session (FIN). Any thread; applied by the session's data thread. */
+    public boolean close(long sessionHandle) {
+        return postAppOp(DataThread.OP_CLOSE, sessionHandle);
+    }
+
+    /** The application resets a session (RST). Any thread; applied by the session's data thread. */
+    public boolean reset(long sessionHandle) {
+        return postAppOp(DataThread.OP_RESET, sessionHandle);
+    }
+
+    private boolean postAppOp(int op, long handle) {
+        int t = SessionHandle.thread(handle);
+        checkArgument(t >= 0 && t < threads.length, "session handle %s names thread %s of %s",
+                SessionHandle.format(handle), t, threads.length);
+        return threads[t].postAppOp(op, handle);
+    }
+
+    private void applyAppOp(DataThread t, int op, long handle) {
+        SessionPool pool = t.sessions();
+        int s = SessionHandle.index(handle);
+        if (!pool.isLive(s) || pool.state(s) == SessionState.LISTENING) {
+            t.count(SessionCounter.STALE_REPLIES);
+            return;
+        }
+        switch (op) {
+            case DataThread.OP_ACCEPT_REPLY -> {
+                if (pool.state(s) == SessionState.ACCEPTING) {
+                    pool.state(s, SessionState.READY);
+                    t.count(SessionCounter.ACCEPTED);
+                } else {
+                    t.count(SessionCounter.STALE_REPLIES);
+                }
+            }
+            case DataThread.OP_CLOSE, DataThread.OP_RESET -> {
+                Transport tp = transports[pool.proto(s)];
+                t.count(SessionCounter.APP_CLOSES);
+                if (op == DataThread.OP_CLOSE) {
+                    tp.close(t.index(), pool.connection(s));
+                } else {
+                    tp.reset(t.index(), pool.connection(s));
+                }
+            }
+            default -> throw new IllegalStateException("unknown app op " + op);
+        }
+    }
+
+    /**
+     * Runs a data thread's mailbox: application replies and control-plane work posted to it.
+     * Owner of the data thread only. Cheap when empty (two volatile reads).
+     *
+     * @return how many items ran
+     */
+    public int runPending(DataThread t) {
+        if (!t.hasPending()) {
+            return 0;
+        }
+        return t.drainRpcs() + t.drainAppOps(appOpHandlers[t.index()]);
+    }
+
+    /** Resets (through the transport) every live non-listen session of the thread that matches. */
+    private void closeSessionsWhere(DataThread t, IntPredicate match, SessionCounter counter) {
+        SessionPool pool = t.sessions();
+        for (int s = 0; s < pool.highWater(); s++) {
+            if (pool.isLive(s) && pool.state(s) != SessionState.LISTENING && match.test(s)) {
+                t.count(counter);
+                transports[pool.proto(s)].reset(t.index(), pool.connection(s));
+            }
+        }
+    }
+
+    // ================================================================ inspection
+
+    /**
+     * Snapshots of every live session of every data thread except listen sessions. Read the pools
+     * of other threads without synchronisation: call only when data threads are quiescent.
+     */
+    public List<Session> sessions() {
+        List<Session> out = new ArrayList<>();
+        for (DataThread t : threads) {
+            SessionPool pool = t.sessions();
+            for (int s = 0; s < pool.highWater(); s++) {
+                if (pool.isLive(s) && pool.state(s) != SessionState.LISTENING) {
+                    out.add(snapshot(t.index(), s));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A snapshot of one session, or null if it is not live. Same rule as {@link #sessions()}. */
+    public Session session(long handle) {
+        int t = SessionHandle.thread(handle);
+        if (t < 0 || t >= threads.length || !threads[t].sessions().isLive(SessionHandle.index(handle))) {
+            return null;
+        }
+        return snapshot(t, SessionHandle.index(handle));
+    }
+
+    private Session snapshot(int thread, int s) {
+        SessionPool pool = threads[thread].sessions();
+        Transport tp = transports[pool.proto(s)];
+        int conn = pool.connection(s);
+        FiveTuple tuple = tp == null || conn < 0 ? null : tp.tuple(thread, conn);
+        TransportConnection tc = tp == null || conn < 0 ? null : tp.describe(thread, conn);
+        int ls = pool.listener(s);
+        return new SessionSnapshot(SessionHandle.make(thread, s), pool.state(s), pool.appWorker(s),
+                ls < 0 ? SessionHandle.INVALID : SessionHandle.make(0, ls), tuple, tc);
+    }
+
+    /** A session's snapshot. */
+    private record SessionSnapshot(long handle, SessionState state, int appWorkerIndex, long listenerHandle,
+                                   FiveTuple tuple, TransportConnection connection) implements Session {
+    }
+
+    /** Drops counted for a reason, summed over data threads. */
+    public long drops(DropReason reason) {
+        long n = 0;
+        for (DataThread t : threads) {
+            n += t.drops(reason);
+        }
+        return n;
+    }
+
+    /** A session counter summed over data threads. */
+    public long counter(SessionCounter counter) {
+        long n = 0;
+        for (DataThread t : threads) {
+            n += t.counter(counter);
+        }
+        return n;
+    }
+}

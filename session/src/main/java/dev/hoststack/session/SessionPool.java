@@ -1,0 +1,193 @@
+package dev.hoststack.session;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import dev.hoststack.api.SessionState;
+import dev.hoststack.api.TransportProto;
+import java.util.Arrays;
+
+/**
+ * One data thread's session pool: sessions as parallel primitive arrays indexed by session index
+ * (VPP's {@code session_t} pool, struct-of-arrays), with a free list.
+ *
+ * <p>Threading: only the owning data thread allocates, frees and writes. Other threads may read
+ * a field only when they know the owner is quiescent (after joining it, or when one thread drives
+ * every data thread, as the command line does).
+ *
+ * <p>Allocation happens only when the pool grows (doubling, up to its bound); a warm pool
+ * allocates and frees sessions without allocating objects.
+ */
+public final class SessionPool {
+
+    /** No value in an int field. */
+    public static final int NONE = -1;
+
+    private final int thread;
+    private final int maxSessions;
+
+    private int[] state;
+    private int[] appWorker;
+    private int[] listener;
+    private int[] connection;
+    private int[] fib;
+    private byte[] proto;
+    private boolean[] live;
+    private int[] freeList;
+    private int freeCount;
+    private int highWater;
+    private int liveCount;
+
+    /**
+     * @param thread          the owning data thread's index
+     * @param initialCapacity sessions to allocate room for at first
+     * @param maxSessions     the bound; {@link #allocate()} fails beyond it
+     */
+    public SessionPool(int thread, int initialCapacity, int maxSessions) {
+        checkArgument(initialCapacity >= 1 && maxSessions >= initialCapacity,
+                "need 1 <= initialCapacity (%s) <= maxSessions (%s)", initialCapacity, maxSessions);
+        this.thread = thread;
+        this.maxSessions = maxSessions;
+        this.state = new int[initialCapacity];
+        this.appWorker = new int[initialCapacity];
+        this.listener = new int[initialCapacity];
+        this.connection = new int[initialCapacity];
+        this.fib = new int[initialCapacity];
+        this.proto = new byte[initialCapacity];
+        this.live = new boolean[initialCapacity];
+        this.freeList = new int[initialCapacity];
+    }
+
+    /** The owning thread's index. */
+    public int thread() {
+        return thread;
+    }
+
+    /** The bound on live sessions. */
+    public int maxSessions() {
+        return maxSessions;
+    }
+
+    /** Live sessions. */
+    public int liveCount() {
+        return liveCount;
+    }
+
+    /** One past the highest index ever allocated. */
+    public int highWater() {
+        return highWater;
+    }
+
+    /**
+     * Allocates a session in state {@link SessionState#CREATED} with no worker, listener or
+     * connection.
+     *
+     * @return its index, or {@link #NONE} if the pool is at its bound
+     */
+    public int allocate() {
+        int index;
+        if (freeCount > 0) {
+            index = freeList[--freeCount];
+        } else if (highWater < maxSessions) {
+            if (highWater == state.length) {
+                grow();
+            }
+            index = highWater++;
+        } else {
+            return NONE;
+        }
+        state[index] = SessionState.CREATED.ordinal();
+        appWorker[index] = NONE;
+        listener[index] = NONE;
+        connection[index] = NONE;
+        fib[index] = 0;
+        live[index] = true;
+        liveCount++;
+        return index;
+    }
+
+    /** Returns a session to the free list; its fields keep their values but it is no longer live. */
+    public void free(int index) {
+        checkArgument(live[index], "session %s on thread %s is not live", index, thread);
+        live[index] = false;
+        state[index] = SessionState.CLOSED.ordinal();
+        freeList[freeCount++] = index;
+        liveCount--;
+    }
+
+    private void grow() {
+        int n = (int) Math.min((long) state.length * 2, maxSessions);
+        state = Arrays.copyOf(state, n);
+        appWorker = Arrays.copyOf(appWorker, n);
+        listener = Arrays.copyOf(listener, n);
+        connection = Arrays.copyOf(connection, n);
+        fib = Arrays.copyOf(fib, n);
+        proto = Arrays.copyOf(proto, n);
+        live = Arrays.copyOf(live, n);
+        freeList = Arrays.copyOf(freeList, n);
+    }
+
+    /** Whether {@code index} is an allocated session. */
+    public boolean isLive(int index) {
+        return index >= 0 && index < highWater && live[index];
+    }
+
+    /** The session's state. */
+    public SessionState state(int index) {
+        return SessionState.of(state[index]);
+    }
+
+    /** Sets the session's state. */
+    public void state(int index, SessionState s) {
+        state[index] = s.ordinal();
+    }
+
+    /** The app worker's global index, or {@link #NONE}. */
+    public int appWorker(int index) {
+        return appWorker[index];
+    }
+
+    /** Sets the app worker's global index. */
+    public void appWorker(int index, int workerGlobalIndex) {
+        appWorker[index] = workerGlobalIndex;
+    }
+
+    /** The index of the listen session it was accepted on (thread 0), or {@link #NONE}. */
+    public int listener(int index) {
+        return listener[index];
+    }
+
+    /** Sets the listen session index. */
+    public void listener(int index, int listenSessionIndex) {
+        listener[index] = listenSessionIndex;
+    }
+
+    /** The transport connection's index in this thread's connection pool, or {@link #NONE}. */
+    public int connection(int index) {
+        return connection[index];
+    }
+
+    /** Sets the transport connection's index. */
+    public void connection(int index, int connectionIndex) {
+        connection[index] = connectionIndex;
+    }
+
+    /** The ordinal of the session's {@link TransportProto}. */
+    public int proto(int index) {
+        return proto[index];
+    }
+
+    /** Sets the session's transport protocol. */
+    public void proto(int index, TransportProto p) {
+        proto[index] = (byte) p.ordinal();
+    }
+
+    /** The FIB whose tables hold the session's 5-tuple. */
+    public int fib(int index) {
+        return fib[index];
+    }
+
+    /** Sets the FIB. */
+    public void fib(int index, int fibIndex) {
+        fib[index] = fibIndex;
+    }
+}

@@ -1,0 +1,182 @@
+package dev.hoststack.tcp;
+
+import java.util.Arrays;
+
+/**
+ * One data thread's TCP connection pool, as parallel primitive arrays, with the handshake timer:
+ * connections in SYN_RCVD are kept on an intrusive list in deadline order (the timeout is the
+ * same for all, so arrival order is deadline order) and unlinked in O(1) when they leave it.
+ *
+ * <p>Confined to its data thread. Allocates only when it grows.
+ */
+final class TcpConnections {
+
+    static final int NONE = -1;
+
+    private final int max;
+    private int highWater;
+    private int live;
+    private int[] freeList;
+    private int freeCount;
+
+    byte[] state;
+    int[] session;
+    int[] fib;
+    boolean[] ip4;
+    int[] localIp4;
+    int[] remoteIp4;
+    long[] localHi;
+    long[] localLo;
+    long[] remoteHi;
+    long[] remoteLo;
+    int[] localPort;
+    int[] remotePort;
+    int[] iss;
+    int[] irs;
+    long[] deadline;
+    private int[] prev;
+    private int[] next;
+    private int timerHead = NONE;
+    private int timerTail = NONE;
+
+    TcpConnections(int initial, int max) {
+        this.max = max;
+        allocateArrays(initial);
+    }
+
+    private void allocateArrays(int n) {
+        freeList = new int[n];
+        state = new byte[n];
+        session = new int[n];
+        fib = new int[n];
+        ip4 = new boolean[n];
+        localIp4 = new int[n];
+        remoteIp4 = new int[n];
+        localHi = new long[n];
+        localLo = new long[n];
+        remoteHi = new long[n];
+        remoteLo = new long[n];
+        localPort = new int[n];
+        remotePort = new int[n];
+        iss = new int[n];
+        irs = new int[n];
+        deadline = new long[n];
+        prev = new int[n];
+        next = new int[n];
+    }
+
+    private void grow() {
+        int n = (int) Math.min((long) state.length * 2, max);
+        freeList = Arrays.copyOf(freeList, n);
+        state = Arrays.copyOf(state, n);
+        session = Arrays.copyOf(session, n);
+        fib = Arrays.copyOf(fib, n);
+        ip4 = Arrays.copyOf(ip4, n);
+        localIp4 = Arrays.copyOf(localIp4, n);
+        remoteIp4 = Arrays.copyOf(remoteIp4, n);
+        localHi = Arrays.copyOf(localHi, n);
+        localLo = Arrays.copyOf(localLo, n);
+        remoteHi = Arrays.copyOf(remoteHi, n);
+        remoteLo = Arrays.copyOf(remoteLo, n);
+        localPort = Arrays.copyOf(localPort, n);
+        remotePort = Arrays.copyOf(remotePort, n);
+        iss = Arrays.copyOf(iss, n);
+        irs = Arrays.copyOf(irs, n);
+        deadline = Arrays.copyOf(deadline, n);
+        prev = Arrays.copyOf(prev, n);
+        next = Arrays.copyOf(next, n);
+    }
+
+    /** A free connection, or {@link #NONE} at the bound. */
+    int allocate() {
+        int c;
+        if (freeCount > 0) {
+            c = freeList[--freeCount];
+        } else if (highWater < max) {
+            if (highWater == state.length) {
+                grow();
+            }
+            c = highWater++;
+        } else {
+            return NONE;
+        }
+        state[c] = (byte) TcpState.CLOSED.ordinal();
+        session[c] = NONE;
+        prev[c] = NONE;
+        next[c] = NONE;
+        deadline[c] = 0;
+        live++;
+        return c;
+    }
+
+    void free(int c) {
+        if (deadline[c] != 0) {
+            unlinkTimer(c);
+        }
+        state[c] = (byte) TcpState.CLOSED.ordinal();
+        session[c] = NONE;
+        freeList[freeCount++] = c;
+        live--;
+    }
+
+    boolean isLive(int c) {
+        return c >= 0 && c < highWater && state[c] != TcpState.CLOSED.ordinal();
+    }
+
+    TcpState state(int c) {
+        return TcpState.of(state[c]);
+    }
+
+    void state(int c, TcpState s) {
+        state[c] = (byte) s.ordinal();
+    }
+
+    int live() {
+        return live;
+    }
+
+    int highWater() {
+        return highWater;
+    }
+
+    int max() {
+        return max;
+    }
+
+    /** Puts {@code c} at the end of the timer list with the given deadline (never 0). */
+    void armTimer(int c, long when) {
+        deadline[c] = when == 0 ? 1 : when;
+        prev[c] = timerTail;
+        next[c] = NONE;
+        if (timerTail == NONE) {
+            timerHead = c;
+        } else {
+            next[timerTail] = c;
+        }
+        timerTail = c;
+    }
+
+    /** Takes {@code c} off the timer list. */
+    void unlinkTimer(int c) {
+        int p = prev[c];
+        int n = next[c];
+        if (p == NONE) {
+            timerHead = n;
+        } else {
+            next[p] = n;
+        }
+        if (n == NONE) {
+            timerTail = p;
+        } else {
+            prev[n] = p;
+        }
+        prev[c] = NONE;
+        next[c] = NONE;
+        deadline[c] = 0;
+    }
+
+    /** The connection whose timer expires first, or {@link #NONE}. */
+    int timerHead() {
+        return timerHead;
+    }
+}

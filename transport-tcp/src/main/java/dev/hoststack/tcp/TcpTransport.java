@@ -1,0 +1,597 @@
+package dev.hoststack.tcp;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.hoststack.api.DropReason;
+import dev.hoststack.api.Endpoint;
+import dev.hoststack.api.FiveTuple;
+import dev.hoststack.api.Ip;
+import dev.hoststack.api.JHash;
+import dev.hoststack.api.SessionHandle;
+import dev.hoststack.api.TransportConnection;
+import dev.hoststack.api.TransportProto;
+import dev.hoststack.session.DataThread;
+import dev.hoststack.session.SessionLayer;
+import dev.hoststack.session.SessionPool;
+import dev.hoststack.session.SessionTables;
+import dev.hoststack.session.Transport;
+import dev.hoststack.session.table.SessionHashTable;
+import dev.hoststack.session.table.SessionKeys;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/**
+ * The TCP transport: listeners, per-thread connection pools, and the handshake that turns a SYN
+ * into a session and the final ACK into an accept event.
+ *
+ * <h2>A segment's path ({@link #input})</h2>
+ * Parse ({@link SegmentParser}; anything malformed is a counted drop) → the FIB's session table:
+ * an established or embryonic connection's 5-tuple → that connection; else, for a SYN, the
+ * listener (exact address, then wildcard) → {@link SessionLayer#dispatch} (app listener round
+ * robin, or the reuseport group's selector) → a connection in SYN_RCVD and a CREATED session on
+ * the receiving thread, the 5-tuple in the table, a SYN-ACK. The final ACK makes both
+ * ESTABLISHED / ACCEPTING and queues the accept event. A RST or the handshake timeout before that
+ * frees them without the app hearing of it. FIN or RST on an established connection closes it and
+ * tells the app. A SYN nobody listens for, and any other segment for no connection, is answered
+ * with a RST and counted.
+ *
+ * <h2>Where VPP differs</h2>
+ * A 5-tuple found in the table but owned by another data thread is dropped and counted
+ * ({@link DropReason#WRONG_THREAD}), as VPP does: it relies on the NIC's flow hashing to send a
+ * flow's segments to one thread. Closing frees at once (no TIME_WAIT or CLOSE_WAIT modelled).
+ * Checksums are not verified.
+ *
+ * <h2>Threading</h2>
+ * {@link #input} and {@link #poll} for data thread {@code t} only on the Java thread owning it
+ * (see {@link SessionLayer#claim}); listener calls on the control thread. Allocation-free on the
+ * data path once pools are warm.
+ */
+public final class TcpTransport implements Transport {
+
+    /** {@link #input} result: the segment was dropped (see {@link InputResult#drop()}). */
+    public static final int DROPPED = 0;
+    /** {@link #input} result: a SYN created a connection and a session. */
+    public static final int CREATED = 1;
+    /** {@link #input} result: the final ACK completed a handshake (accept event queued). */
+    public static final int ESTABLISHED = 2;
+    /** {@link #input} result: a connection was closed or reset (by the peer, or by us on a bad ACK). */
+    public static final int CLOSED = 3;
+    /** {@link #input} result: a segment for an existing connection that changed nothing. */
+    public static final int NO_CHANGE = 4;
+
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+
+    private final SessionLayer layer;
+    private final TcpConfig config;
+    private final LongSupplier clock;
+    private final PerThread[] threads;
+    private volatile TcpOutput output;
+
+    private final List<Endpoint> listeners = new ArrayList<>();
+    private final List<Integer> listenerSessions = new ArrayList<>();
+    private final List<Integer> freeListeners = new ArrayList<>();
+
+    /** What the last {@link #input} on a thread did; a reused flyweight. */
+    public static final class InputResult {
+        int kind;
+        long session = SessionHandle.INVALID;
+        DropReason drop;
+        boolean viaGroup;
+        long listenerValue = SessionHandle.INVALID;
+        int workerGlobal = -1;
+
+        /** {@link #DROPPED}, {@link #CREATED}, {@link #ESTABLISHED}, {@link #CLOSED} or {@link #NO_CHANGE}. */
+        public int kind() {
+            return kind;
+        }
+
+        /** The session concerned, or {@link SessionHandle#INVALID}. */
+        public long session() {
+            return session;
+        }
+
+        /** Why it was dropped (also set for a RST we sent on a bad final ACK), or null. */
+        public DropReason drop() {
+            return drop;
+        }
+
+        /** For {@link #CREATED}: whether a reuseport group chose the worker. */
+        public boolean viaGroup() {
+            return viaGroup;
+        }
+
+        /** For {@link #CREATED}: the listener value found (listen session handle or group value). */
+        public long listenerValue() {
+            return listenerValue;
+        }
+
+        /** For {@link #CREATED}: the chosen app worker's global index. */
+        public int workerGlobal() {
+            return workerGlobal;
+        }
+
+        void reset() {
+            kind = DROPPED;
+            session = SessionHandle.INVALID;
+            drop = null;
+            viaGroup = false;
+            listenerValue = SessionHandle.INVALID;
+            workerGlobal = -1;
+        }
+    }
+
+    private static final class PerThread {
+        final DataThread dt;
+        final TcpConnections conns;
+        final TcpSegment seg = new TcpSegment();
+        final InputResult result = new InputResult();
+        final long[] counters = new long[TcpCounter.values().length];
+        final ByteBuffer tx = ByteBuffer.allocate(SegmentWriter.IP6_LENGTH);
+
+        PerThread(DataThread dt, TcpConfig config) {
+            this.dt = dt;
+            this.conns = new TcpConnections(config.initialConnectionsPerThread(), config.maxConnectionsPerThread());
+        }
+
+        void count(TcpCounter c) {
+            LONGS.setOpaque(counters, c.ordinal(), counters[c.ordinal()] + 1);
+        }
+    }
+
+    /**
+     * Creates the transport and registers it with the session layer (on the control thread).
+     *
+     * @param clock nanosecond clock for the handshake timeout ({@code System::nanoTime}, or a
+     *              test's manual clock)
+     */
+    public TcpTransport(SessionLayer layer, TcpConfig config, LongSupplier clock) {
+        this.layer = requireNonNull(layer, "layer");
+        this.config = requireNonNull(config, "config");
+        this.clock = requireNonNull(clock, "clock");
+        this.threads = new PerThread[layer.threadCount()];
+        for (int t = 0; t < threads.length; t++) {
+            threads[t] = new PerThread(layer.thread(t), config);
+        }
+        layer.registerTransport(this);
+    }
+
+    /** The configuration. */
+    public TcpConfig config() {
+        return config;
+    }
+
+    /** Sets (or with null, removes) the receiver of outgoing segments. */
+    public void output(TcpOutput out) {
+        this.output = out;
+    }
+
+    @Override
+    public TransportProto proto() {
+        return TransportProto.TCP;
+    }
+
+    // ================================================================ listeners (control thread)
+
+    @Override
+    public int startListen(int listenSessionIndex, Endpoint endpoint) {
+        int index;
+        if (!freeListeners.isEmpty()) {
+            index = freeListeners.remove(freeListeners.size() - 1);
+            listeners.set(index, endpoint);
+            listenerSessions.set(index, listenSessionIndex);
+        } else {
+            index = listeners.size();
+            listeners.add(endpoint);
+            listenerSessions.add(listenSessionIndex);
+        }
+        return index;
+    }
+
+    @Override
+    public void stopListen(int transportListenerIndex) {
+        listeners.set(transportListenerIndex, null);
+        listenerSessions.set(transportListenerIndex, -1);
+        freeListeners.add(transportListenerIndex);
+    }
+
+    /** Live TCP listeners. */
+    public int listenerCount() {
+        return listeners.size() - freeListeners.size();
+    }
+
+    @Override
+    public TransportConnection describeListener(int index) {
+        return new Snapshot(0, index, TcpState.LISTEN.name(), SessionHandle.make(0, listenerSessions.get(index)));
+    }
+
+    // ================================================================ data plane
+
+    /** What the last {@link #input} on {@code thread} did. Owner of the thread only. */
+    public InputResult result(int thread) {
+        return threads[thread].result;
+    }
+
+    /**
+     * Processes one inbound IP packet received by data thread {@code thread} on FIB {@code fib}:
+     * runs the thread's mailbox first, then the segment. Never throws for any bytes.
+     *
+     * @return {@link #DROPPED}, {@link #CREATED}, {@link #ESTABLISHED}, {@link #CLOSED} or
+     *         {@link #NO_CHANGE}; details in {@link #result(int)}
+     */
+    public int input(int thread, ByteBuffer packet, int fib) {
+        final PerThread pt = threads[thread];
+        final DataThread dt = pt.dt;
+        layer.runPending(dt);
+        final InputResult r = pt.result;
+        r.reset();
+        pt.count(TcpCounter.SEGMENTS_IN);
+        final TcpSegment seg = pt.seg;
+        DropReason bad = SegmentParser.parse(packet, seg);
+        if (bad != null) {
+            return drop(pt, bad, null);
+        }
+        final SessionTables tables = layer.fib(fib);
+        if (tables == null) {
+            return drop(pt, DropReason.NO_LISTENER, seg);
+        }
+        final long[] key = dt.key;
+        final boolean ip4 = SessionKeys.connection(key, seg);
+        final SessionHashTable table = tables.table(ip4);
+        final long found = table.get(key);
+        if (found != SessionHandle.INVALID) {
+            if (SessionHandle.thread(found) != thread) {
+                return drop(pt, DropReason.WRONG_THREAD, null);
+            }
+            return existing(pt, SessionHandle.index(found), table);
+        }
+        if (!seg.has(TcpSegment.SYN) || seg.has(TcpSegment.ACK) || seg.has(TcpSegment.RST)) {
+            if (seg.has(TcpSegment.RST)) {
+                pt.count(TcpCounter.RSTS_IGNORED);
+                r.kind = NO_CHANGE;
+                return NO_CHANGE;
+            }
+            return drop(pt, DropReason.NO_CONNECTION, seg);
+        }
+        return syn(pt, thread, fib, tables, table, key);
+    }
+
+    private int syn(PerThread pt, int thread, int fib, SessionTables tables, SessionHashTable table, long[] key) {
+        final DataThread dt = pt.dt;
+        final TcpSegment seg = pt.seg;
+        final InputResult r = pt.result;
+        final long lv = layer.lookupListener(tables, seg, dt.key2);
+        if (lv == SessionHandle.INVALID) {
+            return drop(pt, DropReason.NO_LISTENER, seg);
+        }
+        r.listenerValue = lv;
+        r.viaGroup = SessionHandle.isGroupValue(lv);
+        final long d = layer.dispatch(lv, seg, thread);
+        if (d < 0) {
+            return drop(pt, SessionLayer.dropReasonOf(d), seg);
+        }
+        if (pt.conns.live() == pt.conns.max()) {
+            expireTimers(pt, clock.getAsLong());
+        }
+        final TcpConnections c = pt.conns;
+        final int conn = c.allocate();
+        if (conn == TcpConnections.NONE) {
+            return drop(pt, DropReason.CONNECTION_POOL_FULL, null);
+        }
+        final int workerGlobal = (int) d;
+        final int s = layer.createSession(dt, TransportProto.TCP, (int) (d >>> 32), workerGlobal, conn, fib);
+        if (s == SessionPool.NONE) {
+            c.free(conn);
+            return drop(pt, DropReason.SESSION_POOL_FULL, null);
+        }
+        final long handle = SessionHandle.make(thread, s);
+        if (table.putIfAbsent(key, handle) != SessionHashTable.INSERTED) {
+            layer.free(dt, s);
+            c.free(conn);
+            return drop(pt, DropReason.TABLE_FULL, null);
+        }
+        c.session[conn] = s;
+        c.fib[conn] = fib;
+        c.ip4[conn] = seg.ip4;
+        c.localIp4[conn] = seg.dstIp4;
+        c.remoteIp4[conn] = seg.srcIp4;
+        c.localHi[conn] = seg.dstHi;
+        c.localLo[conn] = seg.dstLo;
+        c.remoteHi[conn] = seg.srcHi;
+        c.remoteLo[conn] = seg.srcLo;
+        c.localPort[conn] = seg.dstPort;
+        c.remotePort[conn] = seg.srcPort;
+        c.irs[conn] = seg.seq;
+        final long now = clock.getAsLong();
+        c.iss[conn] = initialSequence(seg, now);
+        c.state(conn, TcpState.SYN_RCVD);
+        c.armTimer(conn, now + config.handshakeTimeoutNanos());
+        pt.count(TcpCounter.SYNS_ACCEPTED);
+        send(pt, conn, TcpSegment.SYN | TcpSegment.ACK, TcpCounter.SYNACKS_SENT);
+        r.kind = CREATED;
+        r.session = handle;
+        r.workerGlobal = workerGlobal;
+        return CREATED;
+    }
+
+    /** RFC 6528: a keyed hash of the 4-tuple plus a clock ticking every 4 µs (here 4.096 µs). */
+    private int initialSequence(TcpSegment seg, long now) {
+        int h = seg.ip4
+                ? JHash.inetEhash(seg.dstIp4, seg.dstPort, seg.srcIp4, seg.srcPort, config.isnSecret())
+                : JHash.inet6Ehash(seg.dstHi, seg.dstLo, seg.dstPort, seg.srcHi, seg.srcLo, seg.srcPort, config.isnSecret());
+        return h + (int) (now >>> 12);
+    }
+
+    private int existing(PerThread pt, int s, SessionHashTable table) {
+        final DataThread dt = pt.dt;
+        final SessionPool pool = dt.sessions();
+        final TcpSegment seg = pt.seg;
+        final InputResult r = pt.result;
+        final long handle = SessionHandle.make(dt.index(), s);
+        r.session = handle;
+        if (!pool.isLive(s)) {
+            return drop(pt, DropReason.NO_CONNECTION, seg);
+        }
+        final int conn = pool.connection(s);
+        final TcpConnections c = pt.conns;
+        final TcpState st = c.state(conn);
+        if (seg.has(TcpSegment.RST)) {
+            if (st == TcpState.SYN_RCVD) {
+                dt.drop(DropReason.RESET_BY_PEER);
+                r.drop = DropReason.RESET_BY_PEER;
+            }
+            release(pt, conn, table, true);
+            r.kind = CLOSED;
+            return CLOSED;
+        }
+        if (st == TcpState.SYN_RCVD) {
+            if (seg.has(TcpSegment.SYN)) {
+                pt.count(TcpCounter.SYN_RETRANSMITS);
+                send(pt, conn, TcpSegment.SYN | TcpSegment.ACK, TcpCounter.SYNACKS_SENT);
+                r.kind = NO_CHANGE;
+                return NO_CHANGE;
+            }
+            if (!seg.has(TcpSegment.ACK) || seg.has(TcpSegment.FIN)) {
+                return drop(pt, DropReason.UNEXPECTED_FLAGS, null);
+            }
+            if (config.checkFinalAck() && seg.ack != c.iss[conn] + 1) {
+                r.drop = DropReason.BAD_ACK;
+                dt.drop(DropReason.BAD_ACK);
+                send(pt, conn, TcpSegment.RST, TcpCounter.RSTS_SENT);
+                release(pt, conn, table, false);
+                r.kind = CLOSED;
+                return CLOSED;
+            }
+            c.unlinkTimer(conn);
+            c.state(conn, TcpState.ESTABLISHED);
+            pt.count(TcpCounter.ESTABLISHED);
+            DropReason refused = layer.established(dt, s);
+            if (refused != null) {
+                r.drop = refused;
+                dt.drop(refused);
+                send(pt, conn, TcpSegment.RST, TcpCounter.RSTS_SENT);
+                release(pt, conn, table, false);
+                r.kind = CLOSED;
+                return CLOSED;
+            }
+            r.kind = ESTABLISHED;
+            return ESTABLISHED;
+        }
+        // ESTABLISHED
+        if (seg.has(TcpSegment.FIN)) {
+            release(pt, conn, table, false);
+            r.kind = CLOSED;
+            return CLOSED;
+        }
+        if (seg.has(TcpSegment.SYN)) {
+            return drop(pt, DropReason.UNEXPECTED_FLAGS, null);
+        }
+        pt.count(TcpCounter.ESTABLISHED_SEGMENTS);
+        r.kind = NO_CHANGE;
+        return NO_CHANGE;
+    }
+
+    /**
+     * Removes a connection's 5-tuple from its table, tells the session layer (which tells the
+     * app if the session was established, then frees the session), and frees the connection.
+     */
+    private void release(PerThread pt, int conn, SessionHashTable table, boolean reset) {
+        final TcpConnections c = pt.conns;
+        final long[] key = pt.dt.key2;
+        fillKey(c, conn, key);
+        table.remove(key, SessionHandle.make(pt.dt.index(), c.session[conn]));
+        layer.connectionLost(pt.dt, c.session[conn], reset);
+        c.free(conn);
+    }
+
+    private static void fillKey(TcpConnections c, int conn, long[] key) {
+        if (c.ip4[conn]) {
+            SessionKeys.ip4(key, TransportProto.TCP.ipProtocol(), c.localIp4[conn], c.localPort[conn],
+                    c.remoteIp4[conn], c.remotePort[conn]);
+        } else {
+            SessionKeys.ip6(key, TransportProto.TCP.ipProtocol(), c.localHi[conn], c.localLo[conn], c.localPort[conn],
+                    c.remoteHi[conn], c.remoteLo[conn], c.remotePort[conn]);
+        }
+    }
+
+    private int drop(PerThread pt, DropReason reason, TcpSegment answerWithRst) {
+        pt.dt.drop(reason);
+        pt.result.drop = reason;
+        pt.result.kind = DROPPED;
+        if (reason.isReset() && answerWithRst != null) {
+            sendRst(pt, answerWithRst);
+        }
+        return DROPPED;
+    }
+
+    /**
+     * Runs data thread {@code thread}'s mailbox and expires handshakes whose time is up. Call it
+     * from the thread's owner, regularly.
+     *
+     * @return how many mailbox items ran plus connections expired
+     */
+    public int poll(int thread) {
+        PerThread pt = threads[thread];
+        return layer.runPending(pt.dt) + expireTimers(pt, clock.getAsLong());
+    }
+
+    private int expireTimers(PerThread pt, long now) {
+        final TcpConnections c = pt.conns;
+        int n = 0;
+        for (int conn = c.timerHead(); conn != TcpConnections.NONE && c.deadline[conn] - now <= 0; conn = c.timerHead()) {
+            c.unlinkTimer(conn);
+            pt.dt.drop(DropReason.HANDSHAKE_TIMEOUT);
+            pt.count(TcpCounter.HANDSHAKE_TIMEOUTS);
+            SessionTables tables = layer.fib(c.fib[conn]);
+            release(pt, conn, tables.table(c.ip4[conn]), true);
+            n++;
+        }
+        return n;
+    }
+
+    // ================================================================ sending
+
+    private void send(PerThread pt, int conn, int flags, TcpCounter counter) {
+        pt.count(counter);
+        final TcpOutput out = output;
+        if (out == null) {
+            return;
+        }
+        final TcpConnections c = pt.conns;
+        final ByteBuffer tx = pt.tx;
+        final int seq = (flags & TcpSegment.SYN) != 0 ? c.iss[conn] : c.iss[conn] + 1;
+        final int ack = c.irs[conn] + 1;
+        final int ackFlags = (flags & TcpSegment.RST) != 0 ? flags : flags | TcpSegment.ACK;
+        tx.clear();
+        int len = c.ip4[conn]
+                ? SegmentWriter.writeIp4(tx, c.localIp4[conn], c.localPort[conn], c.remoteIp4[conn], c.remotePort[conn],
+                        seq, (ackFlags & TcpSegment.ACK) != 0 ? ack : 0, ackFlags, 65535)
+                : SegmentWriter.writeIp6(tx, c.localHi[conn], c.localLo[conn], c.localPort[conn], c.remoteHi[conn],
+                        c.remoteLo[conn], c.remotePort[conn], seq, (ackFlags & TcpSegment.ACK) != 0 ? ack : 0,
+                        ackFlags, 65535);
+        tx.limit(len);
+        out.transmit(pt.dt.index(), tx);
+    }
+
+    /** RFC 9293 reset generation for a segment that has no connection. */
+    private void sendRst(PerThread pt, TcpSegment seg) {
+        if (seg.has(TcpSegment.RST)) {
+            return;
+        }
+        pt.count(TcpCounter.RSTS_SENT);
+        final TcpOutput out = output;
+        if (out == null) {
+            return;
+        }
+        final int seq;
+        final int ack;
+        final int flags;
+        if (seg.has(TcpSegment.ACK)) {
+            seq = seg.ack;
+            ack = 0;
+            flags = TcpSegment.RST;
+        } else {
+            seq = 0;
+            ack = seg.seq + seg.payloadLength + (seg.has(TcpSegment.SYN) ? 1 : 0) + (seg.has(TcpSegment.FIN) ? 1 : 0);
+            flags = TcpSegment.RST | TcpSegment.ACK;
+        }
+        final ByteBuffer tx = pt.tx;
+        tx.clear();
+        int len = seg.ip4
+                ? SegmentWriter.writeIp4(tx, seg.dstIp4, seg.dstPort, seg.srcIp4, seg.srcPort, seq, ack, flags, 0)
+                : SegmentWriter.writeIp6(tx, seg.dstHi, seg.dstLo, seg.dstPort, seg.srcHi, seg.srcLo, seg.srcPort,
+                        seq, ack, flags, 0);
+        tx.limit(len);
+        out.transmit(pt.dt.index(), tx);
+    }
+
+    // ================================================================ Transport (session layer's calls)
+
+    @Override
+    public void close(int thread, int connection) {
+        PerThread pt = threads[thread];
+        TcpConnections c = pt.conns;
+        if (!c.isLive(connection)) {
+            return;
+        }
+        send(pt, connection, c.state(connection) == TcpState.ESTABLISHED ? TcpSegment.FIN : TcpSegment.RST,
+                c.state(connection) == TcpState.ESTABLISHED ? TcpCounter.FINS_SENT : TcpCounter.RSTS_SENT);
+        closeQuietly(pt, connection);
+    }
+
+    @Override
+    public void reset(int thread, int connection) {
+        PerThread pt = threads[thread];
+        TcpConnections c = pt.conns;
+        if (!c.isLive(connection)) {
+            return;
+        }
+        send(pt, connection, TcpSegment.RST, TcpCounter.RSTS_SENT);
+        closeQuietly(pt, connection);
+    }
+
+    /** Local close: table entry out, session and connection freed, no app event. */
+    private void closeQuietly(PerThread pt, int conn) {
+        TcpConnections c = pt.conns;
+        long[] key = pt.dt.key2;
+        fillKey(c, conn, key);
+        SessionTables tables = layer.fib(c.fib[conn]);
+        tables.table(c.ip4[conn]).remove(key, SessionHandle.make(pt.dt.index(), c.session[conn]));
+        if (pt.dt.sessions().isLive(c.session[conn])) {
+            layer.free(pt.dt, c.session[conn]);
+        }
+        c.free(conn);
+    }
+
+    @Override
+    public FiveTuple tuple(int thread, int connection) {
+        TcpConnections c = threads[thread].conns;
+        return c.ip4[connection]
+                ? new FiveTuple(TransportProto.TCP, Ip.fromIp4(c.localIp4[connection]), c.localPort[connection],
+                        Ip.fromIp4(c.remoteIp4[connection]), c.remotePort[connection])
+                : new FiveTuple(TransportProto.TCP, Ip.fromIp6(c.localHi[connection], c.localLo[connection]),
+                        c.localPort[connection], Ip.fromIp6(c.remoteHi[connection], c.remoteLo[connection]),
+                        c.remotePort[connection]);
+    }
+
+    @Override
+    public TransportConnection describe(int thread, int connection) {
+        TcpConnections c = threads[thread].conns;
+        return new Snapshot(thread, connection, c.state(connection).name(),
+                SessionHandle.make(thread, c.session[connection]));
+    }
+
+    /** The initial sequence number we sent for a connection (for tests and clients of the model). */
+    public int iss(int thread, int connection) {
+        return threads[thread].conns.iss[connection];
+    }
+
+    /** Live connections of a thread (any thread; exact when the owner is quiescent). */
+    public int connections(int thread) {
+        return threads[thread].conns.live();
+    }
+
+    /** A counter of one thread (any thread). */
+    public long counter(int thread, TcpCounter counter) {
+        return (long) LONGS.getOpaque(threads[thread].counters, counter.ordinal());
+    }
+
+    /** A counter summed over threads. */
+    public long counter(TcpCounter counter) {
+        long n = 0;
+        for (int t = 0; t < threads.length; t++) {
+            n += counter(t, counter);
+        }
+        return n;
+    }
+
+    private record Snapshot(int thread, int index, String state, long sessionHandle) implements TransportConnection {
+        @Override
+        public TransportProto proto() {
+            return TransportProto.TCP;
+        }
+    }
+}
