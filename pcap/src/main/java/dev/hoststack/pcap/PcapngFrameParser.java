@@ -255,6 +255,11 @@ final class PcapngFrameParser extends FrameParser {
     }
 
     private void checkInterface(int o, long iface, String what) {
+        if (iface >= interfaces && interfaces == 0) {
+            throw error(CaptureError.CORRUPT, o + 8, "expected the " + what + "'s interface id to be one of the"
+                    + " Interface Description Blocks of its section, but section " + sections + " has none so far; found "
+                    + iface);
+        }
         if (iface >= interfaces) {
             throw error(CaptureError.CORRUPT, o + 8, "expected the " + what + "'s interface id to be one of the "
                     + interfaces + " Interface Description Blocks of section " + sections + " so far (0.."

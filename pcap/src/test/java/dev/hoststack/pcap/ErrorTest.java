@@ -244,7 +244,7 @@ class ErrorTest {
         int second = ng.size();
         ng.section(ByteOrder.BIG_ENDIAN).epb(0, 1, V4);
         assertFailure(ng.bytes(), 1, CaptureError.CORRUPT, second + 28 + 8, "expected the Enhanced Packet Block's interface"
-                + " id to be one of the 0 Interface Description Blocks of section 2 so far (0..-1), found 0");
+                + " id to be one of the Interface Description Blocks of its section, but section 2 has none so far; found 0");
     }
 
     @Test
