@@ -569,6 +569,21 @@ public final class TcpTransport implements Transport {
         return threads[thread].conns.iss[connection];
     }
 
+    /**
+     * The initial sequence number we sent on a session's connection (owner of its thread only).
+     *
+     * @throws IllegalArgumentException if the handle names no live session
+     */
+    public int issOfSession(long sessionHandle) {
+        int t = SessionHandle.thread(sessionHandle);
+        SessionPool pool = threads[t].dt.sessions();
+        int s = SessionHandle.index(sessionHandle);
+        if (!pool.isLive(s)) {
+            throw new IllegalArgumentException("no live session " + SessionHandle.format(sessionHandle));
+        }
+        return threads[t].conns.iss[pool.connection(s)];
+    }
+
     /** Live connections of a thread (any thread; exact when the owner is quiescent). */
     public int connections(int thread) {
         return threads[thread].conns.live();
