@@ -45,6 +45,10 @@ import java.util.function.Consumer;
  * {@link InternalError} (SIGBUS) instead of an exception this reader could report; captures used
  * here are small to medium, and files of 2 GiB or more are refused.
  *
+ * <p>Why not pcap4j or pkts.io: this module must stay free of dependencies and of the native
+ * libpcap (pcap4j loads it through JNA), iterate without allocating per packet, and report a
+ * broken capture with its exact byte offset; see the package documentation.
+ *
  * <p>Threading: single-threaded. A reader holds its position and counters without
  * synchronization; use it from one thread at a time (handing it between threads needs a
  * happens-before edge, as any unsynchronized object does).
