@@ -838,8 +838,10 @@ public final class SessionLayer {
 
     private boolean postAppOp(int op, long handle) {
         int t = SessionHandle.thread(handle);
-        checkArgument(t >= 0 && t < threads.length, "session handle %s names thread %s of %s",
-                SessionHandle.format(handle), t, threads.length);
+        if (t < 0 || t >= threads.length) {
+            throw new IllegalArgumentException("session handle " + SessionHandle.format(handle) + " names thread " + t
+                    + " of " + threads.length);
+        }
         return threads[t].postAppOp(op, handle);
     }
 

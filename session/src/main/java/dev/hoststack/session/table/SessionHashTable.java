@@ -391,8 +391,9 @@ public final class SessionHashTable {
     private void checkKey(long[] key) {
         checkArgument(key.length >= keyWords, "key of %s words, table needs %s", key.length, keyWords);
         long m = key[marker];
-        checkArgument(m != EMPTY && m != TOMBSTONE && (m >>> 32) != 0,
-                "key has no protocol in its marker word: %s", Long.toHexString(m));
+        if (m == EMPTY || m == TOMBSTONE || (m >>> 32) == 0) {
+            throw new IllegalArgumentException("key has no protocol in its marker word: " + Long.toHexString(m));
+        }
     }
 
     private static void beginWrite(long[] w, int base) {
