@@ -179,6 +179,9 @@ public final class SessionHashTable {
      * allocation-free; only for tables of {@link SessionKeys#IP4_WORDS}-word keys.
      */
     public long get(long k0, long k1) {
+        if (k1 == EMPTY || k1 == TOMBSTONE) {
+            return SessionHandle.INVALID;
+        }
         final Storage s = storage;
         final long[] w = s.words;
         final int buckets = s.buckets;
@@ -230,6 +233,9 @@ public final class SessionHashTable {
         final long[] w = s.words;
         final int buckets = s.buckets;
         final long km = key[marker];
+        if (km == EMPTY || km == TOMBSTONE) {
+            return SessionHandle.INVALID;
+        }
         int b = bucketOf(hash(key), buckets);
         for (int probed = 0; probed < buckets; ) {
             final int base = b * bucketWords;
@@ -278,13 +284,15 @@ public final class SessionHashTable {
     // ---------------------------------------------------------------- writes
 
     /**
-     * Adds {@code key -> value} unless the key is present or the table is full. Any thread;
+     * Adds {@code key -> value} unless the key is present or the table is full. The value may be
+     * anything but {@link SessionHandle#INVALID}, which lookups return for "absent". Any thread;
      * serialised with other writers. Allocation-free except when the table grows.
      *
      * @return {@link #INSERTED}, {@link #EXISTS} or {@link #FULL}
      */
     public int putIfAbsent(long[] key, long value) {
         checkKey(key);
+        checkArgument(value != SessionHandle.INVALID, "INVALID (-1) is not a value: it means 'absent'");
         synchronized (writeLock) {
             for (;;) {
                 final Storage s = storage;
