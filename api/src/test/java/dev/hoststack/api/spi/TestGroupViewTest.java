@@ -1,0 +1,107 @@
+package dev.hoststack.api.spi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The fixtures themselves: slot order, epochs, member identity across views, {@link TestFlow}. */
+class TestGroupViewTest {
+
+    @Test
+    void slotsAreInJoinOrderThenWorkerOrder() {
+        TestGroupView g = TestGroupView.builder().member("a", 2).member("b", 1, 3).member("c", 0, 4, 5).build();
+        List<String> slots = new ArrayList<>();
+        for (int s = 0; s < g.workerCount(); s++) {
+            slots.add(g.member(g.slotMember(s)).appName() + "-w" + g.slotWorker(s));
+        }
+        assertThat(slots).as("slots of %s", g).containsExactly("a-w2", "b-w1", "b-w3", "c-w0", "c-w4", "c-w5");
+        assertThat(g.epoch()).as("epoch of a new group's first view").isEqualTo(1);
+        assertThat(g.endpoint().toUri()).as("default endpoint").isEqualTo(TestGroupView.DEFAULT_ENDPOINT);
+        assertThat(g.member(1).position()).as("position of the second member").isEqualTo(1);
+    }
+
+    @Test
+    void nextKeepsMembersIdentityAndBumpsTheEpoch() {
+        TestGroupView v1 = TestGroupView.ofWorkerCounts(1, 2, 3);
+        TestGroupView v2 = v1.next().leave("app1").member("app4", 0).build();
+        assertThat(v2.epoch()).as("epoch after one change").isEqualTo(2);
+        assertThat(v2.memberCount()).as("members of %s", v2).isEqualTo(3);
+        assertThat(v2.member(0).listenSessionHandle()).as("app2 keeps its listen session handle")
+                .isEqualTo(v1.member(1).listenSessionHandle());
+        assertThat(v2.member(0).position()).as("app2's new position").isZero();
+        TestGroupView v3 = v2.next().leave("app2").member("app2", 0, 1).build();
+        assertThat(v3.member(v3.position("app2")).listenSessionHandle())
+                .as("app2 leaving and joining again is a new listen session")
+                .isNotEqualTo(v1.member(1).listenSessionHandle());
+        assertThat(v3.position("app2")).as("a rejoining member goes last").isEqualTo(2);
+    }
+
+    @Test
+    void acceptsOnlyListedWorkersOrDrop() {
+        TestGroupView g = TestGroupView.builder().member("a", 2).member("b", 1, 3).build();
+        assertThat(g.accepts(Selection.of(0, 2))).as("a-w2").isTrue();
+        assertThat(g.accepts(Selection.of(1, 3))).as("b-w3").isTrue();
+        assertThat(g.accepts(Selection.DROP)).as("DROP").isTrue();
+        assertThat(g.accepts(Selection.of(0, 0))).as("a-w0: a does not list worker 0").isFalse();
+        assertThat(g.accepts(Selection.of(2, 0))).as("member 2 of 2").isFalse();
+        assertThat(g.accepts(Selection.of(-1, 0))).as("member -1").isFalse();
+        assertThat(g.describe(Selection.of(1, 3))).isEqualTo("b-w3");
+        assertThat(g.describe(Selection.of(0, 0))).startsWith("invalid(member=0, worker=0");
+    }
+
+    @Test
+    void rejectsBadWorkerLists() {
+        assertThatThrownBy(() -> TestGroupView.builder().member("a").build()).as("no workers")
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least one worker");
+        assertThatThrownBy(() -> TestGroupView.builder().member("a", 1, 0).build()).as("descending workers")
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ascending");
+        assertThatThrownBy(() -> TestGroupView.builder().member("a", 0).member("a", 1).build()).as("one app twice")
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already a member");
+        assertThatThrownBy(() -> TestGroupView.builder().build()).as("no members")
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void randomShapesStayInBoundsThroughChanges() {
+        Random rnd = new Random(7);
+        for (int i = 0; i < 200; i++) {
+            TestGroupView g = TestGroupView.random(rnd, 64, 16);
+            for (int c = 0; c < 5; c++) {
+                assertThat(g.memberCount()).as("members of %s", g).isBetween(1, 64);
+                int slots = 0;
+                for (int m = 0; m < g.memberCount(); m++) {
+                    assertThat(g.member(m).workerCount()).as("workers of member %d of %s", m, g).isBetween(1, 16);
+                    slots += g.member(m).workerCount();
+                }
+                assertThat(g.workerCount()).as("slots of %s", g).isEqualTo(slots);
+                long epoch = g.epoch();
+                g = g.randomChange(rnd, 64, 16);
+                assertThat(g.epoch()).as("epoch after a change").isEqualTo(epoch + 1);
+            }
+        }
+    }
+
+    @Test
+    void testFlowHoldsOneFamilyAtATime() {
+        TestFlow f = TestFlow.ip4("10.0.0.2", 80, "10.0.0.1", 40000);
+        assertThat(f.isIp4()).isTrue();
+        assertThat(f.localIp4()).as("local 10.0.0.2").isEqualTo(0x0a000002);
+        assertThat(f.remoteIp4()).as("remote 10.0.0.1").isEqualTo(0x0a000001);
+        assertThat(f.protocol()).as("protocol").isEqualTo(6);
+        assertThat(f.toString()).isEqualTo("tcp 10.0.0.1:40000 -> 10.0.0.2:80");
+        f.setIp6("2001:db8::2", 443, "2001:db8::1", 40001);
+        assertThat(f.isIp4()).isFalse();
+        assertThat(f.localIp4()).as("IPv4 fields after setIp6").isZero();
+        assertThat(f.localIp6Hi()).as("local hi").isEqualTo(0x2001_0db8_0000_0000L);
+        assertThat(f.localIp6Lo()).as("local lo").isEqualTo(2L);
+        assertThat(f.remoteIp6Lo()).as("remote lo").isEqualTo(1L);
+        assertThat(f.localPort()).isEqualTo(443);
+        assertThat(f.remotePort()).isEqualTo(40001);
+        assertThatThrownBy(() -> f.setIp4(0, 65_536, 0, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> f.setIp4("::1", 80, "10.0.0.1", 1)).isInstanceOf(IllegalArgumentException.class);
+    }
+}
