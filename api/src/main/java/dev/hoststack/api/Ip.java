@@ -90,12 +90,10 @@ public final class Ip {
      * @throws IllegalArgumentException if it is not one
      */
     public static int parsePort(String text, String context) {
-        int port;
-        try {
-            port = Integer.parseInt(text);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + context + "': port '" + text + "' is not a number", e);
+        if (text.isEmpty() || text.length() > 5 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new IllegalArgumentException("'" + context + "': port '" + text + "' is not a number 0..65535");
         }
+        int port = Integer.parseInt(text);
         checkArgument(port >= 0 && port <= 0xFFFF, "'%s': port %s is not in 0..65535", context, port);
         return port;
     }
@@ -107,6 +105,7 @@ public final class Ip {
      */
     public static InetSocketAddress parseHostPort(String text) {
         int colon = text.lastIndexOf(':');
+        checkArgument(!text.endsWith("]"), "'%s': the port is missing, e.g. [2001:db8::1]:40000", text);
         checkArgument(colon > 0, "'%s': expected address:port, e.g. 10.0.0.1:40000 or [2001:db8::1]:40000", text);
         String host = text.substring(0, colon);
         if (host.indexOf(':') >= 0 && !host.startsWith("[")) {

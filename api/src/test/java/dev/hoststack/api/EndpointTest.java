@@ -107,7 +107,8 @@ class EndpointTest {
         "tcp://0.0.0.0/http, port 'http' is not a number",
         "tcp://0.0.0.0/, port '' is not a number",
         "tcp://0.0.0.0/65536, port 65536 is not in 0..65535",
-        "tcp://0.0.0.0/-1, port -1 is not in 0..65535",
+        "tcp://0.0.0.0/-1, port '-1' is not a number",
+        "tcp://0.0.0.0/+80, port '+80' is not a number",
         "tcp://[::1]/99999, port 99999 is not in 0..65535",
     })
     void rejectsABadPortNamingIt(String uri, String message) {
