@@ -250,48 +250,50 @@ class SessionHashTableTest {
     }
 
     /**
-     * INVALID (-1) as a value cannot be told from "absent" by get or remove(key). The table must
-     * either refuse it, or at least keep remove(key, expected)'s promise to say whether it removed.
+     * INVALID (-1) as a value could not be told from "absent" by get or remove(key), and
+     * remove(key, INVALID) could not say whether it removed: the table refuses it.
      */
     @ParameterizedTest(name = "{0}-word keys")
     @ValueSource(ints = {SessionKeys.IP4_WORDS, SessionKeys.IP6_WORDS})
-    void invalidAsAValueIsRefusedOrRemovableWithRemoveExpected(int keyWords) {
+    void invalidIsRefusedAsAValue(int keyWords) {
         SessionHashTable t = new SessionHashTable(keyWords, 8, 100);
         long[] a = key(keyWords, 5);
-        int r;
-        try {
-            r = t.putIfAbsent(a, INVALID);
-        } catch (IllegalArgumentException refused) {
-            assertThat(t.size()).as("size after a refused INVALID value").isZero();
-            return;
-        }
-        assertThat(r).isEqualTo(SessionHashTable.INSERTED);
-        boolean removed = t.remove(a, INVALID);
-        assertThat(t.size()).as("entries left after remove(key, INVALID)").isZero();
-        assertThat(removed)
-                .as("remove(key, INVALID) removed the entry stored with value INVALID (size went 1 -> 0), "
-                        + "so it must return true ('whether it was removed'); put(key, INVALID) was accepted")
-                .isTrue();
+        assertThatThrownBy(() -> t.putIfAbsent(a, INVALID)).as("putIfAbsent(key, INVALID)")
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(t.size()).as("size after the refused INVALID value").isZero();
+        assertThat(t.remove(a, INVALID)).as("remove(key, INVALID) of an absent key").isFalse();
+        assertThat(t.putIfAbsent(a, -2)).as("-2 is an ordinary value").isEqualTo(SessionHashTable.INSERTED);
+        assertThat(t.remove(a, INVALID)).as("remove(key, INVALID) when the key holds -2").isFalse();
+        assertThat(get(t, a)).isEqualTo(-2);
     }
 
     /**
-     * A key whose marker word is 0 can never be stored (put rejects it), so lookups of it must
-     * miss; an empty slot must not be mistaken for it.
+     * Keys whose marker word is 0 (an empty slot's) or -1 (a tombstone's) can never be stored
+     * (put rejects them), so lookups of them must miss: empty slots and tombstones must not be
+     * mistaken for them.
      */
     @ParameterizedTest(name = "{0}-word keys")
     @ValueSource(ints = {SessionKeys.IP4_WORDS, SessionKeys.IP6_WORDS})
-    void lookupOfTheAllZeroKeyMisses(int keyWords) {
+    void lookupsOfKeysWithAnEmptyOrTombstoneMarkerMiss(int keyWords) {
         SessionHashTable t = new SessionHashTable(keyWords, 8, 100);
         assertThat(t.putIfAbsent(key(keyWords, 1), 7)).isEqualTo(SessionHashTable.INSERTED);
+        assertThat(t.putIfAbsent(key(keyWords, 2), 8)).isEqualTo(SessionHashTable.INSERTED);
+        assertThat(t.remove(key(keyWords, 2))).isEqualTo(8); // leaves a tombstone: zero key words, marker -1
+        int marker = keyWords == SessionKeys.IP4_WORDS ? SessionKeys.IP4_MARKER : SessionKeys.IP6_MARKER;
         long[] zero = new long[keyWords];
+        long[] tomb = new long[keyWords];
+        tomb[marker] = -1;
         assertThatThrownBy(() -> t.putIfAbsent(zero, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThat(t.get(zero))
                 .as("get(all-zero %d-word key), a key the table refuses to store: expected INVALID (-1), "
                         + "a value here would be read from an empty slot", keyWords)
                 .isEqualTo(INVALID);
+        assertThat(t.get(tomb)).as("get(key shaped like a tombstone)").isEqualTo(INVALID);
         if (keyWords == SessionKeys.IP4_WORDS) {
             assertThat(t.get(0L, 0L)).as("get(0, 0) on an IPv4 table holding no such key: expected INVALID").isEqualTo(INVALID);
+            assertThat(t.get(0L, -1L)).as("get(0, -1)").isEqualTo(INVALID);
         }
+        assertThat(get(t, key(keyWords, 1))).isEqualTo(7);
     }
 
     // ---------------------------------------------------------------- argument checks
