@@ -11,7 +11,7 @@ public enum DropReason {
     TRUNCATED(false),
     /** IP version is neither 4 nor 6. */
     BAD_IP_VERSION(false),
-    /** IPv4 IHL below 5 or beyond the packet, or a TCP data offset below 5 or beyond the segment. */
+    /** IPv4 IHL below 5, or a TCP data offset below 5 or beyond the segment (an IHL beyond the total length is {@link #BAD_IP_LENGTH}). */
     BAD_HEADER_LENGTH(false),
     /** The IP total / payload length disagrees with the bytes given. */
     BAD_IP_LENGTH(false),

@@ -24,6 +24,7 @@ public final class ReuseportGroup {
     private final String selectorName;
     private final ReuseportSelector selector;
     private volatile boolean migrate;
+    private final int hashSecret;
     /** Control thread only. */
     final List<ListenSession> members = new ArrayList<>();
     private volatile GroupView view;
@@ -35,7 +36,7 @@ public final class ReuseportGroup {
     final LongAdder migrations = new LongAdder();
 
     ReuseportGroup(int index, SessionTables tables, Endpoint endpoint, AppNamespaceImpl namespace, int owner,
-                   String selectorName, ReuseportSelector selector, boolean migrate) {
+                   String selectorName, ReuseportSelector selector, boolean migrate, int hashSecret) {
         this.index = index;
         this.tables = tables;
         this.endpoint = endpoint;
@@ -44,6 +45,12 @@ public final class ReuseportGroup {
         this.selectorName = selectorName;
         this.selector = selector;
         this.migrate = migrate;
+        this.hashSecret = hashSecret;
+    }
+
+    /** The hash secret of its selector and of the fallback. */
+    public int hashSecret() {
+        return hashSecret;
     }
 
     /** Rebuilds the view after a membership change, tells the selector, then publishes it. */

@@ -52,6 +52,7 @@ public final class ReuseportGroupTable implements ReuseportGroups {
     private final SelectorRegistry selectors;
     private final ReuseportConfig config;
     private volatile ReuseportGroup[] groups = new ReuseportGroup[0];
+    private volatile int hashSecret;
     private final Map<SessionError, AtomicLong> refusals = new EnumMap<>(SessionError.class);
 
     /**
@@ -64,6 +65,7 @@ public final class ReuseportGroupTable implements ReuseportGroups {
         for (SessionError e : SessionError.values()) {
             refusals.put(e, new AtomicLong());
         }
+        this.hashSecret = config.hashSecret();
         layer.installReuseport(this);
     }
 
@@ -75,6 +77,16 @@ public final class ReuseportGroupTable implements ReuseportGroups {
     /** The configuration. */
     public ReuseportConfig config() {
         return config;
+    }
+
+    /** The hash secret given to groups created from now on. */
+    public int hashSecret() {
+        return hashSecret;
+    }
+
+    /** Sets the hash secret for groups created from now on (control thread); existing groups keep theirs. */
+    public void hashSecret(int secret) {
+        this.hashSecret = secret;
     }
 
     /** A group by index, or null. */
@@ -155,6 +167,7 @@ public final class ReuseportGroupTable implements ReuseportGroups {
         }
         final int groupIndex = index;
         final Endpoint endpoint = first.endpoint();
+        final int secret = hashSecret;
         SelectorContext ctx = new SelectorContext() {
             @Override
             public int threads() {
@@ -163,7 +176,7 @@ public final class ReuseportGroupTable implements ReuseportGroups {
 
             @Override
             public int hashSecret() {
-                return config.hashSecret();
+                return secret;
             }
 
             @Override
@@ -177,7 +190,7 @@ public final class ReuseportGroupTable implements ReuseportGroups {
             }
         };
         ReuseportGroup g = new ReuseportGroup(groupIndex, placement.tables(), endpoint, first.app().namespace(),
-                first.app().owner(), provider.name(), provider.create(ctx), config.migrateDefault());
+                first.app().owner(), provider.name(), provider.create(ctx), config.migrateDefault(), secret);
         g.members.add(first);
         g.republish();
         ReuseportGroup[] next = Arrays.copyOf(cur, Math.max(cur.length, groupIndex + 1));
@@ -249,7 +262,7 @@ public final class ReuseportGroupTable implements ReuseportGroups {
         if (v.workerCount() == 0) {
             return SessionLayer.dropCode(DropReason.NO_WORKER);
         }
-        final int slot = JHash.reciprocalScale(JHash.flowHash(flow, config.hashSecret()), v.workerCount());
+        final int slot = JHash.reciprocalScale(JHash.flowHash(flow, g.hashSecret()), v.workerCount());
         return (long) v.member(v.slotMember(slot)).session.index() << 32 | v.slotWorker(slot);
     }
 }

@@ -8,12 +8,13 @@ import dev.hoststack.api.spi.ReuseportSelectorProvider;
 import java.util.Map;
 
 /**
- * The selector providers a stack knows, by name, and its default. Immutable.
+ * The selector providers a stack knows, by name, and its default. The set of providers is fixed;
+ * the default may be changed on the control thread and applies to groups created afterwards.
  */
 public final class SelectorRegistry {
 
     private final ImmutableSortedMap<String, ReuseportSelectorProvider> providers;
-    private final String defaultName;
+    private volatile String defaultName;
 
     /**
      * @param providers   providers by name
@@ -30,6 +31,16 @@ public final class SelectorRegistry {
     /** The default policy's name. */
     public String defaultName() {
         return defaultName;
+    }
+
+    /**
+     * Changes the default policy for groups created from now on (control thread).
+     *
+     * @throws dev.hoststack.api.SessionException {@link SessionError#UNKNOWN_SELECTOR}
+     */
+    public void defaultName(String name) {
+        provider(requireNonNull(name, "name"));
+        this.defaultName = name;
     }
 
     /** Every provider, by name. */

@@ -1,0 +1,170 @@
+package dev.hoststack.cli;
+
+import dev.hoststack.api.AppEventType;
+import dev.hoststack.api.Ip;
+import dev.hoststack.api.SessionHandle;
+import dev.hoststack.session.AppWorkerImpl;
+import dev.hoststack.session.AttachOptions;
+import dev.hoststack.session.ListenOptions;
+import dev.hoststack.stack.Stack;
+import dev.hoststack.stack.StackConfig;
+import dev.hoststack.tcp.TcpPeer;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code hoststack demo}: the design note's example on a real stack built from the modules, for
+ * each shipped selector, beside what the real kernel's SO_REUSEPORT does with the same layout.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"The design note's example: app1, app2, app3 with 1, 2, 3 workers listen with reuseport on one",
+            "endpoint; real SYN and ACK segments from distinct clients go through transport-tcp; the dispatch",
+            "order and the shares per application and worker are printed for each selector, beside the real",
+            "Linux kernel's SO_REUSEPORT on loopback with the same six sockets."})
+public final class DemoCommand implements Callable<Integer> {
+
+    /** The seed's first nine dispatches, workers numbered from 1 as the design note numbers them. */
+    public static final List<String> SEED = List.of(
+            "app1-w1", "app2-w1", "app3-w1", "app1-w1", "app2-w2", "app3-w2", "app1-w1", "app2-w1", "app3-w3");
+
+    private static final int[] WORKERS = {1, 2, 3};
+    private static final String URI = "tcp://10.0.0.100/80";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--connections", description = "connections per run (default: ${DEFAULT-VALUE})", defaultValue = "6000")
+    int connections;
+
+    @Option(names = "--hash-secret", description = "the hash selector's secret (default: ${DEFAULT-VALUE})", defaultValue = "0")
+    int hashSecret;
+
+    @Option(names = "--no-kernel", description = "skip the real-kernel comparison")
+    boolean noKernel;
+
+    /** The result of one selector's run. */
+    public record Run(String selector, List<String> first, DispatchTable table, long accepted) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = spec.commandLine().getOut() == null ? System.out : new PrintStream(System.out, true);
+        if (connections < 12) {
+            out.println("--connections must be at least 12");
+            return 2;
+        }
+        long start = System.nanoTime();
+        out.println("hoststack demo: app1, app2, app3 with 1, 2, 3 workers listen with reuseport on " + URI);
+        out.println("each of " + connections + " clients sends a real SYN and the final ACK (bytes through transport-tcp).");
+        out.println("workers are numbered from 0 here; the design note numbers them from 1 (app1-w0 here is its app1-w1).");
+        out.println();
+        Map<String, DispatchTable> columns = new LinkedHashMap<>();
+        for (String selector : List.of("roundrobin", "hash")) {
+            Run run = run(selector, connections, hashSecret);
+            columns.put(selector, run.table());
+            out.println(selector + ": the first 12 dispatches");
+            out.println("  " + String.join(", ", run.first()));
+            out.println("  as the design note writes them: " + String.join(", ", oneBased(run.first())));
+            if (selector.equals("roundrobin")) {
+                boolean same = oneBased(run.first()).subList(0, SEED.size()).equals(SEED);
+                out.println("  the design note's sequence:     " + String.join(", ", SEED) + ", ..."
+                        + (same ? "  (same)" : "  (DIFFERENT)"));
+            }
+            out.println("  accepted by the apps: " + run.accepted() + " of " + connections);
+            out.println();
+        }
+        if (!noKernel) {
+            if (KernelReuseport.supported()) {
+                long[] perSocket = KernelReuseport.run(6, connections);
+                DispatchTable kernel = new DispatchTable();
+                int socket = 0;
+                for (int a = 0; a < WORKERS.length; a++) {
+                    for (int w = 0; w < WORKERS[a]; w++) {
+                        kernel.declare("app" + (a + 1), w);
+                        for (long n = 0; n < perSocket[socket]; n++) {
+                            kernel.add("app" + (a + 1), w);
+                        }
+                        socket++;
+                    }
+                }
+                columns.put("kernel SO_REUSEPORT", kernel);
+                out.println("kernel SO_REUSEPORT: six real sockets on one 127.0.0.1 port (port 0, then reused),");
+                out.println("  socket 1 is app1-w0, sockets 2-3 app2-w0..w1, sockets 4-6 app3-w0..w2; "
+                        + connections + " real connections.");
+                out.println();
+            } else {
+                out.println("kernel SO_REUSEPORT: not supported here; comparison skipped.");
+            }
+        }
+        out.println("connections per application and per worker (count, share):");
+        DispatchTable.print(out, columns);
+        out.println();
+        out.println("round robin gives each application a third whatever its workers; the hash (kernel or model)");
+        out.println("gives each worker a sixth, so app3 with three workers gets about half.");
+        out.printf("done in %.2f s%n", (System.nanoTime() - start) / 1e9);
+        return 0;
+    }
+
+    private static List<String> oneBased(List<String> labels) {
+        List<String> out = new ArrayList<>();
+        for (String l : labels) {
+            int dash = l.lastIndexOf("-w");
+            out.add(l.substring(0, dash) + "-w" + (Integer.parseInt(l.substring(dash + 2)) + 1));
+        }
+        return out;
+    }
+
+    /**
+     * One run of the example with a selector: builds the stack, attaches and listens, feeds
+     * {@code connections} handshakes, and the apps accept every connection.
+     */
+    public static Run run(String selector, int connections, int hashSecret) {
+        Stack stack = Stack.create(StackConfig.builder().threads(1).hashSecret(hashSecret).build());
+        DispatchTable table = new DispatchTable();
+        for (int a = 0; a < WORKERS.length; a++) {
+            String app = "app" + (a + 1);
+            stack.attach(AttachOptions.of(app));
+            for (int w = 1; w < WORKERS[a]; w++) {
+                stack.session().addWorker(app);
+            }
+            for (int w = 0; w < WORKERS[a]; w++) {
+                stack.listen(app, w, URI, ListenOptions.reuseport(selector));
+                table.declare(app, w);
+            }
+        }
+        TcpPeer peer = new TcpPeer(stack.tcp());
+        int server = Ip.ip4(Ip.parseAddress("10.0.0.100", ""));
+        int clientBase = Ip.ip4(Ip.parseAddress("198.18.0.0", ""));
+        List<String> first = new ArrayList<>();
+        long[] accepted = new long[1];
+        for (int i = 0; i < connections; i++) {
+            long s = peer.connect4(0, clientBase + i / 50_000, 10_000 + i % 50_000, server, 80);
+            if (s == SessionHandle.INVALID) {
+                throw new IllegalStateException("handshake " + i + " did not complete: " + stack.tcp().result(0).drop());
+            }
+            AppWorkerImpl w = stack.session().worker(stack.session().session(s).appWorkerIndex());
+            table.add(w.application().name(), w.workerIndex());
+            if (first.size() < 12) {
+                first.add(w.label());
+            }
+            w.pollEvents((type, session, listener) -> {
+                if (type == AppEventType.ACCEPT && stack.session().acceptReply(session)) {
+                    accepted[0]++;
+                }
+            }, Integer.MAX_VALUE);
+            if ((i & 1023) == 0) {
+                stack.pollAll();
+            }
+        }
+        stack.pollAll();
+        return new Run(selector, first, table, accepted[0]);
+    }
+}
