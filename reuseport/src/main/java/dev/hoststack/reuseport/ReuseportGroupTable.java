@@ -239,6 +239,16 @@ public final class ReuseportGroupTable implements ReuseportGroups {
 
     @Override
     public long select(int groupIndex, FlowView flow, int thread) {
+        return choose(groupIndex, flow, thread, -1L, 0);
+    }
+
+    @Override
+    public long reselect(int groupIndex, FlowView flow, int thread, long rejected, int attempt) {
+        return choose(groupIndex, flow, thread, rejected, attempt);
+    }
+
+    /** A first choice ({@code attempt} 0) or a next one, validated, with the kernel-hash fallback. */
+    private long choose(int groupIndex, FlowView flow, int thread, long rejected, int attempt) {
         final ReuseportGroup g = group(groupIndex);
         if (g == null) {
             return SessionLayer.dropCode(DropReason.LISTENER_GONE);
@@ -247,7 +257,17 @@ public final class ReuseportGroupTable implements ReuseportGroups {
         if (v.memberCount() == 0 || v.endpoint().port() != flow.localPort()) {
             return SessionLayer.dropCode(DropReason.LISTENER_GONE);
         }
-        final long sel = g.selector().select(v, flow, thread);
+        final long sel;
+        if (attempt == 0) {
+            sel = g.selector().select(v, flow, thread);
+        } else {
+            final int rejectedMember = memberOf(v, (int) (rejected >>> 32));
+            if (rejectedMember < 0) {
+                sel = g.selector().select(v, flow, thread);
+            } else {
+                sel = g.selector().reselect(v, flow, thread, Selection.of(rejectedMember, (int) rejected), attempt);
+            }
+        }
         if (sel == Selection.DROP) {
             g.selectorDrops.increment();
             return SessionLayer.dropCode(DropReason.SELECTOR_DROP);
@@ -264,5 +284,15 @@ public final class ReuseportGroupTable implements ReuseportGroups {
         }
         final int slot = JHash.reciprocalScale(JHash.flowHash(flow, g.hashSecret()), v.workerCount());
         return (long) v.member(v.slotMember(slot)).session.index() << 32 | v.slotWorker(slot);
+    }
+
+    /** The position of the member with listen session {@code lsIndex}, or -1. */
+    private static int memberOf(GroupView v, int lsIndex) {
+        for (int m = 0; m < v.memberCount(); m++) {
+            if (v.member(m).session.index() == lsIndex) {
+                return m;
+            }
+        }
+        return -1;
     }
 }

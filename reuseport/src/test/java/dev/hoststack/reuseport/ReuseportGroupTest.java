@@ -273,4 +273,35 @@ class ReuseportGroupTest {
         assertThat(f.peer.send4(0, 0x0A0A0A0A, 999, 0x0A000001, 80, 1, 0, TcpSegment.SYN)).isEqualTo(TcpTransport.DROPPED);
         assertThat(f.tcp.result(0).drop()).isEqualTo(DropReason.NO_LISTENER);
     }
+
+    @Test
+    void aRejectedChoiceGoesToTheSelectorsNextChoice() {
+        GroupFixture f = seedExample(new GroupFixture(1, ReuseportConfig.defaults().withHashSecret(9)),
+                ListenOptions.reuseport("hash"));
+        dev.hoststack.session.SessionLayer layer = f.layer;
+        long value = layer.fib(0).table(true).get(SessionKeys.listener(Endpoint.parseUri(URI)));
+        dev.hoststack.tcp.TcpSegment flow = new dev.hoststack.tcp.TcpSegment();
+        dev.hoststack.tcp.SegmentParser.parse(dev.hoststack.tcp.SegmentWriter.ip4(0x0A0A0A0A, 5555,
+                Ip.ip4(Ip.parseAddress("10.0.0.1", "")), 80, 1, 0, TcpSegment.SYN), flow);
+        List<String> order = new java.util.ArrayList<>();
+        long d = layer.dispatch(value, flow, 0);
+        order.add(layer.worker((int) d).label());
+        for (int attempt = 1; attempt < 6; attempt++) {
+            d = layer.redispatch(value, flow, 0, d, attempt);
+            order.add(layer.worker((int) d).label());
+        }
+        assertThat(order).as("hash: the next worker slots, wrapping, each worker once").doesNotHaveDuplicates().hasSize(6);
+        List<String> slots = List.of("app1-w0", "app2-w0", "app2-w1", "app3-w0", "app3-w1", "app3-w2");
+        int start = slots.indexOf(order.get(0));
+        for (int i = 0; i < 6; i++) {
+            assertThat(order.get(i)).as("attempt %s follows slot order", i).isEqualTo(slots.get((start + i) % 6));
+        }
+
+        GroupFixture rr = seedExample(new GroupFixture(), ListenOptions.REUSEPORT);
+        long rv = rr.layer.fib(0).table(true).get(SessionKeys.listener(Endpoint.parseUri(URI)));
+        long first = rr.layer.dispatch(rv, flow, 0);
+        long next = rr.layer.redispatch(rv, flow, 0, first, 1);
+        assertThat(rr.layer.worker((int) first).label()).isEqualTo("app1-w0");
+        assertThat(rr.layer.worker((int) next).label()).as("round robin: simply the next in the rotation").isEqualTo("app2-w0");
+    }
 }

@@ -55,6 +55,12 @@ public interface ReuseportGroups {
      */
     long select(int groupIndex, FlowView flow, int thread);
 
+    /**
+     * Data plane: the selector's next choice after {@code rejected} (a result of {@link #select}
+     * or of this method) was refused by the caller. Same encoding as {@link #select}.
+     */
+    long reselect(int groupIndex, FlowView flow, int thread, long rejected, int attempt);
+
     /** The listen sessions of a group, in join order (control plane). */
     List<ListenSession> members(int groupIndex);
 }

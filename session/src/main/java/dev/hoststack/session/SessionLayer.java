@@ -685,30 +685,53 @@ public final class SessionLayer {
      *         {@code -(1 + DropReason.ordinal())}; see {@link #dropReasonOf(long)}
      */
     public long dispatch(long listenerValue, FlowView flow, int thread) {
-        ListenSession ls;
-        AppWorkerImpl w;
         if (SessionHandle.isGroupValue(listenerValue)) {
             ReuseportGroups g = groups;
-            if (g == null) {
-                return dropCode(DropReason.LISTENER_GONE);
-            }
-            long sel = g.select(SessionHandle.groupIndex(listenerValue), flow, thread);
-            if (sel < 0) {
-                return sel;
-            }
-            ls = listenSession((int) (sel >>> 32));
-            if (ls == null || !ls.live()) {
-                return dropCode(DropReason.LISTENER_GONE);
-            }
-            w = ls.app().worker((int) sel);
-        } else {
-            ls = listenSession(SessionHandle.index(listenerValue));
-            if (ls == null || !ls.live() || ls.endpoint().port() != flow.localPort()) {
-                return dropCode(DropReason.LISTENER_GONE);
-            }
-            int wi = ls.appListener().selectWorker();
-            w = wi < 0 ? null : ls.app().worker(wi);
+            return g == null ? dropCode(DropReason.LISTENER_GONE)
+                    : resolveSelection(g.select(SessionHandle.groupIndex(listenerValue), flow, thread));
         }
+        ListenSession ls = listenSession(SessionHandle.index(listenerValue));
+        if (ls == null || !ls.live() || ls.endpoint().port() != flow.localPort()) {
+            return dropCode(DropReason.LISTENER_GONE);
+        }
+        int wi = ls.appListener().selectWorker();
+        return wi < 0 ? dropCode(DropReason.NO_WORKER) : resolveSelection((long) ls.index() << 32 | wi);
+    }
+
+    /**
+     * The next choice after the worker of {@code rejected} (a result of {@link #dispatch} or of this
+     * method) could not take the connection: the group selector's
+     * {@link dev.hoststack.api.spi.ReuseportSelector#reselect}, or the app listener's next worker
+     * in its round robin. The caller bounds the attempts (at most the number of workers minus one
+     * brings every worker up once for a group whose selector visits them all). Allocation-free.
+     *
+     * @return as {@link #dispatch}
+     */
+    public long redispatch(long listenerValue, FlowView flow, int thread, long rejected, int attempt) {
+        if (!SessionHandle.isGroupValue(listenerValue)) {
+            return dispatch(listenerValue, flow, thread);
+        }
+        ReuseportGroups g = groups;
+        if (g == null) {
+            return dropCode(DropReason.LISTENER_GONE);
+        }
+        AppWorkerImpl was = worker((int) rejected);
+        int wasIndex = was == null ? -1 : was.workerIndex();
+        long sel = g.reselect(SessionHandle.groupIndex(listenerValue), flow, thread,
+                (rejected & 0xFFFF_FFFF_0000_0000L) | (wasIndex & 0xFFFF_FFFFL), attempt);
+        return resolveSelection(sel);
+    }
+
+    /** Turns a group's (listen session index, worker index in app) into a dispatch result. */
+    private long resolveSelection(long sel) {
+        if (sel < 0) {
+            return sel;
+        }
+        ListenSession ls = listenSession((int) (sel >>> 32));
+        if (ls == null || !ls.live()) {
+            return dropCode(DropReason.LISTENER_GONE);
+        }
+        AppWorkerImpl w = ls.app().worker((int) sel);
         if (w == null || !w.alive()) {
             return dropCode(DropReason.NO_WORKER);
         }

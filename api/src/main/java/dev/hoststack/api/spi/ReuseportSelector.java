@@ -34,6 +34,31 @@ public interface ReuseportSelector {
     long select(ReuseportGroupView group, FlowView flow, int thread);
 
     /**
+     * The selector's next choice when the worker it chose cannot take the connection (the runtime
+     * found it congested): called on the same data thread, with what was rejected, at most
+     * {@code group.workerCount() - 1} times for one connection. Same rules as {@link #select}.
+     *
+     * <p>The default takes the worker slot after the rejected one, in (join order, worker index)
+     * order, wrapping: a deterministic successor that suits stateless policies (a hash). Stateful
+     * policies usually answer with their next {@link #select}.
+     *
+     * @param rejected the selection that was refused
+     * @param attempt  1 for the first retry, 2 for the next, ...
+     */
+    default long reselect(ReuseportGroupView group, FlowView flow, int thread, long rejected, int attempt) {
+        final int n = group.workerCount();
+        final int m = Selection.member(rejected);
+        final int w = Selection.worker(rejected);
+        for (int slot = 0; slot < n; slot++) {
+            if (group.slotMember(slot) == m && group.slotWorker(slot) == w) {
+                final int next = slot + 1 == n ? 0 : slot + 1;
+                return Selection.of(group.slotMember(next), group.slotWorker(next));
+            }
+        }
+        return select(group, flow, thread);
+    }
+
+    /**
      * The group's membership changed; {@code group} is the new view. The default does nothing.
      *
      * @param group the new view

@@ -83,6 +83,12 @@ final class RoundRobinSelector implements ReuseportSelector {
         return Selection.of(m, member.worker(k));
     }
 
+    /** The next choice is simply the next in the rotation. */
+    @Override
+    public long reselect(ReuseportGroupView group, FlowView flow, int thread, long rejected, int attempt) {
+        return select(group, flow, thread);
+    }
+
     @Override
     public void membershipChanged(ReuseportGroupView group) {
         final State old = state;
