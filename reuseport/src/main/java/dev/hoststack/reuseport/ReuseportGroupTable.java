@@ -228,6 +228,20 @@ public final class ReuseportGroupTable implements ReuseportGroups {
     }
 
     @Override
+    public boolean migrates(int groupIndex) {
+        ReuseportGroup g = group(groupIndex);
+        return g != null && g.migrate();
+    }
+
+    @Override
+    public void countMigration(int groupIndex) {
+        ReuseportGroup g = group(groupIndex);
+        if (g != null) {
+            g.migrations.increment();
+        }
+    }
+
+    @Override
     public List<ListenSession> members(int groupIndex) {
         return require(groupIndex).members();
     }

@@ -61,6 +61,12 @@ public interface ReuseportGroups {
      */
     long reselect(int groupIndex, FlowView flow, int thread, long rejected, int attempt);
 
+    /** Whether a group migrates a departing member's pending connections (any thread). */
+    boolean migrates(int groupIndex);
+
+    /** Counts one migration into the group (data plane, allocation-free). */
+    void countMigration(int groupIndex);
+
     /** The listen sessions of a group, in join order (control plane). */
     List<ListenSession> members(int groupIndex);
 }

@@ -22,6 +22,8 @@ public enum SessionCounter {
     EMBRYONIC_FREED,
     /** Sessions moved from a departed worker to a live one. */
     MIGRATED,
+    /** Sessions freed right after creation because the transport could not complete the SYN (e.g. a full table). */
+    ABORTED,
     /** App replies for sessions that no longer exist or are in another state. */
     STALE_REPLIES;
 

@@ -25,7 +25,6 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.IntPredicate;
 
 /**
  * The session layer: namespaces, applications and their workers, listeners, per-thread session
@@ -78,11 +77,18 @@ public final class SessionLayer {
     private volatile ApplicationImpl[] appsByIndex = new ApplicationImpl[0];
     private volatile AppWorkerImpl[] workersByGlobal = new AppWorkerImpl[0];
     private volatile ListenSession[] listenSessions = new ListenSession[16];
+    /** Work the data threads hand back to the control thread (index reclamation after sweeps). */
+    private final java.util.Queue<Runnable> controlTasks = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.Map<SessionError, java.util.concurrent.atomic.AtomicLong> refusals =
+            new java.util.EnumMap<>(SessionError.class);
 
     /** Creates a layer with the default namespace; the calling thread becomes the control thread. */
     public SessionLayer(SessionLayerConfig config) {
         this.config = requireNonNull(config, "config");
         this.controlThread = Thread.currentThread();
+        for (SessionError e : SessionError.values()) {
+            refusals.put(e, new java.util.concurrent.atomic.AtomicLong());
+        }
         this.threads = new DataThread[config.threads()];
         this.appOpHandlers = new MpscLongRing.RecordHandler[config.threads()];
         for (int t = 0; t < threads.length; t++) {
@@ -149,6 +155,38 @@ public final class SessionLayer {
             throw new IllegalStateException(call + " is a control-plane call: make it on the control thread '"
                     + controlThread.getName() + "', not '" + me.getName() + "' (or claimControl() first)");
         }
+        Runnable task;
+        while ((task = controlTasks.poll()) != null) {
+            task.run();
+        }
+    }
+
+    /** Counts a refusal by its code and returns it to be thrown. */
+    private SessionException refused(SessionException e) {
+        refusals.get(e.code()).incrementAndGet();
+        return e;
+    }
+
+    /** Control-plane calls refused with a code, since the layer was created. Any thread. */
+    public long refusals(SessionError code) {
+        return refusals.get(code).get();
+    }
+
+    /**
+     * Posts a sweep to every data thread; when all have run it, {@code reclaim} runs on the
+     * control thread (at its next control-plane call or poll of thread 0). Indices the sweep looks
+     * for are freed only then, so no data thread can confuse a reused index with the departed one.
+     */
+    private void sweepThenReclaim(java.util.function.Consumer<DataThread> sweep, Runnable reclaim) {
+        java.util.concurrent.atomic.AtomicInteger remaining = new java.util.concurrent.atomic.AtomicInteger(threads.length);
+        for (DataThread t : threads) {
+            t.post(dt -> {
+                sweep.accept(dt);
+                if (remaining.decrementAndGet() == 0) {
+                    controlTasks.add(reclaim);
+                }
+            });
+        }
     }
 
     // ================================================================ namespaces
@@ -164,7 +202,7 @@ public final class SessionLayer {
         requireNonNull(name, "name");
         checkArgument(fibIndex >= 0 && fibIndex < 1 << 16, "fib index %s is not in 0..65535", fibIndex);
         if (namespaces.containsKey(name)) {
-            throw SessionError.NAMESPACE_EXISTS.exception("namespace '%s' exists", name);
+            throw refused(SessionError.NAMESPACE_EXISTS.exception("namespace '%s' exists", name));
         }
         ensureFib(fibIndex);
         SessionTables local = newTables(name + " local", true);
@@ -216,19 +254,19 @@ public final class SessionLayer {
         checkControl("attach");
         AppNamespaceImpl ns = namespaces.get(options.namespace());
         if (ns == null) {
-            throw SessionError.INVALID_NAMESPACE.exception("app '%s' attaching to namespace '%s': no such namespace (known: %s)",
-                    options.name(), options.namespace(), namespaces.keySet());
+            throw refused(SessionError.INVALID_NAMESPACE.exception("app '%s' attaching to namespace '%s': no such namespace (known: %s)",
+                    options.name(), options.namespace(), namespaces.keySet()));
         }
         if (!ns.secretMatches(options.secret())) {
-            throw SessionError.WRONG_NAMESPACE_SECRET.exception("app '%s' gave the wrong secret for namespace '%s'",
-                    options.name(), ns.name());
+            throw refused(SessionError.WRONG_NAMESPACE_SECRET.exception("app '%s' gave the wrong secret for namespace '%s'",
+                    options.name(), ns.name()));
         }
         if (appsByName.containsKey(options.name())) {
-            throw SessionError.APP_EXISTS.exception("an application named '%s' is attached", options.name());
+            throw refused(SessionError.APP_EXISTS.exception("an application named '%s' is attached", options.name()));
         }
         if (appsByName.size() >= config.maxApps()) {
-            throw SessionError.LIMIT.exception("app '%s': %s applications are attached, the configured maximum",
-                    options.name(), config.maxApps());
+            throw refused(SessionError.LIMIT.exception("app '%s': %s applications are attached, the configured maximum",
+                    options.name(), config.maxApps()));
         }
         int index = freeSlot(appsByIndex);
         ApplicationImpl app = new ApplicationImpl(index, options.name(), ns, options.owner(), options.scope());
@@ -268,17 +306,17 @@ public final class SessionLayer {
     private ApplicationImpl requireApp(String name) {
         ApplicationImpl app = appsByName.get(name);
         if (app == null) {
-            throw SessionError.NO_SUCH_APP.exception("no application named '%s' is attached (attached: %s)",
-                    name, appsByName.keySet());
+            throw refused(SessionError.NO_SUCH_APP.exception("no application named '%s' is attached (attached: %s)",
+                    name, appsByName.keySet()));
         }
         return app;
     }
 
-    private static AppWorkerImpl requireWorker(ApplicationImpl app, int workerIndex) {
+    private AppWorkerImpl requireWorker(ApplicationImpl app, int workerIndex) {
         AppWorkerImpl w = app.worker(workerIndex);
         if (w == null) {
-            throw SessionError.NO_SUCH_WORKER.exception("app '%s' has no worker %s (workers: %s)",
-                    app.name(), workerIndex, app.workers());
+            throw refused(SessionError.NO_SUCH_WORKER.exception("app '%s' has no worker %s (workers: %s)",
+                    app.name(), workerIndex, app.workers()));
         }
         return w;
     }
@@ -296,8 +334,8 @@ public final class SessionLayer {
     private AppWorkerImpl newWorker(ApplicationImpl app) {
         int wi = app.nextWorkerIndex();
         if (wi >= config.maxWorkersPerApp()) {
-            throw SessionError.LIMIT.exception("app '%s' has %s workers, the configured maximum",
-                    app.name(), config.maxWorkersPerApp());
+            throw refused(SessionError.LIMIT.exception("app '%s' has %s workers, the configured maximum",
+                    app.name(), config.maxWorkersPerApp()));
         }
         int global = freeSlot(workersByGlobal);
         AppWorkerImpl w = new AppWorkerImpl(app, wi, global, config.appEventQueueCapacity());
@@ -315,7 +353,10 @@ public final class SessionLayer {
     }
 
     /**
-     * Removes a worker: it stops listening everywhere and its sessions are reset.
+     * Removes a worker, as if that one thread of the application's process stopped: it stops
+     * listening everywhere; its READY sessions are reset; its sessions still in the handshake
+     * (CREATED) or not yet taken (ACCEPTING) migrate to another worker when they came through a
+     * reuseport group that migrates, and are reset otherwise (see {@link #detach}).
      *
      * @throws SessionException {@link SessionError#NO_SUCH_APP}, {@link SessionError#NO_SUCH_WORKER}
      */
@@ -323,53 +364,125 @@ public final class SessionLayer {
         checkControl("removeWorker");
         ApplicationImpl app = requireApp(appName);
         AppWorkerImpl w = requireWorker(app, workerIndex);
+        Map<Integer, Integer> groupsByListener = migratingGroups(app);
+        w.kill();
         for (AppListenerImpl al : List.copyOf(app.listeners.values())) {
             if (al.hasWorker(workerIndex)) {
-                stopWorkerListening(al, workerIndex);
+                stopWorkerListening(al, workerIndex, false);
             }
         }
-        retireWorkers(List.of(w));
+        retireWorkers(List.of(w), groupsByListener);
         app.removeWorker(workerIndex);
     }
 
     /**
-     * Detaches an application (the model of its process exiting): every listener goes, every
-     * session of its workers is reset, and its name and index become free.
+     * Detaches an application (the model of its process exiting): every listener goes; its READY
+     * sessions are reset; its sessions still in the handshake (CREATED) or accepted but not yet
+     * taken (ACCEPTING) move to a live member of their reuseport group, chosen by the group's
+     * selector, when the group migrates (the kernel's {@code tcp_migrate_req}; on by default) —
+     * the new owner gets the accept event — and are reset otherwise. Its name and index become free.
      *
      * @throws SessionException {@link SessionError#NO_SUCH_APP}
      */
     public void detach(String appName) {
         checkControl("detach");
         ApplicationImpl app = requireApp(appName);
+        Map<Integer, Integer> groupsByListener = migratingGroups(app);
         app.markDetached();
+        for (AppWorkerImpl w : app.workers()) {
+            w.kill();
+        }
         for (AppListenerImpl al : List.copyOf(app.listeners.values())) {
             destroyListener(al);
         }
-        retireWorkers(app.workers());
+        retireWorkers(app.workers(), groupsByListener);
         appsByName.remove(app.name());
         ApplicationImpl[] apps = appsByIndex.clone();
         apps[app.index()] = null;
         appsByIndex = apps;
     }
 
-    /** Marks workers dead, resets their sessions on every data thread, frees their global indices. */
-    private void retireWorkers(List<AppWorkerImpl> gone) {
+    /** The app's listen session indices mapped to the FIB group they are members of, where it migrates. */
+    private Map<Integer, Integer> migratingGroups(ApplicationImpl app) {
+        Map<Integer, Integer> out = new java.util.HashMap<>();
+        ReuseportGroups g = groups;
+        if (g == null) {
+            return out;
+        }
+        for (AppListenerImpl al : app.listeners.values()) {
+            for (ListenSession.Placement p : al.listenSession().placements()) {
+                if (p.group() >= 0 && !p.tables().local() && g.migrates(p.group())) {
+                    out.put(al.listenSession().index(), p.group());
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Sweeps every data thread for the departed workers' sessions (READY: reset; CREATED and
+     * ACCEPTING: migrated where their group migrates, else reset), then frees their global indices.
+     */
+    private void retireWorkers(List<AppWorkerImpl> gone, Map<Integer, Integer> groupsByListener) {
         if (gone.isEmpty()) {
             return;
         }
         int[] globals = gone.stream().mapToInt(AppWorkerImpl::globalIndex).sorted().toArray();
-        for (AppWorkerImpl w : gone) {
-            w.kill();
+        sweepThenReclaim(dt -> {
+            SessionPool pool = dt.sessions();
+            for (int s = 0; s < pool.highWater(); s++) {
+                if (!pool.isLive(s) || pool.state(s) == SessionState.LISTENING
+                        || Arrays.binarySearch(globals, pool.appWorker(s)) < 0) {
+                    continue;
+                }
+                Integer group = groupsByListener.get(pool.listener(s));
+                SessionState st = pool.state(s);
+                if (group != null && (st == SessionState.CREATED || st == SessionState.ACCEPTING)) {
+                    migrate(dt, s, group);
+                } else {
+                    closeSession(dt, s, SessionCounter.CONTROL_CLOSES);
+                }
+            }
+        }, () -> {
+            AppWorkerImpl[] ws = workersByGlobal.clone();
+            for (int g : globals) {
+                ws[g] = null;
+            }
+            workersByGlobal = ws;
+        });
+    }
+
+    /**
+     * Moves a session of a departed worker to the worker its group's selector picks now (data
+     * thread of the session). An ACCEPTING session's new owner gets the accept event. Without a
+     * live choice, or if the new owner's queue is full, the connection is reset.
+     */
+    private void migrate(DataThread dt, int s, int group) {
+        SessionPool pool = dt.sessions();
+        ReuseportGroups g = groups;
+        FlowView flow = transports[pool.proto(s)].flow(dt.index(), pool.connection(s));
+        long d = resolveSelection(g.select(group, flow, dt.index()));
+        if (d < 0) {
+            dt.drop(dropReasonOf(d));
+            closeSession(dt, s, SessionCounter.CONTROL_CLOSES);
+            return;
         }
-        IntPredicate mine = g -> Arrays.binarySearch(globals, g) >= 0;
-        for (DataThread t : threads) {
-            t.post(dt -> closeSessionsWhere(dt, s -> mine.test(dt.sessions().appWorker(s)), SessionCounter.CONTROL_CLOSES));
+        AppWorkerImpl w = worker((int) d);
+        int listener = (int) (d >>> 32);
+        pool.listener(s, listener);
+        pool.appWorker(s, w.globalIndex());
+        w.countMigratedIn();
+        g.countMigration(group);
+        dt.count(SessionCounter.MIGRATED);
+        if (pool.state(s) == SessionState.ACCEPTING) {
+            if (!w.deliver(AppEventType.ACCEPT, SessionHandle.make(dt.index(), s), SessionHandle.make(0, listener))) {
+                dt.drop(DropReason.APP_QUEUE_FULL);
+                closeSession(dt, s, SessionCounter.CONTROL_CLOSES);
+                return;
+            }
+            w.countAccepted();
+            dt.count(SessionCounter.ACCEPT_EVENTS);
         }
-        AppWorkerImpl[] ws = workersByGlobal.clone();
-        for (int g : globals) {
-            ws[g] = null;
-        }
-        workersByGlobal = ws;
     }
 
     // ================================================================ listen / unlisten
@@ -396,28 +509,28 @@ public final class SessionLayer {
         ApplicationImpl app = requireApp(appName);
         AppWorkerImpl worker = requireWorker(app, workerIndex);
         if (endpoint.port() == 0) {
-            throw SessionError.INVALID_ENDPOINT.exception("app '%s' worker %s: cannot listen on port 0 (%s)",
-                    app.name(), workerIndex, endpoint.toUri());
+            throw refused(SessionError.INVALID_ENDPOINT.exception("app '%s' worker %s: cannot listen on port 0 (%s)",
+                    app.name(), workerIndex, endpoint.toUri()));
         }
         Transport transport = transports[endpoint.proto().ordinal()];
         if (transport == null) {
-            throw SessionError.TRANSPORT.exception("app '%s': no %s transport is registered for %s",
-                    app.name(), endpoint.proto(), endpoint.toUri());
+            throw refused(SessionError.TRANSPORT.exception("app '%s': no %s transport is registered for %s",
+                    app.name(), endpoint.proto(), endpoint.toUri()));
         }
 
         AppListenerImpl existing = app.listeners.get(endpoint);
         if (existing != null) {
             if (existing.hasWorker(workerIndex)) {
-                throw SessionError.ALREADY_LISTENING.exception("app '%s' worker %s already listens on %s",
-                        app.name(), workerIndex, endpoint.toUri());
+                throw refused(SessionError.ALREADY_LISTENING.exception("app '%s' worker %s already listens on %s",
+                        app.name(), workerIndex, endpoint.toUri()));
             }
             existing.setWorker(workerIndex, true);
             notifyWorkersChanged(existing.listenSession());
             return existing.listenSession().handle();
         }
         if (options.reuseport() && groups == null) {
-            throw SessionError.REUSEPORT_UNAVAILABLE.exception("app '%s' asked for reuseport on %s",
-                    app.name(), endpoint.toUri());
+            throw refused(SessionError.REUSEPORT_UNAVAILABLE.exception("app '%s' asked for reuseport on %s",
+                    app.name(), endpoint.toUri()));
         }
 
         List<ListenSession.Placement> placements = placementsFor(app, endpoint);
@@ -428,8 +541,8 @@ public final class SessionLayer {
         SessionPool pool0 = threads[0].sessions();
         int index = pool0.allocate();
         if (index == SessionPool.NONE) {
-            throw SessionError.LIMIT.exception("app '%s' listening on %s: thread 0's session pool is full (%s sessions)",
-                    app.name(), endpoint.toUri(), pool0.maxSessions());
+            throw refused(SessionError.LIMIT.exception("app '%s' listening on %s: thread 0's session pool is full (%s sessions)",
+                    app.name(), endpoint.toUri(), pool0.maxSessions()));
         }
         AppListenerImpl al = new AppListenerImpl(app, endpoint, options.reuseport(), options.selector());
         ListenSession ls = new ListenSession(index, al, placements);
@@ -489,13 +602,13 @@ public final class SessionLayer {
         if (!SessionHandle.isGroupValue(value)) {
             ListenSession other = listenSession(SessionHandle.index(value));
             String owner = other == null ? "another application" : "app '" + other.app().name() + "'";
-            throw SessionError.ALREADY_LISTENING.exception("app '%s' cannot listen on %s in %s: %s listens there without reuseport",
-                    app.name(), endpoint.toUri(), tables.name(), owner);
+            throw refused(SessionError.ALREADY_LISTENING.exception("app '%s' cannot listen on %s in %s: %s listens there without reuseport",
+                    app.name(), endpoint.toUri(), tables.name(), owner));
         }
         if (!options.reuseport()) {
-            throw SessionError.ALREADY_LISTENING.exception(
+            throw refused(SessionError.ALREADY_LISTENING.exception(
                     "app '%s' cannot listen on %s in %s without reuseport: a reuseport group listens there",
-                    app.name(), endpoint.toUri(), tables.name());
+                    app.name(), endpoint.toUri(), tables.name()));
         }
         groups.checkJoin(SessionHandle.groupIndex(value), app, options.selector());
     }
@@ -527,8 +640,8 @@ public final class SessionLayer {
                 groups.leave(p.group(), ls);
                 p.group(-1);
             }
-            throw SessionError.LIMIT.exception("app '%s' listening on %s: %s", ls.app().name(), ls.endpoint().toUri(),
-                    r == SessionHashTable.FULL ? "table " + tables.name() + " is full" : "the entry appeared meanwhile");
+            throw refused(SessionError.LIMIT.exception("app '%s' listening on %s: %s", ls.app().name(), ls.endpoint().toUri(),
+                    r == SessionHashTable.FULL ? "table " + tables.name() + " is full" : "the entry appeared meanwhile"));
         }
     }
 
@@ -580,33 +693,59 @@ public final class SessionLayer {
         ApplicationImpl app = requireApp(appName);
         AppListenerImpl al = app.listeners.get(endpoint);
         if (al == null || !al.hasWorker(workerIndex)) {
-            throw SessionError.NOT_LISTENING.exception("app '%s' worker %s does not listen on %s",
-                    app.name(), workerIndex, endpoint.toUri());
+            throw refused(SessionError.NOT_LISTENING.exception("app '%s' worker %s does not listen on %s",
+                    app.name(), workerIndex, endpoint.toUri()));
         }
-        stopWorkerListening(al, workerIndex);
+        stopWorkerListening(al, workerIndex, true);
     }
 
-    private void stopWorkerListening(AppListenerImpl al, int workerIndex) {
+    /**
+     * Clears a worker's bit; its handshakes in progress (CREATED) on this listener migrate when the
+     * listener is in a migrating group, else are reset (VPP: closed); ACCEPTING and READY sessions
+     * live on. The last worker gone destroys the listener. With {@code sweep} false the caller
+     * sweeps the worker's sessions itself (worker removal, detach).
+     */
+    private void stopWorkerListening(AppListenerImpl al, int workerIndex, boolean sweep) {
         ListenSession ls = al.listenSession();
         AppWorkerImpl w = al.application().worker(workerIndex);
+        Integer group = migratingGroups(al.application()).get(ls.index());
         al.setWorker(workerIndex, false);
-        if (w != null) {
-            int global = w.globalIndex();
-            int lsIndex = ls.index();
-            for (DataThread t : threads) {
-                t.post(dt -> closeSessionsWhere(dt, s -> dt.sessions().state(s) == SessionState.CREATED
-                        && dt.sessions().listener(s) == lsIndex && dt.sessions().appWorker(s) == global,
-                        SessionCounter.EMBRYONIC_FREED));
-            }
-        }
-        if (al.workerCount() > 0) {
+        boolean last = al.workerCount() == 0;
+        if (!last) {
             notifyWorkersChanged(ls);
+        } else {
+            destroyListener(al, false);
+        }
+        int lsIndex = ls.index();
+        Runnable reclaim = last ? () -> threads[0].sessions().free(lsIndex) : () -> { };
+        if (w == null || !sweep) {
+            if (last) {
+                sweepThenReclaim(dt -> { }, reclaim);
+            }
             return;
         }
-        destroyListener(al);
+        int global = w.globalIndex();
+        sweepThenReclaim(dt -> {
+            SessionPool pool = dt.sessions();
+            for (int s = 0; s < pool.highWater(); s++) {
+                if (pool.isLive(s) && pool.state(s) == SessionState.CREATED && pool.listener(s) == lsIndex
+                        && pool.appWorker(s) == global) {
+                    if (group != null) {
+                        migrate(dt, s, group);
+                    } else {
+                        closeSession(dt, s, SessionCounter.EMBRYONIC_FREED);
+                    }
+                }
+            }
+        }, reclaim);
     }
 
     private void destroyListener(AppListenerImpl al) {
+        destroyListener(al, true);
+    }
+
+    /** Removes a listener's entries and transport listener; frees its pool-0 index now or (caller) later. */
+    private void destroyListener(AppListenerImpl al, boolean freeIndexAfterSweep) {
         ListenSession ls = al.listenSession();
         ls.kill();
         for (ListenSession.Placement p : ls.placements()) {
@@ -614,8 +753,11 @@ public final class SessionLayer {
         }
         transports[al.endpoint().proto().ordinal()].stopListen(ls.transportListener());
         publishListenSession(ls.index(), null);
-        threads[0].sessions().free(ls.index());
         al.application().listeners.remove(al.endpoint());
+        if (freeIndexAfterSweep) {
+            int lsIndex = ls.index();
+            sweepThenReclaim(dt -> { }, () -> threads[0].sessions().free(lsIndex));
+        }
     }
 
     private void publishListenSession(int index, ListenSession ls) {
@@ -832,8 +974,17 @@ public final class SessionLayer {
         pool.free(session);
     }
 
-    /** Frees a session without telling anyone (the transport's cleanup). Owner only. */
+    /**
+     * Frees a session without telling anyone, counted as {@link SessionCounter#ABORTED} unless a
+     * control or app close already counted it (the transport's cleanup). Owner only.
+     */
     public void free(DataThread t, int session) {
+        t.sessions().free(session);
+    }
+
+    /** Frees a session the transport could not complete right after creating it (e.g. a full table). Owner only. */
+    public void abort(DataThread t, int session) {
+        t.count(SessionCounter.ABORTED);
         t.sessions().free(session);
     }
 
@@ -904,21 +1055,25 @@ public final class SessionLayer {
      * @return how many items ran
      */
     public int runPending(DataThread t) {
-        if (!t.hasPending()) {
-            return 0;
+        int n = 0;
+        if (t.hasPending()) {
+            n += t.drainRpcs() + t.drainAppOps(appOpHandlers[t.index()]);
         }
-        return t.drainRpcs() + t.drainAppOps(appOpHandlers[t.index()]);
-    }
-
-    /** Resets (through the transport) every live non-listen session of the thread that matches. */
-    private void closeSessionsWhere(DataThread t, IntPredicate match, SessionCounter counter) {
-        SessionPool pool = t.sessions();
-        for (int s = 0; s < pool.highWater(); s++) {
-            if (pool.isLive(s) && pool.state(s) != SessionState.LISTENING && match.test(s)) {
-                t.count(counter);
-                transports[pool.proto(s)].reset(t.index(), pool.connection(s));
+        if (t.index() == 0 && !controlTasks.isEmpty() && Thread.currentThread() == controlThread) {
+            Runnable task;
+            while ((task = controlTasks.poll()) != null) {
+                task.run();
+                n++;
             }
         }
+        return n;
+    }
+
+    /** Resets a session through its transport (data thread of the session), counting why. */
+    private void closeSession(DataThread t, int s, SessionCounter counter) {
+        SessionPool pool = t.sessions();
+        t.count(counter);
+        transports[pool.proto(s)].reset(t.index(), pool.connection(s));
     }
 
     // ================================================================ inspection

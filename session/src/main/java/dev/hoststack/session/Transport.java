@@ -43,6 +43,12 @@ public interface Transport {
     /** The connection's 5-tuple. Owning thread, or when data threads are quiescent. */
     FiveTuple tuple(int thread, int connectionIndex);
 
+    /**
+     * The connection's 5-tuple as a flyweight (local, remote), for re-selection when a session
+     * migrates. Owning thread only; valid until the next call on that thread; allocation-free.
+     */
+    dev.hoststack.api.spi.FlowView flow(int thread, int connectionIndex);
+
     /** A snapshot of the connection. Owning thread, or when data threads are quiescent. */
     TransportConnection describe(int thread, int connectionIndex);
 

@@ -47,6 +47,11 @@ final class FakeTransport implements Transport {
     }
 
     @Override
+    public dev.hoststack.api.spi.FlowView flow(int thread, int connectionIndex) {
+        throw new UnsupportedOperationException("no connections in this double");
+    }
+
+    @Override
     public TransportConnection describe(int thread, int connectionIndex) {
         throw new UnsupportedOperationException("no connections in this double");
     }

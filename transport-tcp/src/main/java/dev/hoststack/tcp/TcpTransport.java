@@ -128,6 +128,7 @@ public final class TcpTransport implements Transport {
         final DataThread dt;
         final TcpConnections conns;
         final TcpSegment seg = new TcpSegment();
+        final TcpSegment flow = new TcpSegment();
         final InputResult result = new InputResult();
         final long[] counters = new long[TcpCounter.values().length];
         final ByteBuffer tx = ByteBuffer.allocate(SegmentWriter.IP6_LENGTH);
@@ -289,7 +290,7 @@ public final class TcpTransport implements Transport {
         }
         final long handle = SessionHandle.make(thread, s);
         if (table.putIfAbsent(key, handle) != SessionHashTable.INSERTED) {
-            layer.free(dt, s);
+            layer.abort(dt, s);
             c.free(conn);
             return drop(pt, DropReason.TABLE_FULL, null);
         }
@@ -555,6 +556,23 @@ public final class TcpTransport implements Transport {
                 : new FiveTuple(TransportProto.TCP, Ip.fromIp6(c.localHi[connection], c.localLo[connection]),
                         c.localPort[connection], Ip.fromIp6(c.remoteHi[connection], c.remoteLo[connection]),
                         c.remotePort[connection]);
+    }
+
+    @Override
+    public dev.hoststack.api.spi.FlowView flow(int thread, int connection) {
+        PerThread pt = threads[thread];
+        TcpConnections c = pt.conns;
+        TcpSegment f = pt.flow;
+        f.ip4 = c.ip4[connection];
+        f.dstIp4 = c.localIp4[connection];
+        f.srcIp4 = c.remoteIp4[connection];
+        f.dstHi = c.localHi[connection];
+        f.dstLo = c.localLo[connection];
+        f.srcHi = c.remoteHi[connection];
+        f.srcLo = c.remoteLo[connection];
+        f.dstPort = c.localPort[connection];
+        f.srcPort = c.remotePort[connection];
+        return f;
     }
 
     @Override

@@ -31,6 +31,10 @@ class SessionHashTableConcurrencyTest {
     private static final long INVALID = SessionHandle.INVALID;
     /** How long the writer churns per test (growth and bound tests). */
     private static final long RUN_NANOS = TimeUnit.MILLISECONDS.toNanos(1000);
+    /** How long a loaded machine may extend a run to reach the work the assertions need. */
+    private static final long MAX_RUN_NANOS = TimeUnit.MILLISECONDS.toNanos(6000);
+    private static final long MIN_WRITER_OPS = 20_000;
+    private static final long MIN_FULLS = 2_000;
     /** How long the writer churns in the tiny-table tests, the ones that catch torn reads. */
     private static final long TINY_RUN_NANOS = TimeUnit.MILLISECONDS.toNanos(1500);
     private static final Duration HARD_LIMIT = Duration.ofSeconds(9);
@@ -193,7 +197,10 @@ class SessionHashTableConcurrencyTest {
             long growths = 0;
             long fulls = 0;
             int maxSlots = 0;
-            long deadline = System.nanoTime() + RUN_NANOS;
+            // run at least RUN_NANOS; on a loaded machine go on (up to MAX_RUN_NANOS) until the
+            // writer has done enough work for the assertions on counts to be meaningful
+            final long start = System.nanoTime();
+            long deadline = start + RUN_NANOS;
             try {
                 readersStarted.await();
                 SessionHashTable table = published.get();
@@ -257,6 +264,10 @@ class SessionHashTableConcurrencyTest {
                         return;
                     }
                     out.rounds++;
+                    if (System.nanoTime() >= deadline && (ops < MIN_WRITER_OPS || fulls < MIN_FULLS && maxEntries < CHURN)
+                            && deadline < start + MAX_RUN_NANOS) {
+                        deadline = Math.min(deadline + RUN_NANOS, start + MAX_RUN_NANOS);
+                    }
                     table = null; // next round: a new table, grown again from capacity 1
                 }
             } catch (InterruptedException e) {
