@@ -1,0 +1,100 @@
+package dev.hoststack.daemon;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+
+/** Parses the daemon's command line and runs it until a signal stops it. */
+public final class DaemonMain {
+
+    /** The options. */
+    public static final String USAGE = String.join("\n",
+            "usage: hoststack daemon --control DIR [--socket-mode 0660] [--max-window 128] [--selector NAME]",
+            "                        [--hash-secret N] [--backlog N] [--namespace NAME:SECRET:FIB]...");
+
+    private DaemonMain() {
+    }
+
+    /** Parses {@code args} into a configuration. */
+    public static DaemonConfig parse(String[] args) {
+        Path dir = null;
+        DaemonConfig.Builder b = null;
+        Integer mode = null;
+        Integer window = null;
+        String selector = null;
+        Integer secret = null;
+        Integer backlog = null;
+        java.util.List<DaemonConfig.Namespace> ns = new java.util.ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException("option " + a + " needs a value\n" + USAGE);
+            }
+            String v = args[++i];
+            switch (a) {
+                case "--control" -> dir = Path.of(v);
+                case "--socket-mode" -> mode = Integer.parseInt(v, 8);
+                case "--max-window" -> window = Integer.parseInt(v);
+                case "--selector" -> selector = v;
+                case "--hash-secret" -> secret = Integer.parseInt(v);
+                case "--backlog" -> backlog = Integer.parseInt(v);
+                case "--namespace" -> ns.add(DaemonConfig.Namespace.parse(v));
+                default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
+            }
+        }
+        if (dir == null) {
+            throw new IllegalArgumentException("--control DIR is required\n" + USAGE);
+        }
+        b = DaemonConfig.builder(dir);
+        if (mode != null) {
+            b.socketMode(mode);
+        }
+        if (window != null) {
+            b.maxWindow(window);
+        }
+        if (selector != null) {
+            b.defaultSelector(selector);
+        }
+        if (secret != null) {
+            b.hashSecret(secret);
+        }
+        if (backlog != null) {
+            b.backlog(backlog);
+        }
+        ns.forEach(b::namespace);
+        return b.build();
+    }
+
+    /** Runs a daemon with a parsed configuration until SIGTERM or SIGINT; returns the exit code. */
+    public static int run(DaemonConfig config, PrintStream out, PrintStream err) {
+        Daemon d;
+        try {
+            d = Daemon.start(config, err);
+        } catch (IOException e) {
+            err.println("hoststack daemon: " + e.getMessage());
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(d::close, "hoststack-daemon-stop"));
+        out.println("ready control=" + config.socketPath() + " pid=" + ProcessHandle.current().pid());
+        out.flush();
+        try {
+            d.awaitClosed();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            d.close();
+        }
+        return 0;
+    }
+
+    /** Parses and runs; returns the exit code. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        DaemonConfig config;
+        try {
+            config = parse(args);
+        } catch (IllegalArgumentException e) {
+            err.println("hoststack daemon: " + e.getMessage());
+            return 2;
+        }
+        return run(config, out, err);
+    }
+}

@@ -1,0 +1,56 @@
+package dev.hoststack.daemon.internal;
+
+import dev.hoststack.api.Endpoint;
+import io.netty.channel.Channel;
+import java.util.ArrayDeque;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * One app worker of a process: its control connection, its data connection (descriptors down,
+ * one credit byte up per descriptor taken), its window and its counters. Event-loop thread only.
+ */
+final class WorkerConn {
+
+    final ControlConn control;
+    final String app;
+    final int workerIndex;
+    final int globalIndex;
+    final int uid;
+    final int pid;
+    final String token;
+    Channel data;
+    int window;
+    boolean dead;
+    /** Sent to the worker, not yet taken by it (the daemon still holds its copy), oldest first. */
+    final ArrayDeque<PendingConn> inflight = new ArrayDeque<>();
+    final Set<Endpoint> listens = new LinkedHashSet<>();
+
+    long handed;
+    long taken;
+    long skipped;
+    long requeuedAway;
+    long requeuedIn;
+    long fallbackIn;
+    long lostWithIt;
+    String deathReason;
+
+    WorkerConn(ControlConn control, String app, int workerIndex, int globalIndex, int uid, int pid, String token) {
+        this.control = control;
+        this.app = app;
+        this.workerIndex = workerIndex;
+        this.globalIndex = globalIndex;
+        this.uid = uid;
+        this.pid = pid;
+        this.token = token;
+    }
+
+    /** Whether it cannot take a connection now: no data connection yet, or its window is full. */
+    boolean congested() {
+        return dead || data == null || inflight.size() >= window;
+    }
+
+    String label() {
+        return app + "-w" + workerIndex;
+    }
+}
