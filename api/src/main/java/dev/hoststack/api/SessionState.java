@@ -18,7 +18,10 @@ public enum SessionState {
     ACCEPTING,
     /** The app took the session. */
     READY,
-    /** Freed, or about to be; nothing may use it. */
+    /**
+     * The transport is gone (the peer closed or reset it); the session waits for its app worker to
+     * take the RESET or DISCONNECT event, then is freed. Also the state of a freed slot.
+     */
     CLOSED;
 
     private static final SessionState[] VALUES = values();

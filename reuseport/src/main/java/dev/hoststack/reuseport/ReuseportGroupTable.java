@@ -136,7 +136,8 @@ public final class ReuseportGroupTable implements ReuseportGroups {
         if (candidate.owner() != g.owner()) {
             throw refuse(SessionError.REUSEPORT_OWNER_MISMATCH,
                     "app '%s' (owner %s) may not join the reuseport group on %s: its members' owner is %s",
-                    candidate.name(), candidate.owner(), ep.toUri(), g.owner());
+                    candidate.name(), Integer.toUnsignedString(candidate.owner()), ep.toUri(),
+                    Integer.toUnsignedString(g.owner()));
         }
         if (selector != null) {
             selectors.provider(selector);

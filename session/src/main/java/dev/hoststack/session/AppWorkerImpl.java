@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class AppWorkerImpl implements AppWorker {
 
+    private final SessionLayer layer;
     private final ApplicationImpl app;
     private final int workerIndex;
     private final int globalIndex;
@@ -26,10 +27,17 @@ public final class AppWorkerImpl implements AppWorker {
     private final LongAdder queueFull = new LongAdder();
 
     private AppEventHandler pollHandler;
-    private final MpscLongRing.RecordHandler adapter =
-            (type, session, listener) -> pollHandler.onEvent(AppEventType.of((int) type), session, listener);
+    private final MpscLongRing.RecordHandler adapter;
 
-    AppWorkerImpl(ApplicationImpl app, int workerIndex, int globalIndex, int queueCapacity) {
+    AppWorkerImpl(SessionLayer layer, ApplicationImpl app, int workerIndex, int globalIndex, int queueCapacity) {
+        this.layer = layer;
+        this.adapter = (type, session, listener) -> {
+            AppEventType t = AppEventType.of((int) type);
+            pollHandler.onEvent(t, session, listener);
+            if (t == AppEventType.RESET || t == AppEventType.DISCONNECT) {
+                this.layer.release(session);
+            }
+        };
         this.app = app;
         this.workerIndex = workerIndex;
         this.globalIndex = globalIndex;
@@ -60,6 +68,12 @@ public final class AppWorkerImpl implements AppWorker {
         alive = false;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Taking a RESET or DISCONNECT event releases its session (the layer kept it, CLOSED, until
+     * then, so its handle could not name another session meanwhile).
+     */
     @Override
     public int pollEvents(AppEventHandler handler, int max) {
         pollHandler = handler;

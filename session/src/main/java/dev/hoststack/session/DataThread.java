@@ -24,6 +24,7 @@ public final class DataThread {
     static final int OP_ACCEPT_REPLY = 1;
     static final int OP_CLOSE = 2;
     static final int OP_RESET = 3;
+    static final int OP_RELEASE = 4;
 
     private final int index;
     private final SessionPool sessions;

@@ -338,7 +338,7 @@ public final class SessionLayer {
                     app.name(), config.maxWorkersPerApp()));
         }
         int global = freeSlot(workersByGlobal);
-        AppWorkerImpl w = new AppWorkerImpl(app, wi, global, config.appEventQueueCapacity());
+        AppWorkerImpl w = new AppWorkerImpl(this, app, wi, global, config.appEventQueueCapacity());
         AppWorkerImpl[] ws = Arrays.copyOf(workersByGlobal, Math.max(workersByGlobal.length, global + 1));
         ws[global] = w;
         workersByGlobal = ws;
@@ -437,7 +437,9 @@ public final class SessionLayer {
                 }
                 Integer group = groupsByListener.get(pool.listener(s));
                 SessionState st = pool.state(s);
-                if (group != null && (st == SessionState.CREATED || st == SessionState.ACCEPTING)) {
+                if (st == SessionState.CLOSED) {
+                    pool.free(s); // its transport is gone and no app is left to hear of it
+                } else if (group != null && (st == SessionState.CREATED || st == SessionState.ACCEPTING)) {
                     migrate(dt, s, group);
                 } else {
                     closeSession(dt, s, SessionCounter.CONTROL_CLOSES);
@@ -955,19 +957,24 @@ public final class SessionLayer {
 
     /**
      * The transport lost the connection (peer RST or FIN): an established session's worker is
-     * told ({@code reset} picks RESET or DISCONNECT); an embryonic one is freed silently. The
-     * session is freed either way. Owner of the data thread only.
+     * told ({@code reset} picks RESET or DISCONNECT) and the session stays, in state CLOSED, until
+     * the app has taken that event (then it is freed); an embryonic one, or one whose worker is
+     * gone, is freed at once. Owner of the data thread only.
      */
     public void connectionLost(DataThread t, int session, boolean reset) {
         SessionPool pool = t.sessions();
         SessionState st = pool.state(session);
         if (st == SessionState.ACCEPTING || st == SessionState.READY) {
-            AppWorkerImpl w = worker(pool.appWorker(session));
-            if (w != null && w.alive()) {
-                w.deliver(reset ? AppEventType.RESET : AppEventType.DISCONNECT, SessionHandle.make(t.index(), session),
-                        SessionHandle.INVALID);
-            }
             t.count(reset ? SessionCounter.PEER_RESETS : SessionCounter.PEER_CLOSES);
+            AppWorkerImpl w = worker(pool.appWorker(session));
+            if (w != null && w.alive() && w.deliver(reset ? AppEventType.RESET : AppEventType.DISCONNECT,
+                    SessionHandle.make(t.index(), session), SessionHandle.INVALID)) {
+                // as in VPP, the session outlives its transport until the app has heard of its end:
+                // its index is not reused before then, so a late reply cannot reach another session
+                pool.state(session, SessionState.CLOSED);
+                pool.connection(session, SessionPool.NONE);
+                return;
+            }
         } else {
             t.count(SessionCounter.EMBRYONIC_FREED);
         }
@@ -1010,6 +1017,22 @@ public final class SessionLayer {
         return postAppOp(DataThread.OP_RESET, sessionHandle);
     }
 
+    /**
+     * The app has taken the RESET or DISCONNECT event of a session: the session's index may now be
+     * reused. Called by {@link AppWorkerImpl#pollEvents} after handing such an event over; waits
+     * while the data thread's mailbox is full.
+     */
+    void release(long sessionHandle) {
+        DataThread t = threads[SessionHandle.thread(sessionHandle)];
+        while (!t.postAppOp(DataThread.OP_RELEASE, sessionHandle)) {
+            if (t.ownedByCaller()) {
+                runPending(t);
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
     private boolean postAppOp(int op, long handle) {
         int t = SessionHandle.thread(handle);
         if (t < 0 || t >= threads.length) {
@@ -1035,7 +1058,18 @@ public final class SessionLayer {
                     t.count(SessionCounter.STALE_REPLIES);
                 }
             }
+            case DataThread.OP_RELEASE -> {
+                if (pool.state(s) == SessionState.CLOSED) {
+                    pool.free(s);
+                } else {
+                    t.count(SessionCounter.STALE_REPLIES);
+                }
+            }
             case DataThread.OP_CLOSE, DataThread.OP_RESET -> {
+                if (pool.state(s) == SessionState.CLOSED) {
+                    t.count(SessionCounter.STALE_REPLIES);
+                    return;
+                }
                 Transport tp = transports[pool.proto(s)];
                 t.count(SessionCounter.APP_CLOSES);
                 if (op == DataThread.OP_CLOSE) {

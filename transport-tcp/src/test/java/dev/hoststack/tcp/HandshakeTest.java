@@ -140,10 +140,13 @@ class HandshakeTest {
         assertThat(f.peer.send4(0, CLIENT, 41000, SERVER, 80, 0, 0, TcpSegment.FIN | TcpSegment.ACK))
                 .isEqualTo(TcpTransport.CLOSED);
         assertThat(f.peer.send4(0, CLIENT, 41001, SERVER, 80, 0, 0, TcpSegment.RST)).isEqualTo(TcpTransport.CLOSED);
+        assertThat(f.layer.sessions()).as("kept, CLOSED, until the app hears of their end")
+                .extracting(dev.hoststack.api.Session::state).containsOnly(SessionState.CLOSED);
         assertThat(f.events(w)).containsExactly(
                 new TcpFixture.Event(AppEventType.DISCONNECT, a, SessionHandle.INVALID),
                 new TcpFixture.Event(AppEventType.RESET, b, SessionHandle.INVALID));
-        assertThat(f.layer.sessions()).isEmpty();
+        f.tcp.poll(0);
+        assertThat(f.layer.sessions()).as("then freed").isEmpty();
         assertThat(f.layer.counter(SessionCounter.PEER_CLOSES)).isEqualTo(1);
         assertThat(f.layer.counter(SessionCounter.PEER_RESETS)).isEqualTo(1);
     }

@@ -150,12 +150,18 @@ public final class ScenarioParser {
             }
             case "hash": {
                 expect(w, "secret", "hash secret N");
-                long s = w.number("the secret");
-                if (s < Integer.MIN_VALUE || s > 0xFFFF_FFFFL) {
-                    throw w.error("the hash secret is a 32-bit number, not " + s);
+                String t = w.next("the secret");
+                long v;
+                try {
+                    v = t.startsWith("0x") || t.startsWith("0X") ? Long.parseLong(t.substring(2), 16) : Long.parseLong(t);
+                } catch (NumberFormatException e) {
+                    v = Long.MAX_VALUE;
+                }
+                if (v < Integer.MIN_VALUE || v > 0xFFFF_FFFFL) {
+                    throw w.error("the hash secret is a 32-bit number (decimal, or 0x and up to 8 hex digits), not '" + t + "'");
                 }
                 w.end("hash secret N");
-                return new Step.HashSecret(n, (int) s);
+                return new Step.HashSecret(n, (int) v);
             }
             case "syn":
             case "ack":

@@ -131,7 +131,7 @@ public final class ScenarioRunner {
             e.put("app", app.name());
             e.put("index", app.index());
             e.put("namespace", app.namespace().name());
-            e.put("owner", app.owner());
+            e.put("owner", Integer.toUnsignedLong(app.owner()));
             e.put("scope", app.scope().name().toLowerCase(java.util.Locale.ROOT));
             emit(e);
         } else if (s instanceof Step.AppDetach d) {
@@ -432,7 +432,7 @@ public final class ScenarioRunner {
                     m.put("uri", g.endpoint().toUri());
                     m.put("table", g.tables().name());
                     m.put("selector", g.selectorName());
-                    m.put("owner", g.owner());
+                    m.put("owner", Integer.toUnsignedLong(g.owner()));
                     m.put("namespace", g.namespace().name());
                     m.put("migrate", g.migrate());
                     m.put("epoch", g.epoch());
