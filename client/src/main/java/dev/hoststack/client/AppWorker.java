@@ -1,0 +1,253 @@
+package dev.hoststack.client;
+
+import com.google.gson.JsonObject;
+import dev.hoststack.client.internal.LineConnection;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketReadMode;
+import io.netty.channel.unix.FileDescriptor;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One app worker: a control connection and a data connection to the daemon, on one event loop.
+ * Connections handed to it reach its {@link ConnectionHandler} on that event loop.
+ *
+ * <p>{@link #listen} and {@link #unlisten} block and may be called from any thread but the
+ * worker's event loop. The listens it made are kept ({@link #listens()}) so that a later
+ * reconnect can make them again.
+ */
+public final class AppWorker {
+
+    private final HoststackApp app;
+    private final int index;
+    private final EventLoop loop;
+    private final LineConnection control;
+    private final LineConnection data;
+    private final ConnectionHandler handler;
+    private final Duration timeout;
+    private final List<String> listens = new CopyOnWriteArrayList<>();
+    private final AtomicLong received = new AtomicLong();
+    private final CompletableFuture<String> closed = new CompletableFuture<>();
+    private volatile int window;
+    private volatile boolean closing;
+
+    AppWorker(HoststackApp app, int index, EventLoop loop, LineConnection control, LineConnection data,
+              ConnectionHandler handler, Duration timeout) {
+        this.app = app;
+        this.index = index;
+        this.loop = loop;
+        this.control = control;
+        this.data = data;
+        this.handler = handler;
+        this.timeout = timeout;
+        control.onEvent(e -> {
+            if ("detached".equals(e.has("event") ? e.get("event").getAsString() : "")) {
+                closing = true;
+                closeChannels("the application was detached");
+            }
+        });
+        control.channel().closeFuture().addListener(f -> closeChannels("the control connection closed"));
+        data.channel().closeFuture().addListener(f -> closeChannels("the data connection closed"));
+    }
+
+    /**
+     * Opens the data connection with the token of an attach or add_worker reply and waits until
+     * the daemon confirms it; from then on the connection carries descriptors only.
+     */
+    static int openData(LineConnection data, String token, int window, Duration timeout, AppWorker[] worker)
+            throws HoststackException {
+        JsonObject req = new JsonObject();
+        req.addProperty("op", "data");
+        req.addProperty("version", HoststackApp.PROTOCOL_VERSION);
+        req.addProperty("token", token);
+        req.addProperty("window", window);
+        EpollDomainSocketChannel ch = (EpollDomainSocketChannel) data.channel();
+        JsonObject r;
+        try {
+            r = LineConnection.check(data.send(req, reply -> {
+                if (reply.has("ok") && reply.get("ok").getAsBoolean()) {
+                    data.stopLines();
+                    ch.config().setReadMode(DomainSocketReadMode.FILE_DESCRIPTORS);
+                    ch.pipeline().addLast("descriptors", new Descriptors(worker));
+                }
+            }).get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new HoststackException(HoststackException.TIMEOUT, "the daemon did not confirm the data connection", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HoststackException(HoststackException.CLOSED, "interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof HoststackException h) {
+                throw h;
+            }
+            throw new HoststackException(HoststackException.CLOSED, "the data connection failed", e.getCause());
+        }
+        return r.get("window").getAsInt();
+    }
+
+    /** Takes descriptors: one credit byte per descriptor goes back before the handler sees it. */
+    static final class Descriptors extends ChannelInboundHandlerAdapter {
+        private final AppWorker[] worker;
+        private final List<FileDescriptor> batch = new ArrayList<>();
+
+        Descriptors(AppWorker[] worker) {
+            this.worker = worker;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof FileDescriptor fd) {
+                batch.add(fd);
+            } else if (msg instanceof ByteBuf b) {
+                b.release();
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (batch.isEmpty()) {
+                return;
+            }
+            ByteBuf credits = ctx.alloc().buffer(batch.size());
+            credits.writeZero(batch.size());
+            ctx.writeAndFlush(credits);
+            AppWorker w = worker[0];
+            for (FileDescriptor fd : batch) {
+                if (w == null || w.closing) {
+                    closeQuietly(fd);
+                    continue;
+                }
+                w.received.incrementAndGet();
+                try {
+                    w.handler.accepted(w, fd.intValue());
+                } catch (Exception | Error e) {
+                    closeQuietly(fd);
+                    System.err.println("hoststack client: " + w + "'s handler failed: " + e);
+                }
+            }
+            batch.clear();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+
+        private static void closeQuietly(FileDescriptor fd) {
+            try {
+                fd.close();
+            } catch (IOException ignored) {
+                // nothing to do
+            }
+        }
+    }
+
+    /** The application. */
+    public HoststackApp app() {
+        return app;
+    }
+
+    /** The worker's index in its application (0 for the attach's worker). */
+    public int index() {
+        return index;
+    }
+
+    /** The event loop its connections and callbacks run on. */
+    public EventLoop eventLoop() {
+        return loop;
+    }
+
+    /** The window the daemon granted: descriptors in flight to this worker at most. */
+    public int window() {
+        return window;
+    }
+
+    void window(int w) {
+        this.window = w;
+    }
+
+    /** Connections received so far. */
+    public long received() {
+        return received.get();
+    }
+
+    /** The URIs this worker listens on, as the daemon answered them (ports resolved). */
+    public List<String> listens() {
+        return List.copyOf(listens);
+    }
+
+    /** Completes with the reason when the worker's connections to the daemon have closed. */
+    public CompletableFuture<String> closeFuture() {
+        return closed;
+    }
+
+    /**
+     * Listens on {@code uri} ({@code tcp://ADDRESS/PORT}; port 0 lets the daemon pick one).
+     *
+     * @param reuseport whether to join (or create) the endpoint's reuseport group
+     * @param selector  the group's selector by name, or null for the daemon's default
+     * @return the URI the daemon listens on, with the port it bound
+     * @throws HoststackException the daemon's refusal (e.g. ALREADY_LISTENING, REUSEPORT_OWNER_MISMATCH)
+     */
+    public String listen(String uri, boolean reuseport, String selector) throws HoststackException {
+        JsonObject req = new JsonObject();
+        req.addProperty("op", "listen");
+        req.addProperty("uri", uri);
+        req.addProperty("reuseport", reuseport);
+        if (selector != null) {
+            req.addProperty("selector", selector);
+        }
+        String bound = control.call(req, timeout).get("uri").getAsString();
+        listens.add(bound);
+        return bound;
+    }
+
+    /**
+     * Stops listening on {@code uri}.
+     *
+     * @throws HoststackException the daemon's refusal (e.g. NOT_LISTENING)
+     */
+    public void unlisten(String uri) throws HoststackException {
+        JsonObject req = new JsonObject();
+        req.addProperty("op", "unlisten");
+        req.addProperty("uri", uri);
+        control.call(req, timeout);
+        listens.remove(uri);
+    }
+
+    /** Sends a request on this worker's control connection (detach). */
+    JsonObject call(JsonObject req) throws HoststackException {
+        return control.call(req, timeout);
+    }
+
+    /** Marks the worker closing: descriptors still arriving are closed unused. */
+    void closing() {
+        closing = true;
+    }
+
+    /** Closes both connections: the daemon takes the worker out of its groups at once. */
+    void close() {
+        closing = true;
+        closeChannels("closed by the application");
+    }
+
+    private void closeChannels(String why) {
+        control.channel().close();
+        data.channel().close();
+        closed.complete(why);
+    }
+
+    @Override
+    public String toString() {
+        return app.name() + "-w" + index;
+    }
+}

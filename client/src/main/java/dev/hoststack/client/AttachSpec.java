@@ -1,0 +1,67 @@
+package dev.hoststack.client;
+
+import static java.util.Objects.requireNonNull;
+
+import io.netty.channel.EventLoopGroup;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * What an application attaches with.
+ *
+ * @param controlDir the daemon's control directory (holding {@code hoststack.sock})
+ * @param app        the application's name, unique among attached applications
+ * @param namespace  the namespace's name ({@code default} unless the daemon added others)
+ * @param secret     the namespace's secret (0 for {@code default})
+ * @param window     descriptors the daemon may have in flight to each worker (capped by the daemon)
+ * @param timeout    how long a request waits for its reply
+ * @param group      the event loops the workers run on (each worker takes {@code next()}), or null
+ *                   for one thread of its own per worker, stopped when the application closes
+ */
+public record AttachSpec(Path controlDir, String app, String namespace, long secret, int window, Duration timeout,
+                         EventLoopGroup group) {
+
+    /** The socket's file name in the control directory. */
+    public static final String SOCKET_NAME = "hoststack.sock";
+
+    /** Validates. */
+    public AttachSpec {
+        requireNonNull(controlDir, "controlDir");
+        requireNonNull(app, "app");
+        requireNonNull(namespace, "namespace");
+        requireNonNull(timeout, "timeout");
+        if (window < 1) {
+            throw new IllegalArgumentException("window " + window + " is not positive");
+        }
+    }
+
+    /** {@code app} in the default namespace, window 64, 10 s timeout, a thread per worker. */
+    public static AttachSpec of(Path controlDir, String app) {
+        return new AttachSpec(controlDir, app, "default", 0, 64, Duration.ofSeconds(10), null);
+    }
+
+    /** The same in another namespace. */
+    public AttachSpec inNamespace(String ns, long nsSecret) {
+        return new AttachSpec(controlDir, app, ns, nsSecret, window, timeout, group);
+    }
+
+    /** The same with another window. */
+    public AttachSpec withWindow(int w) {
+        return new AttachSpec(controlDir, app, namespace, secret, w, timeout, group);
+    }
+
+    /** The same with another timeout. */
+    public AttachSpec withTimeout(Duration t) {
+        return new AttachSpec(controlDir, app, namespace, secret, window, t, group);
+    }
+
+    /** The same on the given event loops. */
+    public AttachSpec onGroup(EventLoopGroup g) {
+        return new AttachSpec(controlDir, app, namespace, secret, window, timeout, g);
+    }
+
+    /** The control socket's path. */
+    public Path socketPath() {
+        return controlDir.resolve(SOCKET_NAME);
+    }
+}

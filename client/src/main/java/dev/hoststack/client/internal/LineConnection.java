@@ -1,0 +1,237 @@
+package dev.hoststack.client.internal;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.hoststack.client.HoststackException;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * One connection to the daemon's socket in line mode: JSON requests out, replies matched in order,
+ * events to a callback. Requests may be sent from any thread; replies and events arrive on the
+ * connection's event loop.
+ */
+public final class LineConnection extends ChannelInboundHandlerAdapter {
+
+    private static final int MAX_LINE = 1 << 20;
+
+    private final Channel channel;
+    private final ArrayDeque<CompletableFuture<JsonObject>> waiting = new ArrayDeque<>();
+    private final ArrayDeque<Consumer<JsonObject>> hooks = new ArrayDeque<>();
+    private volatile Consumer<JsonObject> events = e -> { };
+    private ByteBuf acc;
+    /** Set by a reply callback to stop line handling (the data connection switching to descriptors). */
+    private boolean detached;
+
+    private LineConnection(Channel channel) {
+        this.channel = channel;
+    }
+
+    /**
+     * Connects to the socket at {@code path} on {@code loop}.
+     *
+     * @throws HoststackException {@link HoststackException#UNREACHABLE}
+     */
+    public static LineConnection connect(Path path, EventLoop loop, Duration timeout) throws HoststackException {
+        LineConnection[] holder = new LineConnection[1];
+        ChannelFuture f = new Bootstrap().group(loop).channel(EpollDomainSocketChannel.class)
+                .handler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void handlerAdded(ChannelHandlerContext ctx) {
+                        LineConnection c = new LineConnection(ctx.channel());
+                        holder[0] = c;
+                        ctx.pipeline().replace(this, "lines", c);
+                    }
+                })
+                .connect(new DomainSocketAddress(path.toFile()));
+        try {
+            if (!f.await(timeout.toMillis()) || !f.isSuccess()) {
+                f.channel().close();
+                throw new HoststackException(HoststackException.UNREACHABLE, "no daemon answers on " + path,
+                        f.cause() == null ? new TimeoutException() : f.cause());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            f.channel().close();
+            throw new HoststackException(HoststackException.UNREACHABLE, "interrupted connecting to " + path, e);
+        }
+        return holder[0];
+    }
+
+    /** The channel. */
+    public Channel channel() {
+        return channel;
+    }
+
+    /** Where unsolicited messages ({@code event}) go; called on the event loop. */
+    public void onEvent(Consumer<JsonObject> handler) {
+        this.events = handler;
+    }
+
+    /** Sends a request; the future completes with the reply (ok or not) on the event loop. */
+    public CompletableFuture<JsonObject> send(JsonObject request) {
+        return send(request, null);
+    }
+
+    /**
+     * Sends a request; {@code inLoop}, if not null, sees the reply on the event loop before any
+     * later byte is read (the data connection switches to descriptors there).
+     */
+    public CompletableFuture<JsonObject> send(JsonObject request, Consumer<JsonObject> inLoop) {
+        Consumer<JsonObject> hook = inLoop == null ? r -> { } : inLoop;
+        CompletableFuture<JsonObject> f = new CompletableFuture<>();
+        String line = request.toString() + "\n";
+        channel.eventLoop().execute(() -> {
+            if (!channel.isActive()) {
+                f.completeExceptionally(new HoststackException(HoststackException.CLOSED, "the daemon closed the connection", (String) null));
+                return;
+            }
+            waiting.addLast(f);
+            hooks.addLast(hook);
+            channel.writeAndFlush(Unpooled.copiedBuffer(line, StandardCharsets.UTF_8));
+        });
+        return f;
+    }
+
+    /**
+     * Sends a request and waits for an ok reply.
+     *
+     * @throws HoststackException the daemon's refusal, or TIMEOUT / CLOSED
+     */
+    public JsonObject call(JsonObject request, Duration timeout) throws HoststackException {
+        if (channel.eventLoop().inEventLoop()) {
+            throw new IllegalStateException("a blocking call on the worker's own event loop would never return;"
+                    + " call it from another thread");
+        }
+        try {
+            return check(send(request).get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (TimeoutException e) {
+            throw new HoststackException(HoststackException.TIMEOUT, "no reply in " + timeout + " to " + request, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HoststackException(HoststackException.CLOSED, "interrupted waiting for a reply", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof HoststackException h) {
+                throw h;
+            }
+            throw new HoststackException(HoststackException.CLOSED, "the request failed", e.getCause());
+        }
+    }
+
+    /** The reply if ok; its error as an exception otherwise. */
+    public static JsonObject check(JsonObject reply) throws HoststackException {
+        JsonElement ok = reply.get("ok");
+        if (ok != null && ok.isJsonPrimitive() && ok.getAsBoolean()) {
+            return reply;
+        }
+        throw new HoststackException(text(reply, "error", "ERROR"), text(reply, "message", reply.toString()),
+                text(reply, "hint", null));
+    }
+
+    private static String text(JsonObject o, String k, String def) {
+        JsonElement e = o.get(k);
+        return e == null || e.isJsonNull() ? def : e.getAsString();
+    }
+
+    /**
+     * Stops line handling from now on (call on the event loop, from a reply's callback): the data
+     * connection does this before switching to descriptors.
+     */
+    public void stopLines() {
+        detached = true;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        acc = ctx.alloc().buffer(512);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (detached) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        ByteBuf in = (ByteBuf) msg;
+        try {
+            if (acc == null) {
+                acc = ctx.alloc().buffer(512);
+            }
+            acc.writeBytes(in);
+        } finally {
+            in.release();
+        }
+        while (!detached) {
+            int nl = acc.indexOf(acc.readerIndex(), acc.writerIndex(), (byte) '\n');
+            if (nl < 0) {
+                if (acc.readableBytes() > MAX_LINE) {
+                    ctx.close();
+                }
+                break;
+            }
+            String line = acc.toString(acc.readerIndex(), nl - acc.readerIndex(), StandardCharsets.UTF_8);
+            acc.readerIndex(nl + 1);
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonObject o;
+            try {
+                o = JsonParser.parseString(line).getAsJsonObject();
+            } catch (RuntimeException e) {
+                ctx.close();
+                return;
+            }
+            if (o.has("event")) {
+                events.accept(o);
+            } else {
+                CompletableFuture<JsonObject> f = waiting.pollFirst();
+                Consumer<JsonObject> hook = hooks.pollFirst();
+                if (hook != null) {
+                    hook.accept(o);
+                }
+                if (f != null) {
+                    f.complete(o);
+                }
+            }
+        }
+        acc.discardReadBytes();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (acc != null) {
+            acc.release();
+            acc = null;
+        }
+        CompletableFuture<JsonObject> f;
+        hooks.clear();
+        while ((f = waiting.pollFirst()) != null) {
+            f.completeExceptionally(new HoststackException(HoststackException.CLOSED, "the daemon closed the connection", (String) null));
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+}

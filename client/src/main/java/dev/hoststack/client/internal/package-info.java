@@ -1,0 +1,2 @@
+/** The client library's connection machinery; not for users. */
+package dev.hoststack.client.internal;

@@ -1,0 +1,236 @@
+package dev.hoststack.client.sample;
+
+import dev.hoststack.client.AppWorker;
+import dev.hoststack.client.AttachSpec;
+import dev.hoststack.client.ConnectionHandler;
+import dev.hoststack.client.HoststackApp;
+import dev.hoststack.client.HoststackException;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code hoststack worker}: attaches an application with N workers, listens on a URI through the
+ * daemon, and answers each connection with
+ * {@code HTTP/1.0 200 OK ... app=NAME worker=W pid=P via=daemon}. With {@code --kernel URI} each
+ * worker also holds a socket of the kernel's own SO_REUSEPORT group on that URI and answers there
+ * with {@code via=kernel}, so one set of processes serves both paths.
+ *
+ * <p>Prints {@code ready app=.. workers=.. pid=.. uri=.. [kernel_uri=..]} once it listens, or
+ * {@code error CODE message} and exits with 3 if the daemon refuses. It exits with 4 when the
+ * daemon goes away.
+ */
+public final class AnswerWorker {
+
+    /** The options. */
+    public static final String USAGE = "usage: hoststack worker --control DIR --app NAME --listen URI [--workers N]"
+            + " [--reuseport] [--selector NAME] [--namespace NS --secret N] [--window N] [--kernel URI]";
+
+    private final String app;
+    private final long pid = ProcessHandle.current().pid();
+    private final AtomicLong answered = new AtomicLong();
+    private volatile long stallAfter = -1;
+
+    private AnswerWorker(String app) {
+        this.app = app;
+    }
+
+    /** The response body for one connection. */
+    public static String body(String app, int worker, long pid, String via) {
+        return "app=" + app + " worker=" + worker + " pid=" + pid + " via=" + via + "\n";
+    }
+
+    /** A per-connection handler that answers with the line, shuts its output, and closes when the client does. */
+    private ChannelHandler answer(int worker, String via) {
+        byte[] bytes = response(body(app, worker, pid, via));
+        return new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(new Answer(bytes));
+            }
+        };
+    }
+
+    private final class Answer extends ChannelInboundHandlerAdapter {
+        private final byte[] bytes;
+        private ScheduledFuture<?> idle;
+
+        Answer(byte[] bytes) {
+            this.bytes = bytes;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            Channel ch = ctx.channel();
+            ch.writeAndFlush(Unpooled.wrappedBuffer(bytes)).addListener(f -> {
+                answered.incrementAndGet();
+                ((EpollSocketChannel) ch).shutdownOutput();
+            });
+            idle = ch.eventLoop().schedule(() -> {
+                ch.close();
+            }, 10, TimeUnit.SECONDS);
+            ch.closeFuture().addListener(f -> idle.cancel(false));
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ((ByteBuf) msg).release();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    private static byte[] response(String body) {
+        return ("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + body.length()
+                + "\r\nConnection: close\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Runs until the daemon goes away; returns the exit code. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        String control = null;
+        String appName = null;
+        String uri = null;
+        String kernel = null;
+        String selector = null;
+        String namespace = "default";
+        long secret = 0;
+        int workers = 1;
+        int window = 64;
+        long stall = -1;
+        boolean reuseport = false;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                if (a.equals("--reuseport")) {
+                    reuseport = true;
+                    continue;
+                }
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException("option " + a + " needs a value");
+                }
+                String v = args[++i];
+                switch (a) {
+                    case "--control" -> control = v;
+                    case "--app" -> appName = v;
+                    case "--listen" -> uri = v;
+                    case "--kernel" -> kernel = v;
+                    case "--selector" -> selector = v;
+                    case "--namespace" -> namespace = v;
+                    case "--secret" -> secret = Long.parseLong(v);
+                    case "--workers" -> workers = Integer.parseInt(v);
+                    case "--window" -> window = Integer.parseInt(v);
+                    case "--stall-after" -> stall = Long.parseLong(v);
+                    default -> throw new IllegalArgumentException("unknown option " + a);
+                }
+            }
+            if (control == null || appName == null || uri == null || workers < 1) {
+                throw new IllegalArgumentException("--control, --app and --listen are required, --workers at least 1");
+            }
+        } catch (IllegalArgumentException e) {
+            err.println("hoststack worker: " + e.getMessage() + "\n" + USAGE);
+            return 2;
+        }
+        AnswerWorker me = new AnswerWorker(appName);
+        me.stallAfter = stall;
+        HoststackApp app = null;
+        List<Channel> kernelSockets = new ArrayList<>();
+        try {
+            AttachSpec spec = AttachSpec.of(Path.of(control), appName).inNamespace(namespace, secret).withWindow(window);
+            app = HoststackApp.attach(spec, me.handler(0));
+            for (int w = 1; w < workers; w++) {
+                app.addWorker(me.handler(w));
+            }
+            String bound = uri;
+            for (AppWorker w : app.workers()) {
+                bound = w.listen(bound, reuseport, selector);
+            }
+            String kernelBound = null;
+            if (kernel != null) {
+                kernelBound = kernel;
+                for (AppWorker w : app.workers()) {
+                    Channel s = me.kernelSocket(w, kernelBound);
+                    kernelSockets.add(s);
+                    int port = ((InetSocketAddress) s.localAddress()).getPort();
+                    kernelBound = kernelBound.substring(0, kernelBound.lastIndexOf('/') + 1) + port;
+                }
+            }
+            out.println("ready app=" + appName + " workers=" + workers + " pid=" + me.pid + " uri=" + bound
+                    + (kernelBound != null ? " kernel_uri=" + kernelBound : ""));
+            out.flush();
+            CompletableFuture.anyOf(app.workers().stream().map(AppWorker::closeFuture).toArray(CompletableFuture[]::new)).join();
+            err.println("hoststack worker " + appName + ": the daemon closed the connection; exiting");
+            return 4;
+        } catch (HoststackException e) {
+            out.println("error " + e.code() + " " + e.getMessage());
+            out.flush();
+            return 3;
+        } finally {
+            for (Channel s : kernelSockets) {
+                s.close();
+            }
+            if (app != null) {
+                app.close();
+            }
+        }
+    }
+
+    private ConnectionHandler handler(int worker) {
+        ConnectionHandler channels = ConnectionHandler.channels(answer(worker, "daemon"));
+        AtomicLong taken = new AtomicLong();
+        return (w, fd) -> {
+            if (stallAfter >= 0 && w.index() == 0 && taken.incrementAndGet() > stallAfter) {
+                // a hung worker, for tests: its event loop stops, descriptors pile up unread
+                Thread.sleep(Long.MAX_VALUE);
+            }
+            channels.accepted(w, fd);
+        };
+    }
+
+    /** One socket of the kernel's SO_REUSEPORT group on {@code uri}, served on the worker's event loop. */
+    private Channel kernelSocket(AppWorker w, String uri) throws HoststackException {
+        String rest = uri.substring(uri.indexOf("://") + 3);
+        int slash = rest.lastIndexOf('/');
+        String host = rest.substring(0, slash).replace("[", "").replace("]", "");
+        int port = Integer.parseInt(rest.substring(slash + 1));
+        try {
+            return new ServerBootstrap().group(w.eventLoop())
+                    .channelFactory(() -> new EpollServerSocketChannel(host.contains(":")
+                            ? io.netty.channel.socket.SocketProtocolFamily.INET6 : io.netty.channel.socket.SocketProtocolFamily.INET))
+                    .option(EpollChannelOption.SO_REUSEPORT, true)
+                    .option(io.netty.channel.ChannelOption.SO_BACKLOG, 4096)
+                    .childHandler(answer(w.index(), "kernel"))
+                    .bind(new InetSocketAddress(host, port)).sync().channel();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HoststackException("TRANSPORT", "interrupted binding " + uri, e);
+        } catch (Exception e) {
+            throw new HoststackException("TRANSPORT", "the kernel refused " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code java -cp ... dev.hoststack.client.sample.AnswerWorker --control DIR --app NAME --listen URI ...}. */
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+}
