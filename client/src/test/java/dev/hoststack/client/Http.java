@@ -1,0 +1,50 @@
+package dev.hoststack.client;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/** A tiny HTTP/1.0 client: one connection, one request, the body's last line or null. */
+final class Http {
+
+    private Http() {
+    }
+
+    /** The response body (the line naming app, worker, pid), or null if the connection ended without one. */
+    static String get(int port, int timeoutMs) {
+        try (Socket s = new Socket()) {
+            s.setSoTimeout(timeoutMs);
+            s.connect(new InetSocketAddress("127.0.0.1", port), timeoutMs);
+            s.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.shutdownOutput();
+            InputStream in = s.getInputStream();
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            byte[] buf = new byte[512];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                b.write(buf, 0, n);
+            }
+            String text = b.toString(StandardCharsets.US_ASCII);
+            int body = text.indexOf("\r\n\r\n");
+            return body < 0 ? null : text.substring(body + 4).trim();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** {@code app-wN} from a body line, or null. */
+    static String label(String body) {
+        if (body == null) {
+            return null;
+        }
+        return Proc.field(body, "app") + "-w" + Proc.field(body, "worker");
+    }
+
+    /** The port of a {@code tcp://a/p} URI. */
+    static int port(String uri) {
+        return Integer.parseInt(uri.substring(uri.lastIndexOf('/') + 1));
+    }
+}
