@@ -27,6 +27,7 @@ final class Http {
             while ((n = in.read(buf)) > 0) {
                 b.write(buf, 0, n);
             }
+            s.setSoLinger(true, 0); // both sides are done: no TIME_WAIT left behind by thousands of runs
             String text = b.toString(StandardCharsets.US_ASCII);
             int body = text.indexOf("\r\n\r\n");
             return body < 0 ? null : text.substring(body + 4).trim();
