@@ -79,6 +79,7 @@ public final class Ip {
      */
     public static InetAddress parseAddress(String text, String context) {
         String t = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
+        checkArgument(t.indexOf('%') < 0, "'%s': '%s' has a scope ID, which endpoints here do not take", context, text);
         checkArgument(InetAddresses.isInetAddress(t),
                 "'%s': '%s' is not an IPv4 or IPv6 address", context, text);
         return InetAddresses.forString(t);

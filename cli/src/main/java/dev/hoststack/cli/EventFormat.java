@@ -28,7 +28,8 @@ public final class EventFormat {
                         + " via " + e.get("via") + " (thread " + e.get("thread") + ", session " + e.get("session") + ")"
                         + (Boolean.TRUE.equals(e.get("established")) ? ", established" : "");
             case "error":
-                return where + "error " + e.get("code") + ": " + e.get("message");
+                String message = String.valueOf(e.get("message"));
+                return where + "error " + (message.startsWith(e.get("code") + ":") ? message : e.get("code") + ": " + message);
             case "reset":
             case "drop":
                 return where + event + " " + e.getOrDefault("src", "") + " (" + e.get("reason") + ")";

@@ -36,6 +36,10 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintStream out = System.out;
+        if (threads < 1 || threads > 1024) {
+            System.err.println("hoststack: --threads must be in 1..1024, not " + threads);
+            return RunCommand.SYNTAX_ERROR;
+        }
         List<Step> steps;
         try {
             steps = ScenarioParser.parse(scenario);

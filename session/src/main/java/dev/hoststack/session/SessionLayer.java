@@ -60,7 +60,7 @@ public final class SessionLayer {
     /** The default namespace's name; its secret is 0 and its FIB is 0. */
     public static final String DEFAULT_NAMESPACE = "default";
 
-    private static final int APP_OPS_CAPACITY = 1 << 16;
+    private static final int APP_OPS_CAPACITY = 1 << 13;
 
     private final SessionLayerConfig config;
     private final DataThread[] threads;

@@ -93,9 +93,10 @@ public final class ScenarioParser {
         }
 
         int integer(String what, long min, long max) throws ScenarioSyntaxException {
+            String token = more() ? w[i] : "";
             long v = number(what);
             if (v < min || v > max) {
-                throw error(what + " " + v + " is not in " + min + ".." + max);
+                throw error(what + " " + token + " is not in " + min + ".." + max);
             }
             return (int) v;
         }
@@ -188,6 +189,9 @@ public final class ScenarioParser {
                 String t = w.next("seconds");
                 double s;
                 try {
+                    if (!t.matches("[0-9.eE+]+s?")) {
+                        throw new NumberFormatException(t);
+                    }
                     s = Double.parseDouble(t.endsWith("s") ? t.substring(0, t.length() - 1) : t);
                 } catch (NumberFormatException e) {
                     throw w.error("expected seconds, e.g. 75 or 0.5s, not '" + t + "'");
@@ -201,6 +205,9 @@ public final class ScenarioParser {
             case "group": {
                 expect(w, "migrate", "group migrate URI on|off");
                 Endpoint ep = w.uri();
+                if (ep.port() == 0) {
+                    throw w.error("port 0 is never listened on: " + ep.toUri());
+                }
                 String v = w.next("on or off");
                 if (!v.equals("on") && !v.equals("off")) {
                     throw w.error("expected on or off, not '" + v + "'");
@@ -331,11 +338,15 @@ public final class ScenarioParser {
         return new Step.Listen(w.line, app, worker, ep, reuseport, selector);
     }
 
+    private static String t(InetSocketAddress a) {
+        return new Endpoint(dev.hoststack.api.TransportProto.TCP, a.getAddress(), a.getPort()).hostPort();
+    }
+
     private Step segment(Words w, Step.SegmentKind kind) throws ScenarioSyntaxException {
         InetSocketAddress src = w.hostPort("SRC");
         InetSocketAddress dst = w.hostPort("DST");
         if ((src.getAddress() instanceof Inet4Address) != (dst.getAddress() instanceof Inet4Address)) {
-            throw w.error("SRC " + src + " and DST " + dst + " are of different address families");
+            throw w.error("SRC " + t(src) + " and DST " + t(dst) + " are of different address families");
         }
         if (src.getPort() == 0 || dst.getPort() == 0) {
             throw w.error("ports must be 1..65535 in " + SEGMENT_FORM);

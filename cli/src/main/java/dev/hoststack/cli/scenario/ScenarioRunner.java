@@ -463,7 +463,7 @@ public final class ScenarioRunner {
                     AppWorkerImpl w = st.session().worker(session.appWorkerIndex());
                     m.put("app", w == null ? null : w.application().name());
                     m.put("worker", w == null ? null : w.workerIndex());
-                    m.put("tuple", String.valueOf(session.tuple()));
+                    m.put("tuple", session.tuple() == null ? null : session.tuple().toString());
                     out.add(m);
                 }
                 Map<String, Object> e = event(s, "sessions");
