@@ -1,7 +1,5 @@
 package dev.hoststack.cli;
 
-import dev.hoststack.cli.scenario.ScenarioParser;
-import dev.hoststack.cli.scenario.ScenarioSyntaxException;
 import dev.hoststack.cli.scenario.Step;
 import dev.hoststack.pcap.CaptureException;
 import dev.hoststack.pcap.CaptureReader;
@@ -45,18 +43,8 @@ public final class ReplayCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintStream out = System.out;
-        if (threads < 1 || threads > 1024) {
-            System.err.println("hoststack: --threads must be in 1..1024, not " + threads);
-            return RunCommand.SYNTAX_ERROR;
-        }
-        List<Step> steps;
-        try {
-            steps = ScenarioParser.parse(setup);
-        } catch (ScenarioSyntaxException e) {
-            System.err.println("hoststack replay: " + e.getMessage());
-            return RunCommand.SYNTAX_ERROR;
-        } catch (IOException e) {
-            System.err.println("hoststack replay: cannot read " + setup + ": " + e);
+        List<Step> steps = RunCommand.load("replay", setup, threads);
+        if (steps == null) {
             return RunCommand.SYNTAX_ERROR;
         }
         CaptureReader reader;

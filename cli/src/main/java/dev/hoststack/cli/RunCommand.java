@@ -33,21 +33,31 @@ public final class RunCommand implements Callable<Integer> {
             defaultValue = "2")
     int threads;
 
+    /**
+     * Checks {@code --threads} and parses a scenario for a command, printing why it cannot run.
+     *
+     * @return the steps, or null (the command then exits with {@link #SYNTAX_ERROR})
+     */
+    static List<Step> load(String command, Path file, int threads) {
+        if (threads < 1 || threads > 1024) {
+            System.err.println("hoststack " + command + ": --threads must be in 1..1024, not " + threads);
+            return null;
+        }
+        try {
+            return ScenarioParser.parse(file);
+        } catch (ScenarioSyntaxException e) {
+            System.err.println("hoststack " + command + ": " + e.getMessage());
+        } catch (IOException e) {
+            System.err.println("hoststack " + command + ": cannot read " + file + ": " + e);
+        }
+        return null;
+    }
+
     @Override
     public Integer call() {
         PrintStream out = System.out;
-        if (threads < 1 || threads > 1024) {
-            System.err.println("hoststack: --threads must be in 1..1024, not " + threads);
-            return RunCommand.SYNTAX_ERROR;
-        }
-        List<Step> steps;
-        try {
-            steps = ScenarioParser.parse(scenario);
-        } catch (ScenarioSyntaxException e) {
-            System.err.println("hoststack run: " + e.getMessage());
-            return SYNTAX_ERROR;
-        } catch (IOException e) {
-            System.err.println("hoststack run: cannot read " + scenario + ": " + e);
+        List<Step> steps = load("run", scenario, threads);
+        if (steps == null) {
             return SYNTAX_ERROR;
         }
         ScenarioRunner runner = new ScenarioRunner(e -> out.println(json ? EventFormat.json(e) : EventFormat.text(e)), threads);
