@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>JVM flags, and why:
  * <ul>
- *   <li>{@code -Xms3g -Xmx3g}: a fixed heap, so that no benchmark measures heap resizing. 3 GiB
+ *   <li>{@code -Xms2g -Xmx2g}: a fixed heap, so that no benchmark measures heap resizing. 2 GiB
  *       holds the largest quick-suite state (a million IPv6 sessions in a {@code HashMap} beside the
  *       probe arrays) with room to spare; the full suite's 10M-entry lookups override it.</li>
  *   <li>{@code -XX:+AlwaysPreTouch}: the heap's pages are touched at start, so the first touches
@@ -35,7 +35,7 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(value = 2, jvmArgsAppend = {"-Xms3g", "-Xmx3g", "-XX:+AlwaysPreTouch"})
+@Fork(value = 2, jvmArgsAppend = {"-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch"})
 @Warmup(iterations = 5, time = 1, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 5, time = 1, timeUnit = TimeUnit.SECONDS)
 public abstract class AbstractBenchmark {

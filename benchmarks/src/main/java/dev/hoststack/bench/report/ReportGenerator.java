@@ -1,0 +1,868 @@
+package dev.hoststack.bench.report;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.awt.Color;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Writes {@code docs/benchmarks.md} and {@code docs/img/bench-*.png} from one run's JMH JSON files
+ * ({@code jmh-*.json}), {@code memory.json}, {@code shares.json} and {@code meta.properties} (the
+ * command, suite, times and load averages the run script recorded).
+ *
+ * <p>Usage: {@code ReportGenerator RESULTS_DIR OUT_MD IMG_DIR}. Every figure in the report comes
+ * from those files; the prose around them says how to read them and states, for each target, the
+ * measured figure and what bounds it. Nothing here tunes or filters a measurement.
+ */
+public final class ReportGenerator {
+
+    private final List<Result> results = new ArrayList<>();
+    private final Properties meta = new Properties();
+    private JsonObject memory;
+    private JsonObject shares;
+    private final StringBuilder md = new StringBuilder();
+    private final Path imgDir;
+    private final Path outMd;
+
+    private ReportGenerator(Path outMd, Path imgDir) {
+        this.outMd = outMd;
+        this.imgDir = imgDir;
+    }
+
+    /** Generates the report. */
+    public static void main(String[] args) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        Locale.setDefault(Locale.ROOT);
+        Path dir = Path.of(args.length > 0 ? args[0] : "benchmarks/target/bench");
+        Path out = Path.of(args.length > 1 ? args[1] : "docs/benchmarks.md");
+        Path img = Path.of(args.length > 2 ? args[2] : "docs/img");
+        ReportGenerator g = new ReportGenerator(out, img);
+        g.load(dir);
+        g.write();
+        System.out.println("report: wrote " + out + " and charts in " + img);
+    }
+
+    // ================================================================ input
+
+    private void load(Path dir) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "jmh-*.json")) {
+            List<Path> files = new ArrayList<>();
+            ds.forEach(files::add);
+            files.sort(null);
+            for (Path f : files) {
+                try (Reader r = Files.newBufferedReader(f)) {
+                    JsonElement e = JsonParser.parseReader(r);
+                    if (e.isJsonArray()) {
+                        for (JsonElement o : e.getAsJsonArray()) {
+                            results.add(Result.of(o.getAsJsonObject()));
+                        }
+                    }
+                }
+            }
+        }
+        Path m = dir.resolve("meta.properties");
+        if (Files.exists(m)) {
+            try (Reader r = Files.newBufferedReader(m)) {
+                meta.load(r);
+            }
+        }
+        memory = readJson(dir.resolve("memory.json"));
+        shares = readJson(dir.resolve("shares.json"));
+    }
+
+    private static JsonObject readJson(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return null;
+        }
+        try (Reader r = Files.newBufferedReader(p)) {
+            return JsonParser.parseReader(r).getAsJsonObject();
+        }
+    }
+
+    private Result find(String cls, String method, String... kv) {
+        Map<String, String> want = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < kv.length; i += 2) {
+            want.put(kv[i], kv[i + 1]);
+        }
+        for (Result r : results) {
+            if (r.cls().equals(cls) && r.method().equals(method) && r.matches(want)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    private List<Map<String, String>> combos(String cls, String method, List<String> params) {
+        Set<Map<String, String>> out = new LinkedHashSet<>();
+        for (Result r : results) {
+            if (r.cls().equals(cls) && r.method().equals(method)) {
+                Map<String, String> c = new LinkedHashMap<>();
+                for (String p : params) {
+                    c.put(p, r.params().get(p));
+                }
+                out.add(c);
+            }
+        }
+        return new ArrayList<>(out);
+    }
+
+    private Result find(String cls, String method, Map<String, String> combo) {
+        for (Result r : results) {
+            if (r.cls().equals(cls) && r.method().equals(method) && r.matches(combo)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    // ================================================================ formatting
+
+    static String num(double v) {
+        if (Double.isNaN(v)) {
+            return "–";
+        }
+        double a = Math.abs(v);
+        if (a >= 1000) {
+            return String.format("%,.0f", v);
+        }
+        if (a >= 100) {
+            return String.format("%.0f", v);
+        }
+        if (a >= 10) {
+            return String.format("%.1f", v);
+        }
+        return String.format("%.2f", v);
+    }
+
+    static String score(Result r) {
+        if (r == null) {
+            return "not run";
+        }
+        return Double.isNaN(r.error()) ? num(r.score()) : num(r.score()) + " ± " + num(r.error());
+    }
+
+    static String alloc(Result r) {
+        if (r == null || Double.isNaN(r.allocNorm())) {
+            return "–";
+        }
+        double a = r.allocNorm();
+        return a < 0.05 ? "0" : a >= 100 ? String.format("%.0f", a) : String.format("%.1f", a);
+    }
+
+    static String ratio(Result baseline, Result ours) {
+        if (baseline == null || ours == null) {
+            return "–";
+        }
+        return String.format("%.2f×", baseline.score() / ours.score());
+    }
+
+    private void p(String s) {
+        md.append(s).append('\n');
+    }
+
+    private void p() {
+        md.append('\n');
+    }
+
+    /** A comparison column: a method, its label, and whether a ratio to hoststack is shown. */
+    private record Col(String method, String label, boolean ratio) {
+    }
+
+    /**
+     * A table: one row per parameter combination of {@code ours}; for every column its score ± error,
+     * B/op, and for baselines the ratio baseline ÷ hoststack (above 1: hoststack is faster).
+     */
+    private void table(String cls, List<String> params, String ours, List<Col> cols, Map<String, String> filter) {
+        List<Map<String, String>> rows = combos(cls, ours, params);
+        rows.removeIf(c -> !filter.entrySet().stream().allMatch(e -> e.getValue().equals(c.get(e.getKey()))));
+        if (rows.isEmpty()) {
+            p("_Not run in this suite._");
+            p();
+            return;
+        }
+        Result any = find(cls, ours, rows.get(0));
+        String unit = any == null ? "ns/op" : any.unit();
+        StringBuilder h = new StringBuilder("|");
+        StringBuilder sep = new StringBuilder("|");
+        for (String prm : params) {
+            if (!filter.containsKey(prm)) {
+                h.append(' ').append(prm).append(" |");
+                sep.append("---|");
+            }
+        }
+        h.append(" **hoststack** ").append(unit).append(" | B/op |");
+        sep.append("--:|--:|");
+        for (Col c : cols) {
+            h.append(' ').append(c.label()).append(' ').append(unit).append(" | B/op |");
+            sep.append("--:|--:|");
+            if (c.ratio()) {
+                h.append(' ').append(c.label()).append(" ÷ hoststack |");
+                sep.append("--:|");
+            }
+        }
+        p(h.toString());
+        p(sep.toString());
+        for (Map<String, String> combo : rows) {
+            StringBuilder line = new StringBuilder("|");
+            for (String prm : params) {
+                if (!filter.containsKey(prm)) {
+                    line.append(' ').append(combo.get(prm)).append(" |");
+                }
+            }
+            Result o = find(cls, ours, combo);
+            line.append(' ').append(score(o)).append(" | ").append(alloc(o)).append(" |");
+            for (Col c : cols) {
+                Result b = find(cls, c.method(), combo);
+                line.append(' ').append(score(b)).append(" | ").append(alloc(b)).append(" |");
+                if (c.ratio()) {
+                    line.append(' ').append(ratio(b, o)).append(" |");
+                }
+            }
+            p(line.toString());
+        }
+        p();
+    }
+
+    // ================================================================ the report
+
+    private void write() throws IOException {
+        Files.createDirectories(imgDir);
+        Files.createDirectories(outMd.toAbsolutePath().getParent());
+        header();
+        targets();
+        established();
+        latencyAndMemory();
+        listener();
+        selection();
+        syn();
+        controlPlane();
+        concurrency();
+        reference();
+        method();
+        Files.writeString(outMd, md.toString());
+    }
+
+    private double dramNs() {
+        Result r = find("ReferenceBenchmark", "pointerChase", "chaseMiB", "256");
+        return r == null ? -1 : r.score();
+    }
+
+    private void header() throws IOException {
+        p("# Benchmarks");
+        p();
+        p("<!-- Generated by benchmarks/run (dev.hoststack.bench.report.ReportGenerator); do not edit by hand. -->");
+        p();
+        p("What the project's lookup, selection and SYN path cost, each beside the code a Java developer would "
+                + "otherwise write, measured **in the same run, on the same keys**. Every hot-path benchmark ran "
+                + "with JMH's `-prof gc`; the B/op columns are its `gc.alloc.rate.norm`.");
+        p();
+        p("## How these numbers were made");
+        p();
+        String suite = meta.getProperty("suite", "?");
+        p("| | |");
+        p("|---|---|");
+        p("| command | `" + meta.getProperty("command", "benchmarks/run") + "` |");
+        p("| suite | " + suite + " — JMH options `" + meta.getProperty("jmh_options", "?") + "` |");
+        p("| date | " + meta.getProperty("started", "?") + " → " + meta.getProperty("finished", "?") + " ("
+                + meta.getProperty("seconds", "?") + " s) |");
+        p("| machine | " + cpuModel() + ", " + cpuCount() + " logical CPUs, " + memTotal() + " RAM; "
+                + System.getProperty("os.name") + " " + System.getProperty("os.version") + " |");
+        p("| JDK | " + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version") + " |");
+        String jvmArgs = results.stream().filter(r -> r.cls().equals("EstablishedLookupBenchmark")).map(Result::jvmArgs)
+                .findFirst().orElse(results.isEmpty() ? "?" : results.get(0).jvmArgs());
+        p("| forked JVM flags | `" + jvmArgs + "` |");
+        p("| load average (1 min) | " + meta.getProperty("load_start", "?") + " at the start, "
+                + meta.getProperty("load_end", "?") + " at the end |");
+        p("| code | commit `" + meta.getProperty("git_commit", "?") + "`"
+                + ("true".equals(meta.getProperty("git_dirty")) ? ", with uncommitted changes in the work tree" : "")
+                + " |");
+        p();
+        p("**Read ratios, not absolute numbers.** This machine is shared with other builds (see the load "
+                + "average above: anything near or above 2 means another process wanted the same two cores), so "
+                + "absolute times move from run to run; a baseline measured minutes apart in the same run, on "
+                + "the same keys and in the same kind of JVM, is the fair comparison. The quick suite measures "
+                + "each benchmark in one fork for 3 iterations of 0.4 s after 2 of warm-up: its ± (JMH's 99.9% "
+                + "confidence half-width) is wide, and a ratio near 1 means \"no clear difference\". "
+                + "`benchmarks/run --full` (2 forks × 5 × 1 s after 5 × 1 s of warm-up) narrows it.");
+        p();
+    }
+
+    private static String cpuModel() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (l.startsWith("model name")) {
+                    return l.substring(l.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException e) {
+            return "unknown CPU";
+        }
+        return "unknown CPU";
+    }
+
+    private static int cpuCount() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    private static String memTotal() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (l.startsWith("MemTotal:")) {
+                    long kb = Long.parseLong(l.replaceAll("[^0-9]", ""));
+                    return String.format("%.1f GiB", kb / 1024.0 / 1024.0);
+                }
+            }
+        } catch (IOException e) {
+            return "? GiB";
+        }
+        return "? GiB";
+    }
+
+    // ---------------------------------------------------------------- targets
+
+    private void targets() {
+        p("## Targets");
+        p();
+        p("The issue's targets, what this run measured, and — where a target is missed — what bounds it. "
+                + "They are figures to report against, not to tune for.");
+        p();
+        p("| target | measured in this run | verdict |");
+        p("|---|---|---|");
+        // 1: zero allocation
+        double worst = 0;
+        String worstName = "";
+        for (Result r : results) {
+            boolean hot = r.method().startsWith("hoststack") && !r.method().equals("hoststackWrite")
+                    && (r.cls().startsWith("Established") || r.cls().equals("ListenerLookupBenchmark")
+                    || r.cls().equals("SelectionBenchmark") || r.cls().equals("SynToAcceptBenchmark"));
+            if (hot && !Double.isNaN(r.allocNorm()) && r.allocNorm() >= worst) {
+                worst = r.allocNorm();
+                worstName = r.cls() + "." + r.method() + " " + r.params();
+            }
+        }
+        p("| lookup and selection allocate nothing (~0 B/op) | at most " + String.format("%.3f", worst)
+                + " B/op over every established, listener, selection and SYN-to-accept benchmark of the project"
+                + (worst > 0.0005 ? " (" + worstName + ")" : "") + " | " + (worst < 1 ? "**met**" : "**not met**") + " |");
+        // 2: listener lookup + rr
+        Result rr = find("ListenerLookupBenchmark", "hoststack", "listener", "groupRoundRobin");
+        Result rrLookup = find("ListenerLookupBenchmark", "hoststackLookupOnly", "listener", "groupRoundRobin");
+        Result adder = find("ReferenceBenchmark", "longAdderIncrement");
+        if (rr != null) {
+            p("| listener lookup + round-robin selection < 15 ns/op | " + num(rr.score()) + " ns/op (lookup alone "
+                    + (rrLookup == null ? "–" : num(rrLookup.score())) + " ns, so dispatch ≈ "
+                    + (rrLookup == null ? "–" : num(rr.score() - rrLookup.score())) + " ns) | "
+                    + (rr.score() < 15 ? "**met**" : "**not met**: see [below](#what-bounds-listener-lookup--selection)")
+                    + " |");
+        }
+        // 3: established lookup 1M vs HashMap, and vs DRAM
+        for (String fam : new String[] {"ip4", "ip6"}) {
+            Result o = find("EstablishedLookupBenchmark", "hoststack", "family", fam, "size", "1048576", "probe", "hit");
+            Result h = find("EstablishedLookupBenchmark", "hashMap", "family", fam, "size", "1048576", "probe", "hit");
+            Result ol = find("EstablishedLookupLatencyBenchmark", "hoststack", "family", fam, "size", "1048576");
+            Result hl = find("EstablishedLookupLatencyBenchmark", "hashMap", "family", fam, "size", "1048576");
+            if (o != null && h != null) {
+                double x = h.score() / o.score();
+                String lat = ol != null && hl != null ? String.format("; one at a time %s vs %s ns = %.2f×",
+                        num(ol.score()), num(hl.score()), hl.score() / ol.score()) : "";
+                p("| " + fam + " established lookup at 1M sessions ≥ 2× faster than `HashMap` | "
+                        + num(o.score()) + " vs " + num(h.score()) + " ns/op (independent lookups) = "
+                        + String.format("%.2f×", x) + lat + " | " + (x >= 2 ? "**met**" : "**not met**") + " |");
+            }
+            double dram = dramNs();
+            if (ol != null) {
+                p("| " + fam + " lookup at 1M within ~2× of one DRAM access (SPEC §6: 160–180 ns; this run's "
+                        + "pointer chase: " + (dram > 0 ? num(dram) + " ns" : "not run") + ") | one lookup at a time: "
+                        + num(ol.score()) + " ns = " + (dram > 0 ? String.format("%.2f×", ol.score() / dram) : "–")
+                        + " the same run's DRAM access, " + String.format("%.2f×", ol.score() / 170)
+                        + " SPEC's 170 ns | " + (dram > 0 && ol.score() <= 2 * dram * 1.05 ? "**met**" : "**not met**") + " |");
+            }
+        }
+        // 4: bytes per session
+        if (memory != null) {
+            for (JsonElement e : memory.getAsJsonArray("rows")) {
+                JsonObject row = e.getAsJsonObject();
+                if (row.get("impl").getAsString().equals("hoststack")) {
+                    double b = row.get("jolBytesPerEntry").getAsDouble();
+                    String fam = row.get("family").getAsString();
+                    double hm = memRow(fam, "hashMap");
+                    p("| ≤ 40 bytes per established session at 1M sessions (" + fam + ") | " + num(b)
+                            + " B/session (JOL), `HashMap` " + num(hm) + " B | "
+                            + (b <= 40 ? "**met**" : "**not met**: see [Memory](#memory-bytes-per-session)") + " |");
+                }
+            }
+        }
+        // 5: SYN to accept
+        Result syn = find("SynToAcceptBenchmark", "hoststack", "family", "ip4");
+        if (syn != null) {
+            double cps = 1e9 / syn.score();
+            p("| SYN to accept ≥ 2M connections/s on one thread (ip4) | " + num(syn.score()) + " ns per connection = "
+                    + String.format("%.2fM", cps / 1e6) + " connections/s | "
+                    + (cps >= 2e6 ? "**met**" : "**not met**: see [SYN to accept](#4-syn-to-accept-end-to-end)") + " |");
+        }
+        p();
+        if (adder != null && rr != null && rr.score() >= 15) {
+            p("### What bounds listener lookup + selection");
+            p();
+            p("The figure is `lookupListener` (two table probes at most: exact, then wildcard) plus "
+                    + "`SessionLayer.dispatch`, which for a group value reads the group table's published array, "
+                    + "the group's view, calls the selector through the SPI, bumps the group's `selections` "
+                    + "`LongAdder`, validates the answer against the view and resolves the member's listen session "
+                    + "and worker (`alive()` is a volatile read). In this run the lookup alone took "
+                    + (rrLookup == null ? "–" : num(rrLookup.score())) + " ns, and one uncontended "
+                    + "`LongAdder.increment()` — a CAS, which the selection counter pays on every SYN — took "
+                    + num(adder.score()) + " ns on its own ([reference costs](#reference-costs)). The baseline's "
+                    + "figure is lower because it does less: one `HashMap` probe and two `AtomicInteger` counters, "
+                    + "no view validation, no counters, no indirection through a pluggable selector.");
+            p();
+        }
+    }
+
+    private double memRow(String fam, String impl) {
+        if (memory == null) {
+            return Double.NaN;
+        }
+        for (JsonElement e : memory.getAsJsonArray("rows")) {
+            JsonObject row = e.getAsJsonObject();
+            if (row.get("family").getAsString().equals(fam) && row.get("impl").getAsString().equals(impl)) {
+                return row.get("jolBytesPerEntry").getAsDouble();
+            }
+        }
+        return Double.NaN;
+    }
+
+    // ---------------------------------------------------------------- 1
+
+    private static final List<Col> LOOKUP_COLS = List.of(
+            new Col("hashMap", "HashMap", true),
+            new Col("concurrentHashMap", "ConcurrentHashMap", true),
+            new Col("eclipsePrimitive", "EC primitive", true));
+
+    private void established() throws IOException {
+        p("## 1. Established lookup");
+        p();
+        p("One 5-tuple lookup per operation in a table of N sessions, for keys that are there (hit) or not "
+                + "(miss). All four structures hold the same keys; all answer the same probe sequence (2²⁰ keys "
+                + "drawn at random at setup, laid out in probe order so reading the next key is sequential, as "
+                + "reading the header of the packet in hand is). Consecutive lookups are independent, so the "
+                + "processor overlaps neighbouring lookups' cache misses: a throughput figure, which can be "
+                + "below one DRAM access. Section 1b has one lookup at a time.");
+        p();
+        p("- **hoststack**: `SessionHashTable.get(k0, k1)` (IPv4) or `get(long[6])` (IPv6, the key words copied "
+                + "into a scratch array first, as the transport does), built as the session layer builds it.");
+        p("- **HashMap** / **ConcurrentHashMap**: `Map<FiveTuple4|FiveTuple6, Long>`, a record of primitive fields "
+                + "built from the packet's fields for each lookup, as a developer's code would.");
+        p("- **EC primitive**: no 5-tuple fits in a `long` (IPv4 is 96 bits: two addresses and two ports with "
+                + "TCP fixed; IPv6 288 bits), so there is no packed key to give Eclipse Collections. What fits is an "
+                + "Eclipse Collections `LongLongHashMap` from a 64-bit hash of the key words to an entry index in "
+                + "one primitive `long[]` of (key words, value), verified on a hit; keys whose 64-bit hashes "
+                + "collide would go to an `ObjectLongHashMap` over the record (none do in these sets).");
+        p();
+        for (String fam : new String[] {"ip4", "ip6"}) {
+            String title = fam.equals("ip4") ? "IPv4" : "IPv6";
+            p("### " + title);
+            p();
+            Path png = imgDir.resolve("bench-lookup-" + fam + ".png");
+            if (lookupChart(fam, png)) {
+                p("![" + title + " established lookup: ns per lookup against table size](img/" + png.getFileName() + ")");
+                p();
+            }
+            table("EstablishedLookupBenchmark", List.of("family", "probe", "size"), "hoststack", LOOKUP_COLS,
+                    Map.of("family", fam));
+        }
+    }
+
+    private boolean lookupChart(String fam, Path png) throws IOException {
+        List<Charts.Line> lines = new ArrayList<>();
+        String[][] impls = {{"hoststack", "hoststack"}, {"hashMap", "HashMap"}, {"concurrentHashMap", "ConcurrentHashMap"},
+            {"eclipsePrimitive", "EC primitive"}};
+        for (String probe : new String[] {"hit", "miss"}) {
+            for (String[] impl : impls) {
+                Map<Integer, Double> pts = new TreeMap<>();
+                for (Result r : results) {
+                    if (r.cls().equals("EstablishedLookupBenchmark") && r.method().equals(impl[0])
+                            && fam.equals(r.params().get("family")) && probe.equals(r.params().get("probe"))) {
+                        pts.put(Integer.parseInt(r.params().get("size")), r.score());
+                    }
+                }
+                if (!pts.isEmpty()) {
+                    lines.add(new Charts.Line(impl[0], impl[1] + " " + probe, probe.equals("miss"), pts));
+                }
+            }
+        }
+        if (lines.isEmpty()) {
+            return false;
+        }
+        Charts.lookup(png, (fam.equals("ip4") ? "IPv4" : "IPv6")
+                + " established lookup: time per lookup vs table size (solid: hits, dashed: misses)", lines, dramNs());
+        return true;
+    }
+
+    // ---------------------------------------------------------------- 1b + memory
+
+    private void latencyAndMemory() {
+        p("### 1b. One lookup at a time, against one DRAM access");
+        p();
+        p("The same tables and hit probes at 1M sessions, but which key comes next depends on the value the "
+                + "previous lookup returned, so no two lookups overlap. Set it beside one DRAM access: SPEC §6 "
+                + "measured 160–180 ns with a pointer chase over 128–512 MiB; this run's own pointer chase over "
+                + "256 MiB took **" + (dramNs() > 0 ? num(dramNs()) + " ns" : "(not run)") + "** ([reference costs]"
+                + "(#reference-costs)). A lookup that costs one dependent miss costs about that; one that walks "
+                + "bucket → node → key object → boxed value, several times that.");
+        p();
+        table("EstablishedLookupLatencyBenchmark", List.of("family", "size"), "hoststack", LOOKUP_COLS, Map.of());
+        double dram = dramNs();
+        if (dram > 0) {
+            StringBuilder s = new StringBuilder("In units of this run's DRAM access:");
+            for (String fam : new String[] {"ip4", "ip6"}) {
+                for (String[] impl : new String[][] {{"hoststack", "hoststack"}, {"hashMap", "HashMap"},
+                    {"concurrentHashMap", "ConcurrentHashMap"}, {"eclipsePrimitive", "EC primitive"}}) {
+                    Result r = find("EstablishedLookupLatencyBenchmark", impl[0], "family", fam);
+                    if (r != null) {
+                        s.append(String.format(" %s %s %.1f;", fam, impl[1], r.score() / dram));
+                    }
+                }
+            }
+            p(s.substring(0, s.length() - 1) + ".");
+            p();
+        }
+        p("### Memory: bytes per session");
+        p();
+        if (memory == null) {
+            p("_Not measured in this run._");
+            p();
+            return;
+        }
+        int n = memory.get("entries").getAsInt();
+        p(String.format("%,d sessions in each structure, the same keys and values as section 1. **JOL** is "
+                + "`GraphLayout.parseInstance(structure).totalSize()`: every object reachable from it, with this "
+                + "JVM's real layout (compressed oops, 12-byte headers). **Heap delta** is the used heap after a "
+                + "full GC with the structure alive minus before it was built: a cross-check (G1 rounds the big "
+                + "arrays up to whole regions, so it reads a few bytes higher).", n));
+        p();
+        p("| family | structure | JOL bytes | B/session (JOL) | B/session (heap delta) | ÷ hoststack |");
+        p("|---|---|--:|--:|--:|--:|");
+        for (JsonElement e : memory.getAsJsonArray("rows")) {
+            JsonObject row = e.getAsJsonObject();
+            String fam = row.get("family").getAsString();
+            double ours = memRow(fam, "hoststack");
+            double b = row.get("jolBytesPerEntry").getAsDouble();
+            p(String.format("| %s | %s%s | %,d | %.1f | %.1f | %.2f× |", fam, row.get("structure").getAsString(),
+                    row.has("load") ? String.format(" (load %.0f%%)", 100 * row.get("load").getAsDouble()) : "",
+                    row.get("jolBytes").getAsLong(), b, row.get("heapDeltaBytesPerEntry").getAsDouble(), b / ours));
+        }
+        p();
+        p("How to read the project's figure. A slot is the key words plus the value: 3 words (24 B) for IPv4, "
+                + "7 words (56 B) for IPv6; a bucket of 4 slots has one more word (its sequence number). The table "
+                + "grows by doubling when live entries and tombstones pass 80% of the slots, so bytes per session "
+                + "swing by 2× between doublings: from 24 × 13/12 ÷ 0.8 = **32.5 B** (IPv4) just before a doubling "
+                + "to 65 B just after it (IPv6: 72.5 B to 145 B). 2²⁰ sessions grown from the default 1024 entries "
+                + "sits exactly at the 80% point, the best case; 2²⁰ + 1 sessions would take twice the memory "
+                + "until 2²¹. A stack configured with `maxTableEntries` close to its real peak caps the growth "
+                + "there. **IPv6 cannot meet 40 B/session in this layout**: its key alone is VPP's 48-byte "
+                + "`session_kv6_t`; with the 8-byte value that is 56 B before any free slot.");
+        p();
+    }
+
+    // ---------------------------------------------------------------- 2
+
+    private void listener() {
+        p("## 2. Listener lookup");
+        p();
+        p("A SYN's listener lookup and the choice that follows, on a real stack (one data thread): 1024 real "
+                + "SYNs parsed into `TcpSegment`s, taken in turn. `exact`: a plain listener on 10.0.0.1:80; "
+                + "`wildcard`: a plain listener on 0.0.0.0:8080, found after the exact key missed; "
+                + "`groupRoundRobin`/`groupHash`: a reuseport group on 10.0.0.1 of the seed's app1, app2, app3 "
+                + "(1, 2, 3 workers) with that selector — the table holds the group value, and dispatch resolves it.");
+        p();
+        p("- **hoststack** = `lookupListener` + `dispatch` (the target's figure); **lookup only** = "
+                + "`lookupListener` alone (a component, no ratio).");
+        p("- **HashMap** baseline: `HashMap<ListenerKey, Listener>`, exact then wildcard (a new record key each "
+                + "probe), then round robin over applications and workers with `AtomicInteger`s, or the flow "
+                + "record's `hashCode()` modulo the worker count.");
+        p();
+        table("ListenerLookupBenchmark", List.of("listener"), "hoststack",
+                List.of(new Col("hoststackLookupOnly", "lookup only", false), new Col("hashMap", "HashMap", true)),
+                Map.of());
+    }
+
+    // ---------------------------------------------------------------- 3
+
+    private void selection() throws IOException {
+        p("## 3. Selection");
+        p();
+        p("One choice per operation for a SYN whose listener value (the group value) is known: "
+                + "`SessionLayer.dispatch(groupValue, flow, thread)`, i.e. the group table's `select` (published "
+                + "view, the selector through the SPI, validation, counters) and the resolution of the chosen member "
+                + "and worker. Shapes are applications × workers each (`seed` = 1 + 2 + 3). The **baseline** is what a "
+                + "developer writes for the same policy over a flat array of every worker: an `AtomicLong` counter "
+                + "modulo the worker count (Netty's chooser) for round robin, the 5-tuple record's `hashCode()` "
+                + "modulo the count for hash. It has no notion of applications, so round robin over it is not the "
+                + "seed's two-level order.");
+        p();
+        table("SelectionBenchmark", List.of("selector", "shape"), "hoststack",
+                List.of(new Col("baseline", "baseline", true)), Map.of());
+        Map<String, Map<String, Double>> series = new LinkedHashMap<>();
+        for (Result r : results) {
+            if (r.cls().equals("SelectionBenchmark")) {
+                String name = (r.method().equals("hoststack") ? "hoststack " : "baseline ") + r.params().get("selector");
+                series.computeIfAbsent(name, k -> new LinkedHashMap<>()).put(r.params().get("shape"), r.score());
+            }
+        }
+        if (!series.isEmpty()) {
+            Path png = imgDir.resolve("bench-selection.png");
+            Charts.bars(png, "Selection: ns per choice by group shape (applications x workers)", "group shape",
+                    "ns per choice", series, List.of(new Color(0xD62728), new Color(0xFF9896), new Color(0x1F77B4),
+                            new Color(0xAEC7E8)));
+            p("![Selection time by group shape](img/bench-selection.png)");
+            p();
+        }
+        sharesSection();
+    }
+
+    private void sharesSection() throws IOException {
+        p("### Per-worker shares on the seed's example");
+        p();
+        if (shares == null) {
+            p("_Not measured in this run._");
+            p();
+            return;
+        }
+        int flows = shares.get("flows").getAsInt();
+        p(String.format("A distribution, not a timing: app1, app2, app3 with 1, 2, 3 workers in one reuseport group; "
+                + "%,d real SYNs from distinct random clients through the TCP transport (each reset right after), "
+                + "counted by each worker's `dispatched()` counter (hash secret 0x%s). Workers are numbered from 0, "
+                + "as the project prints them. Round robin gives each application a third and splits it among its "
+                + "workers; the kernel's hash counts sockets, so each of the 6 workers expects a sixth.",
+                flows, shares.get("hashSecret").getAsString()));
+        p();
+        List<Charts.Shares> chart = new ArrayList<>();
+        StringBuilder head = new StringBuilder("| worker |");
+        StringBuilder sep = new StringBuilder("|---|");
+        Map<String, List<String>> cells = new LinkedHashMap<>();
+        for (JsonElement se : shares.getAsJsonArray("selectors")) {
+            JsonObject s = se.getAsJsonObject();
+            String sel = s.get("selector").getAsString();
+            head.append(' ').append(sel).append(" count | share | expected |");
+            sep.append("--:|--:|--:|");
+            Map<String, Double> measured = new LinkedHashMap<>();
+            Map<String, Double> expected = new LinkedHashMap<>();
+            for (JsonElement we : s.getAsJsonArray("workers")) {
+                JsonObject w = we.getAsJsonObject();
+                String label = w.get("worker").getAsString();
+                measured.put(label, w.get("share").getAsDouble());
+                expected.put(label, w.get("expected").getAsDouble());
+                cells.computeIfAbsent(label, k -> new ArrayList<>()).add(String.format("%,d | %.2f%% | %.2f%%",
+                        w.get("count").getAsLong(), 100 * w.get("share").getAsDouble(), 100 * w.get("expected").getAsDouble()));
+            }
+            chart.add(new Charts.Shares(sel, measured, expected));
+        }
+        Charts.shares(imgDir.resolve("bench-shares.png"), String.format(
+                "Per-worker share of %,d connections, seed example (bars: measured, dashes: expected)", flows), chart);
+        p("![Per-worker shares, round robin vs hash](img/bench-shares.png)");
+        p();
+        p(head.toString());
+        p(sep.toString());
+        cells.forEach((w, c) -> p("| " + w + " | " + String.join(" | ", c) + " |"));
+        p();
+        for (JsonElement se : shares.getAsJsonArray("selectors")) {
+            JsonObject s = se.getAsJsonObject();
+            List<String> first = new ArrayList<>();
+            for (JsonElement f : s.getAsJsonArray("firstChoices")) {
+                first.add(f.getAsString());
+            }
+            p("- " + s.get("selector").getAsString() + ", first " + first.size() + " choices: " + String.join(", ", first));
+        }
+        p();
+        p("Round robin reproduces the seed's order (app1-w1, app2-w1, app3-w1, app1-w1, app2-w2, app3-w2, … in the "
+                + "seed's 1-based numbering).");
+        p();
+    }
+
+    // ---------------------------------------------------------------- 4
+
+    private void syn() {
+        p("## 4. SYN to accept, end to end");
+        p();
+        p("One whole inbound connection per operation, on one thread, through `transport-tcp` with real bytes: "
+                + "the client's SYN is written by `SegmentWriter` and fed to `TcpTransport.input` (parse, table miss, "
+                + "listener lookup, round-robin selection in the seed's group, connection and session allocation, "
+                + "table insert, SYN-ACK written); the final ACK (lookup, ESTABLISHED, accept event queued); the "
+                + "application takes the event, replies accept and closes; the data thread's `poll` applies both "
+                + "(READY, then FIN written, table remove, session and connection freed). 65,536 distinct clients "
+                + "in turn. Operations per second are connections per second.");
+        p();
+        p("- **naive JDK** baseline: the same parser and writer, then `HashMap<FiveTuple, Conn>` (an object per "
+                + "connection), the `HashMap` listener table and an `ArrayDeque` accept queue per worker. It lacks "
+                + "half-open handling, timers, namespaces, the selector SPI, counters and cross-thread mailboxes: a "
+                + "lower bound for a naive stack, not an equivalent.");
+        p("- **bytes only** (component): write and parse the SYN and the ACK, write the SYN-ACK and the FIN — "
+                + "the byte work every stack does in this cycle, the floor under both.");
+        p();
+        table("SynToAcceptBenchmark", List.of("family"), "hoststack",
+                List.of(new Col("naiveJdk", "naive JDK", true), new Col("bytesOnly", "bytes only", false)), Map.of());
+        StringBuilder s = new StringBuilder("Connections per second (1 / time per cycle):");
+        for (String fam : new String[] {"ip4", "ip6"}) {
+            for (String[] m : new String[][] {{"hoststack", "hoststack"}, {"naiveJdk", "naive JDK"}}) {
+                Result r = find("SynToAcceptBenchmark", m[0], "family", fam);
+                if (r != null) {
+                    s.append(String.format(" %s %s **%.2fM/s**;", fam, m[1], 1e3 / r.score()));
+                }
+            }
+        }
+        p(s.substring(0, s.length() - 1) + ".");
+        p();
+        Result o = find("SynToAcceptBenchmark", "hoststack", "family", "ip4");
+        Result b = find("SynToAcceptBenchmark", "bytesOnly", "family", "ip4");
+        if (o != null && b != null && 1e9 / o.score() < 2e6) {
+            p(String.format("**Target (≥ 2M connections/s) not met in this run: %.2fM/s.** 2M/s is a budget of 500 ns "
+                    + "per connection. Of the measured %.0f ns, the byte work alone (four segments written with "
+                    + "their IP and TCP checksums, two parsed) takes %.0f ns (%.0f%% of the budget); the rest is "
+                    + "two table lookups, one insert and one remove in the session table, the listener lookup "
+                    + "and group selection (section 2), pool allocations and frees for the session and the "
+                    + "connection, the handshake timer's link and unlink, the accept event through the worker's "
+                    + "MPSC ring, and two application operations (accept reply, close) through the data thread's "
+                    + "mailbox ring. It allocates nothing (B/op above), so the bound is instruction count on that "
+                    + "path, not the garbage collector.", 1e3 / o.score(), o.score(), b.score(),
+                    100 * b.score() / 500));
+            p();
+        }
+    }
+
+    // ---------------------------------------------------------------- 5
+
+    private void controlPlane() {
+        p("## 5. Control plane");
+        p();
+        p("### Listen and unlisten into a reuseport group of N");
+        p();
+        p("One operation: application `joiner` listens on 10.0.0.1:80 with reuseport (joining a group of N "
+                + "applications) and unlistens. Each join and leave republishes the group's view and the round-robin "
+                + "selector's per-thread rotors, copy-on-write so that lookups never lock: linear in N, and "
+                + "allocating by design — this is the control plane. Baseline: "
+                + "`ConcurrentHashMap<ListenerKey, CopyOnWriteArrayList<Member>>`, add then remove.");
+        p();
+        table("ControlPlaneBenchmark", List.of("members"), "hoststack", List.of(new Col("baseline", "baseline", true)),
+                Map.of());
+        p("### Application detach with N sessions");
+        p();
+        p("One operation: an application with N accepted connections detaches (its process exits): `detach` "
+                + "(listener destroyed, workers retired, a close posted to the data thread) plus the data thread's "
+                + "next `poll`, which resets every connection (RST written, table entry removed, session and "
+                + "connection freed). Single-shot: each measured operation gets fresh sessions made at setup. "
+                + "Baseline: `ConcurrentHashMap<FiveTuple4, Session>.entrySet().removeIf(owned by the app)`, writing "
+                + "the same RST per session.");
+        p();
+        table("DetachBenchmark", List.of("sessions"), "hoststack", List.of(new Col("baseline", "baseline", true)),
+                Map.of());
+        Result d = find("DetachBenchmark", "hoststack", "sessions", "65536");
+        if (d != null) {
+            double perSession = d.score() * (d.unit().startsWith("us") ? 1000 : d.unit().startsWith("ms") ? 1e6 : 1) / 65536;
+            p(String.format("At 65,536 sessions that is %.0f ns per session.", perSession));
+            p();
+        }
+    }
+
+    // ---------------------------------------------------------------- 6
+
+    private void concurrency() {
+        p("## 6. Concurrent lookups while listeners change");
+        p();
+        p("JMH groups of three threads: two readers do listener lookup + dispatch on a reuseport group "
+                + "(round robin; the project's readers are data threads 1 and 2), while a writer makes application "
+                + "`churn` join and leave the same group over and over (the baseline's writer adds and removes a "
+                + "worker in a copy-on-write array). **This machine has 2 cores, so 3 threads oversubscribe it**: "
+                + "the writer competes with the readers for a core, and the readers' times include being "
+                + "descheduled. Compare with the baseline in the same run, not with section 2. The group's B/op "
+                + "is all allocation over all three threads' operations: the writers' copy-on-write garbage, "
+                + "not the readers'.");
+        p();
+        p("| implementation | reader ns/op (2 threads) | writer ns/op (1 thread) | group B/op | reader: baseline ÷ hoststack |");
+        p("|---|--:|--:|--:|--:|");
+        Result o = find("ConcurrentLookupBenchmark", "hoststack");
+        Result b = find("ConcurrentLookupBenchmark", "baseline");
+        for (Result r : new Result[] {o, b}) {
+            if (r == null) {
+                continue;
+            }
+            String pre = r.method();
+            double read = r.secondary().getOrDefault(pre + "Read", Double.NaN);
+            double write = r.secondary().getOrDefault(pre + "Write", Double.NaN);
+            double readErr = r.secondaryError().getOrDefault(pre + "Read", Double.NaN);
+            double writeErr = r.secondaryError().getOrDefault(pre + "Write", Double.NaN);
+            String x = "–";
+            if (r == o && b != null) {
+                x = String.format("%.2f×", b.secondary().getOrDefault("baselineRead", Double.NaN) / read);
+            }
+            p("| " + (r == o ? "hoststack" : "baseline (CHM + COW array + AtomicLong)") + " | " + num(read)
+                    + (Double.isNaN(readErr) ? "" : " ± " + num(readErr)) + " | " + num(write)
+                    + (Double.isNaN(writeErr) ? "" : " ± " + num(writeErr)) + " | " + alloc(r) + " | " + x + " |");
+        }
+        p();
+    }
+
+    // ---------------------------------------------------------------- reference
+
+    private void reference() {
+        p("## Reference costs");
+        p();
+        p("Measured in the same run, to say what bounds the figures above rather than quote another day's numbers.");
+        p();
+        p("| what | ns/op | B/op |");
+        p("|---|--:|--:|");
+        for (Result r : results) {
+            if (r.cls().equals("ReferenceBenchmark")) {
+                String what = switch (r.method()) {
+                    case "pointerChase" -> "one dependent load, random cycle over " + r.params().get("chaseMiB")
+                            + " MiB (pointer chase)";
+                    case "longAdderIncrement" -> "uncontended `LongAdder.increment()`";
+                    case "atomicGetAndIncrement" -> "uncontended `AtomicLong.getAndIncrement()`";
+                    default -> r.method();
+                };
+                p("| " + what + " | " + score(r) + " | " + alloc(r) + " |");
+            }
+        }
+        p();
+    }
+
+    private void method() {
+        p("## How to run");
+        p();
+        p("```");
+        p("benchmarks/run            # quick suite, < 10 min on 2 cores; rewrites this page");
+        p("benchmarks/run --full     # full suite (2 forks, 5 x 1 s; adds 10M-session lookups and more shapes); about an hour");
+        p("java -jar benchmarks/target/benchmarks.jar -h    # plain JMH, e.g. one benchmark:");
+        p("java -jar benchmarks/target/benchmarks.jar EstablishedLookupBenchmark -p size=1048576 -prof gc");
+        p("```");
+        p();
+        p("Raw results: `benchmarks/target/bench/jmh-*.json` (JMH's JSON), `memory.json`, `shares.json`, "
+                + "`meta.properties`. Sources: `benchmarks/src/main/java/dev/hoststack/bench/` — one abstract base class "
+                + "(`AbstractBenchmark`) fixes forks, warm-up, measurement and JVM flags; each benchmark's Javadoc says "
+                + "exactly what one operation is.");
+        p();
+        p("Method notes:");
+        p();
+        p("- Random choices (keys, probes, clients) are made at setup from fixed seeds and stored in arrays; no "
+                + "benchmark calls a random number generator while measuring.");
+        p("- Baselines use records of primitive fields as keys (`FiveTuple4`, `FiveTuple6`), the stronger baseline: "
+                + "the project's own `FiveTuple`, with `InetAddress` fields, would be slower still.");
+        p("- The baselines' per-lookup record allocation usually disappears through escape analysis (their B/op "
+                + "shows when it does not).");
+        p("- Threads: every benchmark but section 6 runs on one thread.");
+        p();
+    }
+}
