@@ -56,7 +56,7 @@ final class ControlConn extends ChannelInboundHandlerAdapter {
             lines.writeBytes(in);
             while (dataOf == null && channel.isActive()) {
                 int nl = lines.indexOf(lines.readerIndex(), lines.writerIndex(), (byte) '\n');
-                if (nl < 0) {
+                if (nl < 0 || nl - lines.readerIndex() > Protocol.MAX_LINE) {
                     if (lines.readableBytes() > Protocol.MAX_LINE) {
                         core.replyError(this, null, Protocol.BAD_REQUEST,
                                 "a line is longer than " + Protocol.MAX_LINE + " bytes", "send one JSON object per line");

@@ -1,0 +1,236 @@
+package dev.hoststack.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The control protocol's rules, spoken over a plain JDK Unix-domain socket (no descriptors):
+ * hello and versions, malformed requests, tokens, the socket file, one daemon per directory.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class DaemonProtocolTest {
+
+    @TempDir
+    Path dir;
+
+    Daemon daemon;
+    final ByteArrayOutputStream log = new ByteArrayOutputStream();
+
+    @BeforeEach
+    void start() throws IOException {
+        daemon = Daemon.start(DaemonConfig.builder(dir).socketMode(0600).build(),
+                new PrintStream(log, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void stop() {
+        daemon.close();
+    }
+
+    /** One control connection speaking lines. */
+    final class Conn implements AutoCloseable {
+        final SocketChannel ch;
+        final ByteBuffer in = ByteBuffer.allocate(1 << 20);
+
+        Conn() throws IOException {
+            ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+            ch.connect(UnixDomainSocketAddress.of(dir.resolve(Protocol.SOCKET_NAME)));
+        }
+
+        void send(String line) throws IOException {
+            ByteBuffer b = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+        }
+
+        /** The next line, or null at end of stream. */
+        String line() throws IOException {
+            while (true) {
+                for (int i = 0; i < in.position(); i++) {
+                    if (in.get(i) == '\n') {
+                        String l = new String(in.array(), 0, i, StandardCharsets.UTF_8);
+                        in.flip();
+                        in.position(i + 1);
+                        in.compact();
+                        return l;
+                    }
+                }
+                if (ch.read(in) < 0) {
+                    return null;
+                }
+            }
+        }
+
+        JsonObject call(String request) throws IOException {
+            send(request);
+            String l = line();
+            assertThat(l).as("reply to %s", request).isNotNull();
+            return JsonParser.parseString(l).getAsJsonObject();
+        }
+
+        @Override
+        public void close() throws IOException {
+            ch.close();
+        }
+    }
+
+    static String error(JsonObject reply) {
+        assertThat(reply.get("ok").getAsBoolean()).as("%s", reply).isFalse();
+        assertThat(reply.get("message").getAsString()).isNotEmpty();
+        assertThat(reply.get("hint").getAsString()).isNotEmpty();
+        return reply.get("error").getAsString();
+    }
+
+    @Test
+    void theSocketFileHasTheConfiguredMode() throws IOException {
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(daemon.socketPath()))).isEqualTo("rw-------");
+    }
+
+    @Test
+    void helloFirstAndTheVersionMustMatch() throws IOException {
+        try (Conn c = new Conn()) {
+            assertThat(error(c.call("{\"op\":\"show\"}"))).isEqualTo(Protocol.NO_HELLO);
+            JsonObject r = c.call("{\"op\":\"hello\",\"version\":1,\"id\":7}");
+            assertThat(r.get("ok").getAsBoolean()).isTrue();
+            assertThat(r.get("id").getAsInt()).isEqualTo(7);
+            assertThat(r.get("version").getAsInt()).isEqualTo(Protocol.VERSION);
+            assertThat(r.get("pid").getAsLong()).isEqualTo(ProcessHandle.current().pid());
+        }
+        try (Conn c = new Conn()) {
+            assertThat(error(c.call("{\"op\":\"hello\",\"version\":2}"))).isEqualTo(Protocol.UNSUPPORTED_VERSION);
+            assertThat(c.line()).isNull();
+        }
+    }
+
+    @Test
+    void malformedRequestsAreRefusedByName() throws IOException {
+        try (Conn c = new Conn()) {
+            c.call("{\"op\":\"hello\",\"version\":1}");
+            assertThat(error(c.call("not json"))).isEqualTo(Protocol.BAD_REQUEST);
+            assertThat(error(c.call("[1,2]"))).isEqualTo(Protocol.BAD_REQUEST);
+            assertThat(error(c.call("{\"op\":\"fly\"}"))).isEqualTo(Protocol.BAD_REQUEST);
+            assertThat(error(c.call("{\"nop\":1}"))).isEqualTo(Protocol.BAD_REQUEST);
+            assertThat(error(c.call("{\"op\":\"attach\",\"app\":7}"))).isEqualTo(Protocol.BAD_REQUEST);
+            assertThat(error(c.call("{\"op\":\"listen\",\"uri\":\"tcp://127.0.0.1/0\"}"))).isEqualTo(Protocol.NOT_ATTACHED);
+            assertThat(error(c.call("{\"op\":\"add_worker\",\"app\":\"none\"}"))).isEqualTo("NO_SUCH_APP");
+            JsonObject a = c.call("{\"op\":\"attach\",\"app\":\"x\"}");
+            assertThat(a.get("worker").getAsInt()).isZero();
+            assertThat(a.get("token").getAsString()).hasSize(32);
+            assertThat(error(c.call("{\"op\":\"attach\",\"app\":\"y\"}"))).isEqualTo(Protocol.ALREADY_ATTACHED);
+            assertThat(error(c.call("{\"op\":\"listen\",\"uri\":\"tcp://nowhere/80\"}"))).isEqualTo("INVALID_ENDPOINT");
+            assertThat(error(c.call("{\"op\":\"listen\",\"uri\":\"tcp://127.0.0.1/0\",\"reuseport\":\"yes\"}")))
+                    .isEqualTo(Protocol.BAD_REQUEST);
+            // still serving after all that
+            assertThat(c.call("{\"op\":\"show\"}").get("ok").getAsBoolean()).isTrue();
+        }
+    }
+
+    @Test
+    void aLineTooLongClosesTheConnection() throws IOException {
+        try (Conn c = new Conn()) {
+            c.send("{\"op\":\"hello\",\"version\":1,\"pad\":\"" + "x".repeat(Protocol.MAX_LINE + 10));
+            assertThat(error(JsonParser.parseString(c.line()).getAsJsonObject())).isEqualTo(Protocol.BAD_REQUEST);
+            assertThat(c.line()).isNull();
+        }
+    }
+
+    @Test
+    void dataConnectionsNeedAFreshTokenOfTheSameUser() throws IOException {
+        String token;
+        try (Conn c = new Conn(); Conn d = new Conn(); Conn again = new Conn(); Conn bogus = new Conn()) {
+            c.call("{\"op\":\"hello\",\"version\":1}");
+            token = c.call("{\"op\":\"attach\",\"app\":\"x\"}").get("token").getAsString();
+            JsonObject ok = d.call("{\"op\":\"data\",\"version\":1,\"token\":\"" + token + "\",\"window\":100000}");
+            assertThat(ok.get("ok").getAsBoolean()).isTrue();
+            assertThat(ok.get("window").getAsInt()).isEqualTo(DaemonConfig.DEFAULT_MAX_WINDOW);
+            assertThat(error(again.call("{\"op\":\"data\",\"version\":1,\"token\":\"" + token + "\"}"))).isEqualTo(Protocol.BAD_TOKEN);
+            assertThat(again.line()).isNull();
+            assertThat(error(bogus.call("{\"op\":\"data\",\"version\":1,\"token\":\"00\"}"))).isEqualTo(Protocol.BAD_TOKEN);
+            // a credit for a descriptor never sent is a protocol violation: the worker is closed
+            d.send("A");
+            assertThat(c.line()).isNull();
+        }
+        waitFor(() -> daemon.show().getAsJsonArray("apps").isEmpty());
+        JsonObject show = daemon.show();
+        assertThat(show.getAsJsonArray("gone").get(0).getAsJsonObject().get("app").getAsString()).isEqualTo("x");
+    }
+
+    @Test
+    void aWorkersConnectionClosingRemovesItAndItsApplication() throws IOException {
+        try (Conn c = new Conn(); Conn w1 = new Conn()) {
+            c.call("{\"op\":\"hello\",\"version\":1}");
+            c.call("{\"op\":\"attach\",\"app\":\"x\"}");
+            w1.call("{\"op\":\"hello\",\"version\":1}");
+            assertThat(w1.call("{\"op\":\"add_worker\",\"app\":\"x\"}").get("worker").getAsInt()).isEqualTo(1);
+            JsonObject l = c.call("{\"op\":\"listen\",\"uri\":\"tcp://127.0.0.1/0\",\"reuseport\":true}");
+            int port = l.get("port").getAsInt();
+            assertThat(l.get("uri").getAsString()).isEqualTo("tcp://127.0.0.1/" + port);
+            assertThat(w1.call("{\"op\":\"listen\",\"uri\":\"" + l.get("uri").getAsString() + "\",\"reuseport\":true}")
+                    .get("handle").getAsLong()).isEqualTo(l.get("handle").getAsLong());
+            c.ch.close();
+            waitFor(() -> daemon.show().getAsJsonArray("apps").get(0).getAsJsonObject().getAsJsonArray("workers").size() == 1);
+            assertThat(daemon.show().getAsJsonArray("listeners")).hasSize(1);
+        }
+        waitFor(() -> daemon.show().getAsJsonArray("apps").isEmpty());
+        assertThat(daemon.show().getAsJsonArray("listeners")).isEmpty();
+    }
+
+    static void waitFor(java.util.function.BooleanSupplier condition) {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("condition not met in 10 s");
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
+    void oneDaemonPerDirectoryAndAStaleSocketIsReplaced() throws IOException {
+        assertThatThrownBy(() -> Daemon.start(DaemonConfig.builder(dir).build(), new PrintStream(new ByteArrayOutputStream(),
+                true, StandardCharsets.UTF_8))).isInstanceOf(IOException.class).hasMessageContaining("already answers");
+        daemon.close();
+        assertThat(daemon.socketPath()).doesNotExist();
+        Files.createFile(daemon.socketPath()); // a stale file, as a killed daemon leaves
+        daemon = Daemon.start(DaemonConfig.builder(dir).build(), new PrintStream(log, true, StandardCharsets.UTF_8));
+        try (Conn c = new Conn()) {
+            assertThat(c.call("{\"op\":\"hello\",\"version\":1}").get("ok").getAsBoolean()).isTrue();
+        }
+    }
+
+    @Test
+    void commandLineOptions() {
+        DaemonConfig c = DaemonMain.parse(new String[] {"--control", "/tmp/x", "--socket-mode", "0666", "--max-window", "32",
+            "--selector", "hash", "--hash-secret", "7", "--namespace", "blue:42:1"});
+        assertThat(c.socketMode()).isEqualTo(0666);
+        assertThat(c.maxWindow()).isEqualTo(32);
+        assertThat(c.defaultSelector()).isEqualTo("hash");
+        assertThat(c.hashSecret()).isEqualTo(7);
+        assertThat(c.namespaces()).containsExactly(new DaemonConfig.Namespace("blue", 42, 1));
+        assertThatThrownBy(() -> DaemonMain.parse(new String[] {"--socket-mode", "0666"})).hasMessageContaining("--control");
+        assertThatThrownBy(() -> DaemonMain.parse(new String[] {"--control", "/x", "--max-window", "500"}))
+                .hasMessageContaining("max window");
+        assertThatThrownBy(() -> DaemonConfig.Namespace.parse("blue:42")).hasMessageContaining("NAME:SECRET:FIB");
+    }
+}
