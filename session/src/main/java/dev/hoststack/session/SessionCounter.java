@@ -2,7 +2,7 @@ package dev.hoststack.session;
 
 /** Per-thread counters of the session layer (drops are counted apart, by {@link dev.hoststack.api.DropReason}). */
 public enum SessionCounter {
-    /** Sessions created on a SYN. */
+    /** Sessions created (on a SYN, or by an outgoing connect). */
     CREATED,
     /** Accept events delivered to app workers. */
     ACCEPT_EVENTS,

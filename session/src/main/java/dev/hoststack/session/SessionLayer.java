@@ -923,9 +923,11 @@ public final class SessionLayer {
         pool.appWorker(s, workerGlobalIndex);
         pool.connection(s, connection);
         pool.fib(s, fib);
-        AppWorkerImpl w = worker(workerGlobalIndex);
-        if (w != null) {
-            w.countDispatched();
+        if (listenSessionIndex != SessionPool.NONE) {
+            AppWorkerImpl w = worker(workerGlobalIndex);
+            if (w != null) {
+                w.countDispatched();
+            }
         }
         t.count(SessionCounter.CREATED);
         return s;
@@ -956,6 +958,26 @@ public final class SessionLayer {
     }
 
     /**
+     * An outgoing connection completed its handshake: the session becomes READY and its worker
+     * gets a CONNECTED event. Owner of the data thread only; allocation-free.
+     *
+     * @return null on success, otherwise why the connection must be reset
+     */
+    public DropReason connected(DataThread t, int session) {
+        SessionPool pool = t.sessions();
+        AppWorkerImpl w = worker(pool.appWorker(session));
+        if (w == null || !w.alive()) {
+            return DropReason.NO_WORKER;
+        }
+        if (!w.deliver(AppEventType.CONNECTED, SessionHandle.make(t.index(), session), SessionHandle.INVALID)) {
+            return DropReason.APP_QUEUE_FULL;
+        }
+        pool.state(session, SessionState.READY);
+        t.count(SessionCounter.CONNECTED);
+        return null;
+    }
+
+    /**
      * The transport lost the connection (peer RST or FIN): an established session's worker is
      * told ({@code reset} picks RESET or DISCONNECT) and the session stays, in state CLOSED, until
      * the app has taken that event (then it is freed); an embryonic one, or one whose worker is
@@ -964,7 +986,7 @@ public final class SessionLayer {
     public void connectionLost(DataThread t, int session, boolean reset) {
         SessionPool pool = t.sessions();
         SessionState st = pool.state(session);
-        if (st == SessionState.ACCEPTING || st == SessionState.READY) {
+        if (st == SessionState.ACCEPTING || st == SessionState.READY || st == SessionState.CONNECTING) {
             t.count(reset ? SessionCounter.PEER_RESETS : SessionCounter.PEER_CLOSES);
             AppWorkerImpl w = worker(pool.appWorker(session));
             if (w != null && w.alive() && w.deliver(reset ? AppEventType.RESET : AppEventType.DISCONNECT,

@@ -12,6 +12,10 @@ public enum TcpCounter {
     SYN_RETRANSMITS,
     /** Connections that completed the handshake. */
     ESTABLISHED,
+    /** SYNs sent (outgoing connections). */
+    SYNS_SENT,
+    /** ACKs sent (completing our outgoing handshakes). */
+    ACKS_SENT,
     /** RSTs sent. */
     RSTS_SENT,
     /** FINs sent (application or control-plane close). */

@@ -6,6 +6,8 @@ public enum TcpState {
     CLOSED,
     /** A listener. */
     LISTEN,
+    /** Our SYN sent (an outgoing connection), the peer's SYN-ACK awaited. */
+    SYN_SENT,
     /** SYN received, SYN-ACK sent, final ACK awaited. */
     SYN_RCVD,
     /** The handshake completed. */

@@ -249,6 +249,14 @@ public final class TcpTransport implements Transport {
             }
             return existing(pt, SessionHandle.index(found), table);
         }
+        final SessionHashTable halfOpen = tables.halfOpen(ip4);
+        final long opening = halfOpen.get(key);
+        if (opening != SessionHandle.INVALID) {
+            if (SessionHandle.thread(opening) != thread) {
+                return drop(pt, DropReason.WRONG_THREAD, null);
+            }
+            return halfOpen(pt, SessionHandle.index(opening), halfOpen, table, key);
+        }
         if (!seg.has(TcpSegment.SYN) || seg.has(TcpSegment.ACK) || seg.has(TcpSegment.RST)) {
             if (seg.has(TcpSegment.RST)) {
                 pt.count(TcpCounter.RSTS_IGNORED);
@@ -396,6 +404,132 @@ public final class TcpTransport implements Transport {
     }
 
     /**
+     * A segment for one of our outgoing connections in SYN_SENT: the peer's SYN-ACK acknowledging
+     * our SYN moves the 5-tuple from the half-open table to the established one, makes the
+     * session READY and tells the app worker CONNECTED; a RST (or a SYN-ACK that acknowledges
+     * something else, answered with a RST) fails the connect and tells the app.
+     */
+    private int halfOpen(PerThread pt, int s, SessionHashTable halfOpen, SessionHashTable established, long[] key) {
+        final DataThread dt = pt.dt;
+        final TcpSegment seg = pt.seg;
+        final InputResult r = pt.result;
+        final SessionPool pool = dt.sessions();
+        r.session = SessionHandle.make(dt.index(), s);
+        final int conn = pool.connection(s);
+        final TcpConnections c = pt.conns;
+        if (seg.has(TcpSegment.RST) || !seg.has(TcpSegment.SYN | TcpSegment.ACK) || seg.ack != c.iss[conn] + 1) {
+            final boolean answer = !seg.has(TcpSegment.RST);
+            r.drop = answer ? DropReason.BAD_ACK : DropReason.RESET_BY_PEER;
+            dt.drop(r.drop);
+            if (answer) {
+                sendRst(pt, seg);
+            }
+            halfOpen.remove(key, r.session);
+            layer.connectionLost(dt, s, true);
+            c.free(conn);
+            r.kind = CLOSED;
+            return CLOSED;
+        }
+        if (established.putIfAbsent(key, r.session) != SessionHashTable.INSERTED) {
+            return drop(pt, DropReason.TABLE_FULL, null);
+        }
+        halfOpen.remove(key, r.session);
+        c.unlinkTimer(conn);
+        c.irs[conn] = seg.seq;
+        c.state(conn, TcpState.ESTABLISHED);
+        pt.count(TcpCounter.ESTABLISHED);
+        send(pt, conn, TcpSegment.ACK, TcpCounter.ACKS_SENT);
+        DropReason refused = layer.connected(dt, s);
+        if (refused != null) {
+            r.drop = refused;
+            dt.drop(refused);
+            send(pt, conn, TcpSegment.RST, TcpCounter.RSTS_SENT);
+            release(pt, conn, established, false);
+            r.kind = CLOSED;
+            return CLOSED;
+        }
+        r.kind = ESTABLISHED;
+        return ESTABLISHED;
+    }
+
+    /**
+     * Opens an outgoing connection for an app worker (VPP's {@code vnet_connect}): a connection in
+     * SYN_SENT and a CONNECTING session on data thread {@code thread}, the 5-tuple in the FIB's
+     * half-open table, a SYN sent. The peer's SYN-ACK completes it (the worker gets CONNECTED).
+     * Owner of the data thread only.
+     *
+     * @param tuple local and remote ends, as this host sees them
+     * @return the session's handle
+     * @throws dev.hoststack.api.SessionException {@link dev.hoststack.api.SessionError#LIMIT} if a
+     *         pool or the table is full, {@link dev.hoststack.api.SessionError#INVALID_STATE} if the
+     *         5-tuple is in use, {@link dev.hoststack.api.SessionError#NO_SUCH_WORKER} for a dead worker
+     */
+    public long connect(int thread, int fib, int workerGlobal, FiveTuple tuple) {
+        final PerThread pt = threads[thread];
+        final DataThread dt = pt.dt;
+        final SessionTables tables = layer.fib(fib);
+        if (tables == null) {
+            throw dev.hoststack.api.SessionError.INVALID_ENDPOINT.exception("no namespace uses FIB %s", fib);
+        }
+        if (layer.worker(workerGlobal) == null || !layer.worker(workerGlobal).alive()) {
+            throw dev.hoststack.api.SessionError.NO_SUCH_WORKER.exception("app worker %s is gone", workerGlobal);
+        }
+        final TcpSegment f = pt.flow;
+        f.ip4 = tuple.isIp4();
+        if (f.ip4) {
+            f.dstIp4 = Ip.ip4(tuple.local());
+            f.srcIp4 = Ip.ip4(tuple.remote());
+        } else {
+            f.dstHi = Ip.ip6Hi(tuple.local());
+            f.dstLo = Ip.ip6Lo(tuple.local());
+            f.srcHi = Ip.ip6Hi(tuple.remote());
+            f.srcLo = Ip.ip6Lo(tuple.remote());
+        }
+        f.dstPort = tuple.localPort();
+        f.srcPort = tuple.remotePort();
+        final long[] key = dt.key;
+        SessionKeys.connection(key, f);
+        if (tables.table(f.ip4).get(key) != SessionHandle.INVALID || tables.halfOpen(f.ip4).get(key) != SessionHandle.INVALID) {
+            throw dev.hoststack.api.SessionError.INVALID_STATE.exception("%s is in use", tuple);
+        }
+        final TcpConnections c = pt.conns;
+        final int conn = c.allocate();
+        if (conn == TcpConnections.NONE) {
+            throw dev.hoststack.api.SessionError.LIMIT.exception("thread %s's connection pool is full", thread);
+        }
+        final int s = layer.createSession(dt, TransportProto.TCP, SessionPool.NONE, workerGlobal, conn, fib);
+        if (s == SessionPool.NONE) {
+            c.free(conn);
+            throw dev.hoststack.api.SessionError.LIMIT.exception("thread %s's session pool is full", thread);
+        }
+        dt.sessions().state(s, dev.hoststack.api.SessionState.CONNECTING);
+        final long handle = SessionHandle.make(thread, s);
+        if (tables.halfOpen(f.ip4).putIfAbsent(key, handle) != SessionHashTable.INSERTED) {
+            layer.abort(dt, s);
+            c.free(conn);
+            throw dev.hoststack.api.SessionError.LIMIT.exception("the half-open table of FIB %s is full", fib);
+        }
+        c.session[conn] = s;
+        c.fib[conn] = fib;
+        c.ip4[conn] = f.ip4;
+        c.localIp4[conn] = f.dstIp4;
+        c.remoteIp4[conn] = f.srcIp4;
+        c.localHi[conn] = f.dstHi;
+        c.localLo[conn] = f.dstLo;
+        c.remoteHi[conn] = f.srcHi;
+        c.remoteLo[conn] = f.srcLo;
+        c.localPort[conn] = f.dstPort;
+        c.remotePort[conn] = f.srcPort;
+        final long now = clock.getAsLong();
+        c.iss[conn] = initialSequence(f, now);
+        c.irs[conn] = -1;
+        c.state(conn, TcpState.SYN_SENT);
+        c.armTimer(conn, now + config.handshakeTimeoutNanos());
+        send(pt, conn, TcpSegment.SYN, TcpCounter.SYNS_SENT);
+        return handle;
+    }
+
+    /**
      * Removes a connection's 5-tuple from its table, tells the session layer (which tells the
      * app if the session was established, then frees the session), and frees the connection.
      */
@@ -447,7 +581,8 @@ public final class TcpTransport implements Transport {
             pt.dt.drop(DropReason.HANDSHAKE_TIMEOUT);
             pt.count(TcpCounter.HANDSHAKE_TIMEOUTS);
             SessionTables tables = layer.fib(c.fib[conn]);
-            release(pt, conn, tables.table(c.ip4[conn]), true);
+            release(pt, conn, c.state(conn) == TcpState.SYN_SENT ? tables.halfOpen(c.ip4[conn]) : tables.table(c.ip4[conn]),
+                    true);
             n++;
         }
         return n;
@@ -465,7 +600,8 @@ public final class TcpTransport implements Transport {
         final ByteBuffer tx = pt.tx;
         final int seq = (flags & TcpSegment.SYN) != 0 ? c.iss[conn] : c.iss[conn] + 1;
         final int ack = c.irs[conn] + 1;
-        final int ackFlags = (flags & TcpSegment.RST) != 0 ? flags : flags | TcpSegment.ACK;
+        final boolean opening = c.state(conn) == TcpState.SYN_SENT;
+        final int ackFlags = (flags & TcpSegment.RST) != 0 || opening ? flags : flags | TcpSegment.ACK;
         tx.clear();
         int len = c.ip4[conn]
                 ? SegmentWriter.writeIp4(tx, c.localIp4[conn], c.localPort[conn], c.remoteIp4[conn], c.remotePort[conn],
@@ -540,7 +676,8 @@ public final class TcpTransport implements Transport {
         long[] key = pt.dt.key2;
         fillKey(c, conn, key);
         SessionTables tables = layer.fib(c.fib[conn]);
-        tables.table(c.ip4[conn]).remove(key, SessionHandle.make(pt.dt.index(), c.session[conn]));
+        (c.state(conn) == TcpState.SYN_SENT ? tables.halfOpen(c.ip4[conn]) : tables.table(c.ip4[conn]))
+                .remove(key, SessionHandle.make(pt.dt.index(), c.session[conn]));
         if (pt.dt.sessions().isLive(c.session[conn])) {
             layer.free(pt.dt, c.session[conn]);
         }
