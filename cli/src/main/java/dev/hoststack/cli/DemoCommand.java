@@ -50,6 +50,15 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--no-kernel", description = "skip the real-kernel comparison")
     boolean noKernel;
 
+    @Option(names = "--real", description = {"real processes instead: a daemon and three worker processes on loopback, real",
+        "TCP connections from a built-in client (--connections, default 6000 here too), beside the kernel's own",
+        "SO_REUSEPORT held by the same processes; everything it starts, it stops"})
+    boolean real;
+
+    @Option(names = "--selector", description = "with --real: the group's selector (default: ${DEFAULT-VALUE})",
+            defaultValue = "roundrobin")
+    String selector;
+
     /** The result of one selector's run. */
     public record Run(String selector, List<String> first, DispatchTable table, long accepted) {
     }
@@ -60,6 +69,9 @@ public final class DemoCommand implements Callable<Integer> {
         if (connections < 12) {
             out.println("--connections must be at least 12");
             return 2;
+        }
+        if (real) {
+            return RealDemo.run(out, connections, selector);
         }
         long start = System.nanoTime();
         out.println("hoststack demo: app1, app2, app3 with 1, 2, 3 workers listen with reuseport on " + URI);

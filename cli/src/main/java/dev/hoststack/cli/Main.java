@@ -7,7 +7,8 @@ import picocli.CommandLine.HelpCommand;
 /** The {@code hoststack} command. */
 @Command(name = "hoststack", mixinStandardHelpOptions = true, version = "hoststack 0.1.0",
         description = {"A VPP-style host stack session layer with reuseport across applications."},
-        subcommands = {DemoCommand.class, RunCommand.class, ReplayCommand.class, HelpCommand.class})
+        subcommands = {DemoCommand.class, RunCommand.class, ReplayCommand.class, DaemonCommand.class, WorkerCommand.class,
+            StatusCommand.class, HelpCommand.class})
 public final class Main implements Runnable {
 
     @Override
