@@ -281,7 +281,8 @@ public final class ReportGenerator {
         p("| date | " + meta.getProperty("started", "?") + " → " + meta.getProperty("finished", "?") + " ("
                 + meta.getProperty("seconds", "?") + " s) |");
         p("| machine | " + cpuModel() + ", " + cpuCount() + " logical CPUs, " + memTotal() + " RAM; "
-                + System.getProperty("os.name") + " " + System.getProperty("os.version") + " |");
+                + System.getProperty("os.name") + " " + System.getProperty("os.version") + "; transparent huge pages: "
+                + meta.getProperty("thp", "?") + " |");
         p("| JDK | " + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version") + " |");
         String jvmArgs = results.stream().filter(r -> r.cls().equals("EstablishedLookupBenchmark")).map(Result::jvmArgs)
                 .findFirst().orElse(results.isEmpty() ? "?" : results.get(0).jvmArgs());
@@ -296,8 +297,9 @@ public final class ReportGenerator {
                 + "average above: anything near or above 2 means another process wanted the same two cores), so "
                 + "absolute times move from run to run; a baseline measured minutes apart in the same run, on "
                 + "the same keys and in the same kind of JVM, is the fair comparison. The quick suite measures "
-                + "each benchmark in one fork for 3 iterations of 0.4 s after 2 of warm-up: its ± (JMH's 99.9% "
-                + "confidence half-width) is wide, and a ratio near 1 means \"no clear difference\". "
+                + "most benchmarks in one fork for 3 iterations of 0.4 s after 2 of warm-up (the one-at-a-time "
+                + "lookups and reference costs for 5 × 1 s): its ± (JMH's 99.9% confidence half-width) is wide, "
+                + "and a ratio whose ± ranges overlap means \"no clear difference\". "
                 + "`benchmarks/run --full` (2 forks × 5 × 1 s after 5 × 1 s of warm-up) narrows it.");
         p();
     }
@@ -471,6 +473,13 @@ public final class ReportGenerator {
                 + "Eclipse Collections `LongLongHashMap` from a 64-bit hash of the key words to an entry index in "
                 + "one primitive `long[]` of (key words, value), verified on a hit; keys whose 64-bit hashes "
                 + "collide would go to an `ObjectLongHashMap` over the record (none do in these sets).");
+        p();
+        p("The sizes are powers of two, and the project's table, grown by doubling from 1024 entries, reaches "
+                + "exactly its maximum load (80% of its slots) at each of them: the point where its buckets overflow "
+                + "into their neighbours most often, so the least favourable point for its lookups and the most "
+                + "favourable for its memory ([Memory](#memory-bytes-per-session)). Both are reported at that same "
+                + "point. A miss scans until it finds a bucket with a free slot, which at 80% load is often not "
+                + "the first.");
         p();
         for (String fam : new String[] {"ip4", "ip6"}) {
             String title = fam.equals("ip4") ? "IPv4" : "IPv6";
