@@ -8,7 +8,7 @@ import picocli.CommandLine.HelpCommand;
 @Command(name = "hoststack", mixinStandardHelpOptions = true, version = "hoststack 0.1.0",
         description = {"A VPP-style host stack session layer with reuseport across applications."},
         subcommands = {DemoCommand.class, RunCommand.class, ReplayCommand.class, DaemonCommand.class, WorkerCommand.class,
-            StatusCommand.class, HelpCommand.class})
+            StatusCommand.class, BenchCommand.class, HelpCommand.class})
 public final class Main implements Runnable {
 
     @Override

@@ -24,7 +24,6 @@ import dev.hoststack.session.SessionTables;
 import dev.hoststack.stack.Stack;
 import dev.hoststack.stack.StackConfig;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
@@ -737,7 +736,8 @@ public final class Core {
         if (fallback) {
             w.fallbackIn++;
         }
-        w.data.write(new FileDescriptor(p.fd)).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        // a failed write fires exceptionCaught on the data connection, which closes it: the worker dies
+        w.data.write(new FileDescriptor(p.fd), w.data.voidPromise());
         dirty.add(w);
     }
 
