@@ -25,11 +25,15 @@ die() {
 wait_s=${HOSTSTACK_DOCKER_WAIT:-60}
 log=${HOSTSTACK_DOCKERD_LOG:-/var/log/hoststack-dockerd.log}
 
-# Is a process with this exact command name running? (/proc only: procps may be absent.)
+# Is a live process (not a zombie) with this exact command name running? /proc only: procps may
+# be absent.
 running() {
-  local comm
-  for comm in /proc/[0-9]*/comm; do
-    [ "$(cat "$comm" 2>/dev/null)" = "$1" ] && return 0
+  local dir stat
+  for dir in /proc/[0-9]*; do
+    [ "$(cat "$dir/comm" 2>/dev/null)" = "$1" ] || continue
+    stat=$(cat "$dir/stat" 2>/dev/null) || continue
+    stat=${stat##*) }            # the fields after "pid (comm) "; the first is the state
+    [ "${stat%% *}" = Z ] || return 0
   done
   return 1
 }
@@ -73,6 +77,8 @@ if ! answers; then
     command -v dockerd >/dev/null 2>&1 || die "no dockerd binary (package docker.io)"
     say "starting dockerd in the background (log: $log)"
     mkdir -p "$(dirname "$log")"
+    # A killed dockerd leaves its pid file; if that pid is reused, the new dockerd refuses to start.
+    rm -f /var/run/docker.pid
     setsid nohup dockerd >>"$log" 2>&1 </dev/null &
   fi
   # 3. Wait, bounded.
