@@ -117,15 +117,17 @@ public final class AppWorker {
             if (batch.isEmpty()) {
                 return;
             }
+            AppWorker w = worker[0];
+            if (w == null || w.closing) {
+                // not taken: no credit, so the daemon, which still holds them, gives them to another member
+                batch.forEach(Descriptors::closeQuietly);
+                batch.clear();
+                return;
+            }
             ByteBuf credits = ctx.alloc().buffer(batch.size());
             credits.writeZero(batch.size());
             ctx.writeAndFlush(credits);
-            AppWorker w = worker[0];
             for (FileDescriptor fd : batch) {
-                if (w == null || w.closing) {
-                    closeQuietly(fd);
-                    continue;
-                }
                 w.received.incrementAndGet();
                 try {
                     w.handler.accepted(w, fd.intValue());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.hoststack.daemon.Daemon;
 import dev.hoststack.daemon.DaemonConfig;
+import com.google.gson.JsonObject;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -254,6 +255,47 @@ class ClientLibraryTest {
             assertThat(Daemons.total(show, "dropped")).isZero();
             assertThat(Daemons.total(show, "taken")).isEqualTo(20);
             assertThat(show.getAsJsonArray("listeners").get(0).getAsJsonObject().get("paused").getAsBoolean()).isFalse();
+        } finally {
+            release.countDown();
+        }
+    }
+
+    /**
+     * An application closed while the daemon has descriptors in flight to it: the ones it had not
+     * taken are served by the other member; none is lost.
+     */
+    @Test
+    void closingAnApplicationHandsItsUntakenConnectionsToAnotherMember() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        ConnectionHandler answerSlow = saysRaw("HTTP/1.0 200 OK\r\n\r\napp=slow worker=0\n");
+        ConnectionHandler blocking = (w, fd) -> {
+            release.await();
+            answerSlow.accepted(w, fd);
+        };
+        try (HoststackApp ok = HoststackApp.attach(AttachSpec.of(dir, "ok"), saysRaw("HTTP/1.0 200 OK\r\n\r\napp=ok worker=0\n"))) {
+            HoststackApp slow = HoststackApp.attach(AttachSpec.of(dir, "slow").withWindow(4), blocking);
+            String uri = slow.worker(0).listen("tcp://127.0.0.1/0", true, null);
+            ok.worker(0).listen(uri, true, null);
+            try (Load load = new Load(24)) {
+                load.start(Http.port(uri), 24, 30_000);
+                var show = Daemons.show(dir);
+                for (int i = 0; i < 500 && Daemons.worker(show, "slow", 0).get("in_flight").getAsInt() < 4; i++) {
+                    Thread.sleep(10);
+                    show = Daemons.show(dir);
+                }
+                assertThat(Daemons.worker(show, "slow", 0).get("in_flight").getAsInt()).isEqualTo(4);
+                slow.close();          // its loop is stopped: the close runs when the handler returns
+                release.countDown();
+                load.await();
+                assertThat(load.failed.get()).isZero();
+                assertThat(load.answered.get()).isEqualTo(24);
+            }
+            var show = Daemons.show(dir);
+            JsonObject gone = Daemons.worker(show, "slow", 0);
+            assertThat(gone.get("requeued_away").getAsLong()).isEqualTo(4);
+            assertThat(gone.getAsJsonArray("listens")).hasSize(1);
+            assertThat(Daemons.total(show, "dropped")).isZero();
+            assertThat(Daemons.total(show, "in_flight")).isZero();
         } finally {
             release.countDown();
         }

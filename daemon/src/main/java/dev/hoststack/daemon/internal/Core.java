@@ -588,7 +588,8 @@ public final class Core {
                 apps.remove(w.app);
             }
         }
-        for (Endpoint ep : List.copyOf(w.listens)) {
+        w.listensAtExit = List.copyOf(w.listens);
+        for (Endpoint ep : w.listensAtExit) {
             releaseListen(w, ep);
         }
         if (died) {
@@ -776,6 +777,9 @@ public final class Core {
 
     /** A worker took {@code n} descriptors: the daemon's copies close, its window opens. */
     void credits(WorkerConn w, int n) {
+        if (w.dead) {
+            return; // what it had not taken was given to other members when it left
+        }
         for (int i = 0; i < n; i++) {
             PendingConn p = w.inflight.pollFirst();
             if (p == null) {
@@ -917,7 +921,7 @@ public final class Core {
         o.addProperty("requeued_in", w.requeuedIn);
         o.addProperty("fallback_in", w.fallbackIn);
         JsonArray l = new JsonArray();
-        for (Endpoint ep : w.listens) {
+        for (Endpoint ep : w.dead ? w.listensAtExit : w.listens) {
             l.add(ep.toUri());
         }
         o.add("listens", l);

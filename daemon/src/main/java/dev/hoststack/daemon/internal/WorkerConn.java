@@ -4,6 +4,7 @@ import dev.hoststack.api.Endpoint;
 import io.netty.channel.Channel;
 import java.util.ArrayDeque;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -25,6 +26,8 @@ final class WorkerConn {
     /** Sent to the worker, not yet taken by it (the daemon still holds its copy), oldest first. */
     final ArrayDeque<PendingConn> inflight = new ArrayDeque<>();
     final Set<Endpoint> listens = new LinkedHashSet<>();
+    /** What it listened on when it left (for show). */
+    List<Endpoint> listensAtExit = List.of();
 
     long handed;
     long taken;
