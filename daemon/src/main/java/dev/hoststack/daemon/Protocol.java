@@ -39,6 +39,8 @@ public final class Protocol {
     public static final String BAD_TOKEN = "BAD_TOKEN";
     /** A listen below the kernel's unprivileged port start from a peer that is not root. */
     public static final String PERMISSION_DENIED = "PERMISSION_DENIED";
+    /** The daemon failed unexpectedly on the request (a bug); the connection stays usable. */
+    public static final String INTERNAL = "INTERNAL";
 
     private Protocol() {
     }

@@ -180,6 +180,9 @@ public final class Core {
             replyError(c, id, e.code, e.getMessage(), e.hint);
         } catch (IllegalArgumentException e) {
             replyError(c, id, Protocol.BAD_REQUEST, e.getMessage(), "see docs/protocol.md");
+        } catch (RuntimeException e) {
+            log("request " + abbreviate(line) + " failed: " + e);
+            replyError(c, id, Protocol.INTERNAL, String.valueOf(e), "a daemon bug: report it with the daemon's log");
         }
         flushDirty();
     }
@@ -636,10 +639,23 @@ public final class Core {
             flushDirty();
         }
 
+        /**
+         * An accept failed (EMFILE, ENFILE, ENOBUFS...): the socket stays readable, so retrying at
+         * once would spin; stop accepting for 100 ms (the backlog holds the connections).
+         */
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             if (acceptErrors++ < 10) {
                 log("accept on " + (holder[0] == null ? "?" : holder[0].endpoint.toUri()) + " failed: " + cause);
+            }
+            RealListener real = holder[0];
+            if (real != null && !real.closed && !real.paused) {
+                real.channel.config().setAutoRead(false);
+                loop.schedule(() -> {
+                    if (!real.closed && !real.paused) {
+                        real.channel.config().setAutoRead(true);
+                    }
+                }, 100, java.util.concurrent.TimeUnit.MILLISECONDS);
             }
         }
     }
