@@ -81,7 +81,7 @@ say "jlink $modules from $jdk"
 libs=$(find "$root/opt/java" -type f \( -name '*.so' -o -path '*/bin/*' \) -print0 \
   | xargs -0 -n 1 ldd 2>/dev/null \
   | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | sort -u)
-libc=$(printf '%s\n' $libs | grep '/libc\.so\.6$' | head -n 1)
+libc=$(printf '%s\n' "$libs" | grep '/libc\.so\.6$' | head -n 1)
 [ -n "$libc" ] || die "ldd found no libc.so.6 for the runtime"
 for name in libdl.so.2 librt.so.1 libpthread.so.0 libresolv.so.2 libutil.so.1; do
   [ -e "$(dirname "$libc")/$name" ] && libs="$libs $(dirname "$libc")/$name"
