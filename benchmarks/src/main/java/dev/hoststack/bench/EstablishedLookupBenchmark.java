@@ -39,7 +39,7 @@ import org.openjdk.jmh.annotations.State;
  * </ul>
  */
 @State(Scope.Benchmark)
-public class EstablishedLookupBenchmark extends AbstractBenchmark {
+public class EstablishedLookupBenchmark extends AbstractMemoryBenchmark {
 
     /** Probes per sequence (a power of two). */
     static final int PROBES = 1 << 20;

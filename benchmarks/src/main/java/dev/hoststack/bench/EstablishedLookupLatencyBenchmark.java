@@ -25,7 +25,7 @@ import org.openjdk.jmh.annotations.State;
  * that costs three (bucket, node, key object) about three times as much.
  */
 @State(Scope.Benchmark)
-public class EstablishedLookupLatencyBenchmark extends AbstractBenchmark {
+public class EstablishedLookupLatencyBenchmark extends AbstractMemoryBenchmark {
 
     /** Address family. */
     @Param({"ip4", "ip6"})

@@ -22,7 +22,7 @@ import org.openjdk.jmh.annotations.State;
  *       {@link #atomicGetAndIncrement}: the baselines' {@code AtomicLong} counter.</li>
  * </ul>
  */
-public class ReferenceBenchmark extends AbstractBenchmark {
+public class ReferenceBenchmark extends AbstractMemoryBenchmark {
 
     /** The pointer chase's array and position. */
     @State(Scope.Benchmark)

@@ -153,7 +153,14 @@ public final class ReportGenerator {
         if (r == null) {
             return "not run";
         }
-        return Double.isNaN(r.error()) ? num(r.score()) : num(r.score()) + " ± " + num(r.error());
+        return samples(r.primary());
+    }
+
+    static String samples(Result.Samples s) {
+        if (s.values().size() < 2) {
+            return num(s.median());
+        }
+        return num(s.median()) + " <sub>" + num(s.min()) + "–" + num(s.max()) + "</sub>";
     }
 
     static String alloc(Result r) {
@@ -161,7 +168,7 @@ public final class ReportGenerator {
             return "–";
         }
         double a = r.allocNorm();
-        return a < 0.05 ? "0" : a >= 100 ? String.format("%.0f", a) : String.format("%.1f", a);
+        return a < 0.05 ? "0" : a >= 100 ? String.format("%,.0f", a) : String.format("%.1f", a);
     }
 
     static String ratio(Result baseline, Result ours) {
@@ -294,13 +301,20 @@ public final class ReportGenerator {
                 + " |");
         p();
         p("**Read ratios, not absolute numbers.** This machine is shared with other builds (see the load "
-                + "average above: anything near or above 2 means another process wanted the same two cores), so "
-                + "absolute times move from run to run; a baseline measured minutes apart in the same run, on "
-                + "the same keys and in the same kind of JVM, is the fair comparison. The quick suite measures "
-                + "most benchmarks in one fork for 3 iterations of 0.4 s after 2 of warm-up (the one-at-a-time "
-                + "lookups and reference costs for 5 × 1 s): its ± (JMH's 99.9% confidence half-width) is wide, "
-                + "and a ratio whose ± ranges overlap means \"no clear difference\". "
-                + "`benchmarks/run --full` (2 forks × 5 × 1 s after 5 × 1 s of warm-up) narrows it.");
+                + "average above: anything near or above 2 means other processes wanted the same two cores), so "
+                + "absolute times move from run to run, and within a run; a baseline measured in the same run, on "
+                + "the same keys and in the same kind of JVM, is the fair comparison, and even so a ratio moves "
+                + "when another build starts between two benchmarks.");
+        p();
+        p("**How to read a cell.** `23.4 <sub>22.9–31.0</sub>` is the **median** of the measurement iterations "
+                + "with their minimum and maximum. The median, not JMH's mean, is the figure used everywhere here "
+                + "(tables, ratios, charts, targets) and for every implementation alike, because a burst of "
+                + "another build's work inflates an iteration or two and moves the mean far more than the median; "
+                + "a wide range says that happened. JMH's mean and 99.9% confidence interval are in the JSON files. "
+                + "The quick suite runs one fork of 6 iterations of 0.25 s after 2 of warm-up (one-at-a-time "
+                + "lookups and reference costs: 8 × 0.5 s; detach: 7 single shots); `benchmarks/run --full` runs "
+                + "2 forks of 5 × 1 s after 5 × 1 s of warm-up. B/op is JMH's `gc.alloc.rate.norm` (mean); "
+                + "\"0\" means under 0.05 B/op.");
         p();
     }
 
@@ -626,12 +640,16 @@ public final class ReportGenerator {
         table("SelectionBenchmark", List.of("selector", "shape"), "hoststack",
                 List.of(new Col("baseline", "baseline", true)), Map.of());
         Map<String, Map<String, Double>> series = new LinkedHashMap<>();
+        for (String name : new String[] {"hoststack roundrobin", "hoststack hash", "baseline roundrobin", "baseline hash"}) {
+            series.put(name, new LinkedHashMap<>());
+        }
         for (Result r : results) {
             if (r.cls().equals("SelectionBenchmark")) {
                 String name = (r.method().equals("hoststack") ? "hoststack " : "baseline ") + r.params().get("selector");
                 series.computeIfAbsent(name, k -> new LinkedHashMap<>()).put(r.params().get("shape"), r.score());
             }
         }
+        series.values().removeIf(Map::isEmpty);
         if (!series.isEmpty()) {
             Path png = imgDir.resolve("bench-selection.png");
             Charts.bars(png, "Selection: ns per choice by group shape (applications x workers)", "group shape",
@@ -781,7 +799,8 @@ public final class ReportGenerator {
         Result d = find("DetachBenchmark", "hoststack", "sessions", "65536");
         if (d != null) {
             double perSession = d.score() * (d.unit().startsWith("us") ? 1000 : d.unit().startsWith("ms") ? 1e6 : 1) / 65536;
-            p(String.format("At 65,536 sessions that is %.0f ns per session.", perSession));
+            p(String.format("At 65,536 sessions that is %.0f ns per session. Single-shot times include whatever "
+                    + "state the JIT is in after a few detaches, as a real (rare) detach would.", perSession));
             p();
         }
     }
@@ -809,17 +828,15 @@ public final class ReportGenerator {
                 continue;
             }
             String pre = r.method();
-            double read = r.secondary().getOrDefault(pre + "Read", Double.NaN);
-            double write = r.secondary().getOrDefault(pre + "Write", Double.NaN);
-            double readErr = r.secondaryError().getOrDefault(pre + "Read", Double.NaN);
-            double writeErr = r.secondaryError().getOrDefault(pre + "Write", Double.NaN);
+            Result.Samples none = new Result.Samples(List.of(Double.NaN));
+            Result.Samples read = r.secondary().getOrDefault(pre + "Read", none);
+            Result.Samples write = r.secondary().getOrDefault(pre + "Write", none);
             String x = "–";
             if (r == o && b != null) {
-                x = String.format("%.2f×", b.secondary().getOrDefault("baselineRead", Double.NaN) / read);
+                x = String.format("%.2f×", b.secondary().getOrDefault("baselineRead", none).median() / read.median());
             }
-            p("| " + (r == o ? "hoststack" : "baseline (CHM + COW array + AtomicLong)") + " | " + num(read)
-                    + (Double.isNaN(readErr) ? "" : " ± " + num(readErr)) + " | " + num(write)
-                    + (Double.isNaN(writeErr) ? "" : " ± " + num(writeErr)) + " | " + alloc(r) + " | " + x + " |");
+            p("| " + (r == o ? "hoststack" : "baseline (CHM + COW array + AtomicLong)") + " | " + samples(read) + " | "
+                    + samples(write) + " | " + alloc(r) + " | " + x + " |");
         }
         p();
     }
