@@ -110,11 +110,14 @@ final class RealCluster implements AutoCloseable {
     final List<Worker> workers = new ArrayList<>();
     private final List<String> jvmFlags;
 
+    private final Thread onExit = new Thread(this::stopAll, "hoststack-real-stop");
+
     private RealCluster(Path base, Child daemon, List<String> jvmFlags) {
         this.base = base;
         this.control = base.resolve("control");
         this.daemon = daemon;
         this.jvmFlags = jvmFlags;
+        Runtime.getRuntime().addShutdownHook(onExit); // Ctrl-C stops the children too
     }
 
     /** The java command running this jar's main class with {@code args}. */
@@ -192,6 +195,15 @@ final class RealCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(onExit);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running or will: it stops everything
+        }
+        stopAll();
+    }
+
+    private synchronized void stopAll() {
         for (int i = workers.size() - 1; i >= 0; i--) {
             workers.get(i).child().stop();
         }
