@@ -81,6 +81,24 @@ class OwnerMismatchTest {
                     var show = Daemons.show(dir);
                     assertThat(Daemons.worker(show, "own", 0).get("uid").getAsInt()).isEqualTo(65534);
                 }
+                // another user can neither add a worker to the owner's application nor get a privileged port
+                String probe = String.join("\n",
+                        "import json, socket, sys",
+                        "def conn():",
+                        "    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile('rw')",
+                        "    def call(**r):",
+                        "        f.write(json.dumps(r) + '\\n'); f.flush(); return json.loads(f.readline())",
+                        "    call(op='hello', version=1)",
+                        "    return call",
+                        "print(conn()(op='add_worker', app='web').get('error'))",
+                        "c = conn(); c(op='attach', app='lowport')",
+                        "print(c(op='listen', uri='tcp://127.0.0.1/80').get('error'))");
+                List<String> cmd = new java.util.ArrayList<>(NOBODY);
+                cmd.addAll(List.of("--", python, "-c", probe, dir.resolve("hoststack.sock").toString()));
+                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+                assertThat(out.lines().toList()).containsExactly("NOT_OWNER", "PERMISSION_DENIED");
                 // and the group still serves its owner only
                 for (int i = 0; i < 5; i++) {
                     assertThat(Http.get(Http.port(uri), 10_000)).startsWith("app=web worker=0");

@@ -116,8 +116,9 @@ public final class Core {
     }
 
     private static int readUnprivilegedPortStart() {
-        try {
-            return Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start")).trim());
+        // not Files.readString: on this sysctl file it returned "1" (a short first read), found by OwnerMismatchTest
+        try (var r = Files.newBufferedReader(Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start"))) {
+            return Integer.parseInt(r.readLine().trim());
         } catch (IOException | RuntimeException e) {
             return 1024;
         }
