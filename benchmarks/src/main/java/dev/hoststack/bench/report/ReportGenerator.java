@@ -386,6 +386,7 @@ public final class ReportGenerator {
                     + " |");
         }
         // 3: established lookup 1M vs HashMap, and vs DRAM
+        boolean throughputMissed = false;
         for (String fam : new String[] {"ip4", "ip6"}) {
             Result o = find("EstablishedLookupBenchmark", "hoststack", "family", fam, "size", "1048576", "probe", "hit");
             Result h = find("EstablishedLookupBenchmark", "hashMap", "family", fam, "size", "1048576", "probe", "hit");
@@ -393,19 +394,33 @@ public final class ReportGenerator {
             Result hl = find("EstablishedLookupLatencyBenchmark", "hashMap", "family", fam, "size", "1048576");
             if (o != null && h != null) {
                 double x = h.score() / o.score();
-                String lat = ol != null && hl != null ? String.format("; one at a time %s vs %s ns = %.2f×",
-                        num(ol.score()), num(hl.score()), hl.score() / ol.score()) : "";
-                p("| " + fam + " established lookup at 1M sessions ≥ 2× faster than `HashMap` | "
-                        + num(o.score()) + " vs " + num(h.score()) + " ns/op (independent lookups) = "
-                        + String.format("%.2f×", x) + lat + " | " + (x >= 2 ? "**met**" : "**not met**") + " |");
+                double xl = ol != null && hl != null ? hl.score() / ol.score() : Double.NaN;
+                String lat = Double.isNaN(xl) ? "" : String.format("; one lookup at a time: %s vs %s ns = %.2f×",
+                        num(ol.score()), num(hl.score()), xl);
+                String verdict;
+                if (x >= 2 && (Double.isNaN(xl) || xl >= 2)) {
+                    verdict = "**met**";
+                } else if (xl >= 2) {
+                    verdict = "**partly**: met one lookup at a time, not with independent lookups "
+                            + "([why](#what-bounds-established-lookup-against-hashmap))";
+                    throughputMissed = true;
+                } else {
+                    verdict = "**not met** ([why](#what-bounds-established-lookup-against-hashmap))";
+                    throughputMissed = true;
+                }
+                p("| " + fam + " established lookup at 1M sessions ≥ 2× faster than `HashMap` | independent lookups: "
+                        + num(o.score()) + " vs " + num(h.score()) + " ns = " + String.format("%.2f×", x) + lat
+                        + " | " + verdict + " |");
             }
             double dram = dramNs();
             if (ol != null) {
                 p("| " + fam + " lookup at 1M within ~2× of one DRAM access (SPEC §6: 160–180 ns; this run's "
                         + "pointer chase: " + (dram > 0 ? num(dram) + " ns" : "not run") + ") | one lookup at a time: "
                         + num(ol.score()) + " ns = " + (dram > 0 ? String.format("%.2f×", ol.score() / dram) : "–")
-                        + " the same run's DRAM access, " + String.format("%.2f×", ol.score() / 170)
-                        + " SPEC's 170 ns | " + (dram > 0 && ol.score() <= 2 * dram * 1.05 ? "**met**" : "**not met**") + " |");
+                        + " this run's DRAM access, " + String.format("%.2f×", ol.score() / 170)
+                        + " SPEC's 170 ns | " + (dram > 0 && ol.score() <= 2 * dram ? "**met**" : "**not met**")
+                        + (dram > 0 && ol.score() <= 2 * dram && ol.score() > 360 ? " against this run's own DRAM "
+                        + "figure only (the machine was loaded)" : "") + " |");
             }
         }
         // 4: bytes per session
@@ -431,6 +446,9 @@ public final class ReportGenerator {
                     + (cps >= 2e6 ? "**met**" : "**not met**: see [SYN to accept](#4-syn-to-accept-end-to-end)") + " |");
         }
         p();
+        if (throughputMissed) {
+            explainThroughput();
+        }
         if (adder != null && rr != null && rr.score() >= 15) {
             p("### What bounds listener lookup + selection");
             p();
@@ -446,6 +464,35 @@ public final class ReportGenerator {
                     + "no view validation, no counters, no indirection through a pluggable selector.");
             p();
         }
+    }
+
+    /** Why independent lookups at 1M do not reach 2x HashMap, with this run's figures. */
+    private void explainThroughput() {
+        Result o1 = find("EstablishedLookupBenchmark", "hoststack", "family", "ip4", "size", "1024", "probe", "hit");
+        Result h1 = find("EstablishedLookupBenchmark", "hashMap", "family", "ip4", "size", "1024", "probe", "hit");
+        Result ol = find("EstablishedLookupLatencyBenchmark", "hoststack", "family", "ip4");
+        Result o = find("EstablishedLookupBenchmark", "hoststack", "family", "ip4", "size", "1048576", "probe", "hit");
+        p("### What bounds established lookup against HashMap");
+        p();
+        p("Two different things are measured. **One lookup at a time** (section 1b) is bounded by dependent cache "
+                + "misses: the project's table pays one per bucket it visits (keys and values sit in the bucket), "
+                + "`HashMap` a chain of them (table slot → node → key record → boxed value), and that is where "
+                + "the ≥ 2× shows. "
+                + "With **independent lookups** (section 1) the processor runs several lookups' misses at once "
+                + "(memory-level parallelism), which hides most of `HashMap`'s extra misses; what is left to tell "
+                + "them apart is instruction cost per lookup, where the project's table pays for its seqlock (the "
+                + "bucket's sequence number read before and after), a scan of a 4-slot bucket at 80% load (often "
+                + "spilling into the next bucket: see the note on load in section 1), and for IPv6 a 6-word key. "
+                + "The small tables show that cost on its own: at 1K IPv4 sessions, all in cache, "
+                + (o1 == null || h1 == null ? "–" : num(o1.score()) + " ns for the project's table against "
+                + num(h1.score()) + " ns for `HashMap`") + ". "
+                + (o != null && ol != null ? String.format("At 1M IPv4 sessions the project's table took %s ns per "
+                + "independent lookup and %s ns one at a time.", num(o.score()), num(ol.score())) : "")
+                + (o != null && ol != null && o.score() > ol.score() ? " That is the wrong way round — independent "
+                + "lookups can overlap their misses, dependent ones cannot — so the machine's load changed between "
+                + "the two groups (they ran minutes apart): treat this run's independent-lookup figures at 1M as "
+                + "disturbed, and compare each only with the baselines measured next to it." : ""));
+        p();
     }
 
     private double memRow(String fam, String impl) {
@@ -715,9 +762,23 @@ public final class ReportGenerator {
             p("- " + s.get("selector").getAsString() + ", first " + first.size() + " choices: " + String.join(", ", first));
         }
         p();
-        p("Round robin reproduces the seed's order (app1-w1, app2-w1, app3-w1, app1-w1, app2-w2, app3-w2, … in the "
-                + "seed's 1-based numbering).");
-        p();
+        List<String> seed = List.of("app1-w0", "app2-w0", "app3-w0", "app1-w0", "app2-w1", "app3-w1", "app1-w0",
+                "app2-w0", "app3-w2");
+        for (JsonElement se : shares.getAsJsonArray("selectors")) {
+            JsonObject s = se.getAsJsonObject();
+            if (s.get("selector").getAsString().equals("roundrobin")) {
+                List<String> first = new ArrayList<>();
+                for (JsonElement f : s.getAsJsonArray("firstChoices")) {
+                    first.add(f.getAsString());
+                }
+                boolean same = first.size() >= seed.size() && first.subList(0, seed.size()).equals(seed);
+                p(same ? "Round robin reproduces the seed's order (app1-w1, app2-w1, app3-w1, app1-w1, app2-w2, app3-w2, "
+                        + "app1-w1, app2-w1, app3-w3 in the seed's 1-based numbering)."
+                        : "**Round robin does not reproduce the seed's order** (app1-w1, app2-w1, app3-w1, app1-w1, "
+                        + "app2-w2, app3-w2, app1-w1, app2-w1, app3-w3 in the seed's 1-based numbering).");
+                p();
+            }
+        }
     }
 
     // ---------------------------------------------------------------- 4
@@ -792,7 +853,10 @@ public final class ReportGenerator {
                 + "next `poll`, which resets every connection (RST written, table entry removed, session and "
                 + "connection freed). Single-shot: each measured operation gets fresh sessions made at setup. "
                 + "Baseline: `ConcurrentHashMap<FiveTuple4, Session>.entrySet().removeIf(owned by the app)`, writing "
-                + "the same RST per session.");
+                + "the same RST per session. **The B/op here is not the detach's own**: JMH's GC profiler counts "
+                + "everything allocated during the iteration, and in single-shot mode that includes the "
+                + "per-operation setup (N handshakes through the stack and N baseline records), the same for both "
+                + "columns.");
         p();
         table("DetachBenchmark", List.of("sessions"), "hoststack", List.of(new Col("baseline", "baseline", true)),
                 Map.of());
@@ -817,7 +881,10 @@ public final class ReportGenerator {
                 + "the writer competes with the readers for a core, and the readers' times include being "
                 + "descheduled. Compare with the baseline in the same run, not with section 2. The group's B/op "
                 + "is all allocation over all three threads' operations: the writers' copy-on-write garbage, "
-                + "not the readers'.");
+                + "not the readers'. The two writers do very different amounts of work (the project's rebuilds "
+                + "the group's view and the selector's per-thread state and runs the session layer's listen "
+                + "rules; the baseline's swaps one `int[]`), so the readers of the two groups do not see the "
+                + "same rate of change either.");
         p();
         p("| implementation | reader ns/op (2 threads) | writer ns/op (1 thread) | group B/op | reader: baseline ÷ hoststack |");
         p("|---|--:|--:|--:|--:|");
