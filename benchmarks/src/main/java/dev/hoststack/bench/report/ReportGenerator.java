@@ -937,7 +937,7 @@ public final class ReportGenerator {
         p();
         p("```");
         p("benchmarks/run            # quick suite, < 10 min on 2 cores; rewrites this page");
-        p("benchmarks/run --full     # full suite (2 forks, 5 x 1 s; adds 10M-session lookups and more shapes); about an hour");
+        p("benchmarks/run --full     # full suite (2 forks, 5 x 1 s; adds 10M-session lookups and more shapes); 70-80 minutes");
         p("java -jar benchmarks/target/benchmarks.jar -h    # plain JMH, e.g. one benchmark:");
         p("java -jar benchmarks/target/benchmarks.jar EstablishedLookupBenchmark -p size=1048576 -prof gc");
         p("```");
