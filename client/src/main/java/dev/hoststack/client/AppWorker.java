@@ -22,48 +22,118 @@ import java.util.concurrent.atomic.AtomicLong;
  * Connections handed to it reach its {@link ConnectionHandler} on that event loop.
  *
  * <p>{@link #listen} and {@link #unlisten} block and may be called from any thread but the
- * worker's event loop. The listens it made are kept ({@link #listens()}) so that a later
- * reconnect can make them again.
+ * worker's event loop. The listens it made are kept ({@link #listens()}): when the application
+ * has a {@link Reconnect} policy and the daemon goes away, the application reattaches and this
+ * same object gets new connections, its index again, and its listens made again (see
+ * {@link HoststackApp}). While that happens, {@code listen} and {@code unlisten} fail with
+ * {@code CLOSED} or {@code UNREACHABLE}.
  */
 public final class AppWorker {
 
+    /** One listen as the application asked for it, with the URI the daemon answered; made again after a reconnect. */
+    record Listen(String uri, boolean reuseport, String selector) {
+    }
+
     private final HoststackApp app;
-    private final int index;
     private final EventLoop loop;
-    private final LineConnection control;
-    private final LineConnection data;
     private final ConnectionHandler handler;
     private final Duration timeout;
-    private final List<String> listens = new CopyOnWriteArrayList<>();
+    private final List<Listen> listens = new CopyOnWriteArrayList<>();
     private final AtomicLong received = new AtomicLong();
     private final CompletableFuture<String> closed = new CompletableFuture<>();
+    private volatile int index = -1;
+    private volatile LineConnection control;
+    private volatile LineConnection data;
+    /** Counts {@link #install}s; close listeners of replaced connections see another value and do nothing. */
+    private volatile int generation;
     private volatile int window;
     private volatile boolean closing;
 
-    AppWorker(HoststackApp app, int index, EventLoop loop, LineConnection control, LineConnection data,
-              ConnectionHandler handler, Duration timeout) {
+    AppWorker(HoststackApp app, EventLoop loop, ConnectionHandler handler, Duration timeout) {
         this.app = app;
-        this.index = index;
         this.loop = loop;
-        this.control = control;
-        this.data = data;
         this.handler = handler;
         this.timeout = timeout;
-        control.onEvent(e -> {
-            if ("detached".equals(e.has("event") ? e.get("event").getAsString() : "")) {
+    }
+
+    /** Puts a confirmed pair of connections in place: the first ones, or a reconnect's. */
+    synchronized void install(int workerIndex, LineConnection newControl, LineConnection newData, int grantedWindow) {
+        int gen = ++generation;
+        this.index = workerIndex;
+        this.control = newControl;
+        this.data = newData;
+        this.window = grantedWindow;
+        newControl.onEvent(e -> {
+            if ("detached".equals(e.has("event") ? e.get("event").getAsString() : "") && gen == generation) {
                 closing = true;
                 closeChannels("the application was detached");
             }
         });
-        control.channel().closeFuture().addListener(f -> closeChannels("the control connection closed"));
-        data.channel().closeFuture().addListener(f -> closeChannels("the data connection closed"));
+        newControl.channel().closeFuture().addListener(f -> connectionClosed(gen, "its control connection closed"));
+        newData.channel().closeFuture().addListener(f -> connectionClosed(gen, "its data connection closed"));
+    }
+
+    /**
+     * One of the current connections closed. Closed by the application, or with no reconnect
+     * policy: the worker is done. Otherwise the daemon is lost and the application reattaches.
+     */
+    private void connectionClosed(int gen, String why) {
+        if (gen != generation) {
+            return; // a connection a reconnect has replaced
+        }
+        if (closing || !app.spec().reconnect().enabled()) {
+            closeChannels(why);
+            return;
+        }
+        app.connectionLost(this, why);
+    }
+
+    /** Whether both current connections are open. */
+    boolean connected() {
+        LineConnection c = control;
+        LineConnection d = data;
+        return c != null && d != null && c.channel().isActive() && d.channel().isActive();
+    }
+
+    /**
+     * Waits until both current connections have closed (the daemon's end closes them; a data
+     * connection reads the descriptors it still holds before its end), at most until
+     * {@code deadlineNanos} ({@link System#nanoTime()}); then closes what is still open.
+     */
+    void awaitConnectionsClosed(long deadlineNanos) throws InterruptedException {
+        for (LineConnection c : new LineConnection[] {control, data}) {
+            long left = deadlineNanos - System.nanoTime();
+            if (c != null && left > 0) {
+                c.channel().closeFuture().await(left, java.util.concurrent.TimeUnit.NANOSECONDS);
+            }
+        }
+        dropConnections();
+    }
+
+    /** Closes the current connections without ending the worker (a failed reconnect attempt). */
+    void dropConnections() {
+        LineConnection c = control;
+        LineConnection d = data;
+        if (c != null) {
+            c.channel().close();
+        }
+        if (d != null) {
+            d.channel().close();
+        }
+    }
+
+    /** Makes every listen again on the current control connection (a reconnect). */
+    void relisten() throws HoststackException {
+        for (Listen l : listens) {
+            listenRequest(l.uri(), l.reuseport(), l.selector());
+        }
     }
 
     /**
      * Opens the data connection with the token of an attach or add_worker reply and waits until
-     * the daemon confirms it; from then on the connection carries descriptors only.
+     * the daemon confirms it; from then on the connection carries descriptors only, for {@code worker}.
      */
-    static int openData(LineConnection data, String token, int window, Duration timeout, AppWorker[] worker)
+    static int openData(LineConnection data, String token, int window, Duration timeout, AppWorker worker)
             throws HoststackException {
         JsonObject req = new JsonObject();
         req.addProperty("op", "data");
@@ -71,6 +141,9 @@ public final class AppWorker {
         req.addProperty("token", token);
         req.addProperty("window", window);
         EpollDomainSocketChannel ch = (EpollDomainSocketChannel) data.channel();
+        // A credit that cannot be written (the daemon is gone) must not close the connection before it has read the
+        // descriptors still queued on it: those connections are the worker's alone now. The end of input closes it.
+        ch.config().setAutoClose(false);
         JsonObject r;
         try {
             r = LineConnection.check(data.send(req, reply -> {
@@ -96,10 +169,10 @@ public final class AppWorker {
 
     /** Takes descriptors: one credit byte per descriptor goes back before the handler sees it. */
     static final class Descriptors extends ChannelInboundHandlerAdapter {
-        private final AppWorker[] worker;
+        private final AppWorker worker;
         private final List<FileDescriptor> batch = new ArrayList<>();
 
-        Descriptors(AppWorker[] worker) {
+        Descriptors(AppWorker worker) {
             this.worker = worker;
         }
 
@@ -117,8 +190,8 @@ public final class AppWorker {
             if (batch.isEmpty()) {
                 return;
             }
-            AppWorker w = worker[0];
-            if (w == null || w.closing) {
+            AppWorker w = worker;
+            if (w.closing) {
                 // not taken: no credit, so the daemon, which still holds them, gives them to another member
                 batch.forEach(Descriptors::closeQuietly);
                 batch.clear();
@@ -158,7 +231,7 @@ public final class AppWorker {
         return app;
     }
 
-    /** The worker's index in its application (0 for the attach's worker). */
+    /** The worker's index in its application (0 for the attach's worker); the same after a reconnect. */
     public int index() {
         return index;
     }
@@ -173,10 +246,6 @@ public final class AppWorker {
         return window;
     }
 
-    void window(int w) {
-        this.window = w;
-    }
-
     /** Connections received so far. */
     public long received() {
         return received.get();
@@ -184,10 +253,14 @@ public final class AppWorker {
 
     /** The URIs this worker listens on, as the daemon answered them (ports resolved). */
     public List<String> listens() {
-        return List.copyOf(listens);
+        return listens.stream().map(Listen::uri).toList();
     }
 
-    /** Completes with the reason when the worker's connections to the daemon have closed. */
+    /**
+     * Completes with the reason when the worker's connections to the daemon have closed for good:
+     * the application closed or detached, or the daemon went away and either the application has
+     * no reconnect policy or every attempt failed.
+     */
     public CompletableFuture<String> closeFuture() {
         return closed;
     }
@@ -201,6 +274,12 @@ public final class AppWorker {
      * @throws HoststackException the daemon's refusal (e.g. ALREADY_LISTENING, REUSEPORT_OWNER_MISMATCH)
      */
     public String listen(String uri, boolean reuseport, String selector) throws HoststackException {
+        String bound = listenRequest(uri, reuseport, selector);
+        listens.add(new Listen(bound, reuseport, selector));
+        return bound;
+    }
+
+    private String listenRequest(String uri, boolean reuseport, String selector) throws HoststackException {
         JsonObject req = new JsonObject();
         req.addProperty("op", "listen");
         req.addProperty("uri", uri);
@@ -208,9 +287,7 @@ public final class AppWorker {
         if (selector != null) {
             req.addProperty("selector", selector);
         }
-        String bound = control.call(req, timeout).get("uri").getAsString();
-        listens.add(bound);
-        return bound;
+        return control.call(req, timeout).get("uri").getAsString();
     }
 
     /**
@@ -223,7 +300,7 @@ public final class AppWorker {
         req.addProperty("op", "unlisten");
         req.addProperty("uri", uri);
         control.call(req, timeout);
-        listens.remove(uri);
+        listens.removeIf(l -> l.uri().equals(uri));
     }
 
     /** Sends a request on this worker's control connection (detach). */
@@ -242,9 +319,9 @@ public final class AppWorker {
         closeChannels("closed by the application");
     }
 
-    private void closeChannels(String why) {
-        control.channel().close();
-        data.channel().close();
+    /** Closes the current connections and ends the worker: its close future completes with {@code why}. */
+    void closeChannels(String why) {
+        dropConnections();
         closed.complete(why);
     }
 

@@ -17,9 +17,10 @@ import java.time.Duration;
  * @param timeout    how long a request waits for its reply
  * @param group      the event loops the workers run on (each worker takes {@code next()}), or null
  *                   for one thread of its own per worker, stopped when the application closes
+ * @param reconnect  whether and how to reattach when the daemon is lost ({@link Reconnect#NEVER}: not)
  */
 public record AttachSpec(Path controlDir, String app, String namespace, long secret, int window, Duration timeout,
-                         EventLoopGroup group) {
+                         EventLoopGroup group, Reconnect reconnect) {
 
     /** The socket's file name in the control directory. */
     public static final String SOCKET_NAME = "hoststack.sock";
@@ -30,34 +31,44 @@ public record AttachSpec(Path controlDir, String app, String namespace, long sec
         requireNonNull(app, "app");
         requireNonNull(namespace, "namespace");
         requireNonNull(timeout, "timeout");
+        requireNonNull(reconnect, "reconnect");
         if (window < 1) {
             throw new IllegalArgumentException("window " + window + " is not positive");
         }
     }
 
-    /** {@code app} in the default namespace, window 64, 10 s timeout, a thread per worker. */
+    /** {@code app} in the default namespace, window 64, 10 s timeout, a thread per worker, no reconnect. */
     public static AttachSpec of(Path controlDir, String app) {
-        return new AttachSpec(controlDir, app, "default", 0, 64, Duration.ofSeconds(10), null);
+        return new AttachSpec(controlDir, app, "default", 0, 64, Duration.ofSeconds(10), null, Reconnect.NEVER);
     }
 
     /** The same in another namespace. */
     public AttachSpec inNamespace(String ns, long nsSecret) {
-        return new AttachSpec(controlDir, app, ns, nsSecret, window, timeout, group);
+        return new AttachSpec(controlDir, app, ns, nsSecret, window, timeout, group, reconnect);
     }
 
     /** The same with another window. */
     public AttachSpec withWindow(int w) {
-        return new AttachSpec(controlDir, app, namespace, secret, w, timeout, group);
+        return new AttachSpec(controlDir, app, namespace, secret, w, timeout, group, reconnect);
     }
 
     /** The same with another timeout. */
     public AttachSpec withTimeout(Duration t) {
-        return new AttachSpec(controlDir, app, namespace, secret, window, t, group);
+        return new AttachSpec(controlDir, app, namespace, secret, window, t, group, reconnect);
     }
 
     /** The same on the given event loops. */
     public AttachSpec onGroup(EventLoopGroup g) {
-        return new AttachSpec(controlDir, app, namespace, secret, window, timeout, g);
+        return new AttachSpec(controlDir, app, namespace, secret, window, timeout, g, reconnect);
+    }
+
+    /**
+     * The same with a reconnect policy: when the daemon goes away (its connections close without
+     * the application closing or detaching), the application reattaches with its workers and
+     * listens, as {@link HoststackApp} describes.
+     */
+    public AttachSpec withReconnect(Reconnect r) {
+        return new AttachSpec(controlDir, app, namespace, secret, window, timeout, group, r);
     }
 
     /** The control socket's path. */

@@ -10,18 +10,22 @@ import io.netty.channel.epoll.EpollIoHandler;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An application attached to hoststack-daemon, with its workers.
  *
  * <pre>{@code
- * try (HoststackApp app = HoststackApp.attach(AttachSpec.of(Path.of("/run/hoststack"), "web"),
+ * try (HoststackApp app = HoststackApp.attach(AttachSpec.of(Path.of("/run/hoststack"), "web")
+ *                 .withReconnect(Reconnect.backoff()),
  *         ConnectionHandler.channels(new MyInitializer()))) {
- *     String uri = app.worker(0).listen("tcp://0.0.0.0/8080", true, null);
- *     app.addWorker(ConnectionHandler.channels(new MyInitializer())).listen(uri, true, null);
+ *     String uri = app.worker(0).listen("tcp://0.0.0.0/8080", true, "roundrobin");
+ *     app.addWorker(ConnectionHandler.channels(new MyInitializer())).listen(uri, true, "roundrobin");
  *     ...
  * }
  * }</pre>
@@ -31,6 +35,27 @@ import java.util.concurrent.TimeUnit;
  * message. Closing the application (or the process dying) takes its workers out of every group
  * at once; connections the daemon had sent them but they had not taken go to other members.
  *
+ * <p><b>Reconnect.</b> With a {@link Reconnect} policy ({@link AttachSpec#withReconnect}), a
+ * connection of any worker closing without the application closing or detaching means the daemon
+ * is lost (it stopped, crashed or restarted; protocol version 1 keeps nothing across a restart).
+ * Then, on a thread of its own ({@code hoststack-APP-reconnect}), the application:
+ * <ol>
+ *   <li>lets every worker's old connections end: descriptors still queued on a data connection
+ *       are read and handed to the handler first (the daemon's copies died with it, so these
+ *       connections are the worker's alone); at most one second, then it closes them;</li>
+ *   <li>waits the policy's delay, logs the attempt, and attaches again: {@code attach} for the
+ *       worker of the lowest index, {@code add_worker} for the others in index order, each with new
+ *       connections on its own event loop; then every worker makes its {@link AppWorker#listens()}
+ *       again, with the reuseport flag and selector it first asked for;</li>
+ *   <li>on a refusal or a daemon that does not answer, closes what that attempt opened, logs why,
+ *       and tries again after the next delay; after the policy's last attempt it gives up and
+ *       every worker's {@link AppWorker#closeFuture()} completes.</li>
+ * </ol>
+ * The {@link AppWorker} objects stay the same; their handlers keep receiving connections
+ * afterwards. Each attempt, failure, success and the giving up is logged on the
+ * {@link System.Logger} {@code dev.hoststack.client}. Give every member of a reuseport group the
+ * same explicit selector: after a restart the first member to listen again creates the group.
+ *
  * <p>Thread-safe; the blocking calls must not be made on a worker's event loop.
  */
 public final class HoststackApp implements AutoCloseable {
@@ -38,10 +63,21 @@ public final class HoststackApp implements AutoCloseable {
     /** The protocol version this library speaks. */
     public static final int PROTOCOL_VERSION = 1;
 
+    private static final System.Logger LOG = System.getLogger("dev.hoststack.client");
+    /** The longest wait for a lost daemon's connections to end before a reconnect closes them. */
+    private static final Duration DRAIN = Duration.ofSeconds(1);
+
     private final AttachSpec spec;
     private final List<AppWorker> workers = new CopyOnWriteArrayList<>();
     private final List<EventLoopGroup> ownGroups = new CopyOnWriteArrayList<>();
+    private final List<Runnable> onReattach = new CopyOnWriteArrayList<>();
+    private final AtomicLong reattachments = new AtomicLong();
+    /** Guards {@link #closed}, {@link #reconnecting} and the installing of connections. */
+    private final Object lock = new Object();
     private volatile int owner = -1;
+    private volatile boolean closed;
+    private volatile boolean reconnecting;
+    private Thread reconnector;
 
     private HoststackApp(AttachSpec spec) {
         this.spec = spec;
@@ -49,6 +85,7 @@ public final class HoststackApp implements AutoCloseable {
 
     /**
      * Attaches an application: its worker 0 is made, with {@code handler} for its connections.
+     * No reconnect here: the first attach fails at once when no daemon answers.
      *
      * @throws HoststackException the daemon's refusal (e.g. WRONG_NAMESPACE_SECRET, APP_EXISTS) or
      *         UNREACHABLE when no daemon answers
@@ -60,12 +97,7 @@ public final class HoststackApp implements AutoCloseable {
         }
         HoststackApp app = new HoststackApp(spec);
         try {
-            JsonObject req = new JsonObject();
-            req.addProperty("op", "attach");
-            req.addProperty("app", spec.app());
-            req.addProperty("namespace", spec.namespace());
-            req.addProperty("secret", spec.secret());
-            app.newWorker(req, handler);
+            app.newWorker(app.attachRequest(), handler);
             return app;
         } catch (HoststackException | RuntimeException e) {
             app.close();
@@ -79,16 +111,36 @@ public final class HoststackApp implements AutoCloseable {
      * @throws HoststackException the daemon's refusal (e.g. LIMIT, NOT_OWNER)
      */
     public AppWorker addWorker(ConnectionHandler handler) throws HoststackException {
+        return newWorker(addWorkerRequest(), handler);
+    }
+
+    private JsonObject attachRequest() {
+        JsonObject req = new JsonObject();
+        req.addProperty("op", "attach");
+        req.addProperty("app", spec.app());
+        req.addProperty("namespace", spec.namespace());
+        req.addProperty("secret", spec.secret());
+        return req;
+    }
+
+    private JsonObject addWorkerRequest() {
         JsonObject req = new JsonObject();
         req.addProperty("op", "add_worker");
         req.addProperty("app", spec.app());
-        return newWorker(req, handler);
+        return req;
     }
 
     private AppWorker newWorker(JsonObject request, ConnectionHandler handler) throws HoststackException {
-        EventLoop loop = nextLoop();
+        AppWorker w = new AppWorker(this, nextLoop(), handler, spec.timeout());
+        connect(w, request);
+        workers.add(w);
+        return w;
+    }
+
+    /** Opens a worker's control and data connections with {@code request} (attach or add_worker) and installs them. */
+    private void connect(AppWorker w, JsonObject request) throws HoststackException {
         Duration t = spec.timeout();
-        LineConnection control = LineConnection.connect(spec.socketPath(), loop, t);
+        LineConnection control = LineConnection.connect(spec.socketPath(), w.eventLoop(), t);
         LineConnection data = null;
         try {
             JsonObject hello = new JsonObject();
@@ -101,14 +153,14 @@ public final class HoststackApp implements AutoCloseable {
             if (r.has("owner")) {
                 owner = r.get("owner").getAsInt();
             }
-            data = LineConnection.connect(spec.socketPath(), loop, t);
-            AppWorker[] holder = new AppWorker[1];
-            int window = AppWorker.openData(data, r.get("token").getAsString(), spec.window(), t, holder);
-            AppWorker w = new AppWorker(this, index, loop, control, data, handler, t);
-            w.window(window);
-            holder[0] = w;
-            workers.add(w);
-            return w;
+            data = LineConnection.connect(spec.socketPath(), w.eventLoop(), t);
+            int window = AppWorker.openData(data, r.get("token").getAsString(), spec.window(), t, w);
+            synchronized (lock) {
+                if (closed) {
+                    throw new HoststackException(HoststackException.CLOSED, "the application was closed", (String) null);
+                }
+                w.install(index, control, data, window);
+            }
         } catch (HoststackException | RuntimeException e) {
             control.channel().close();
             if (data != null) {
@@ -116,6 +168,124 @@ public final class HoststackApp implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    // ================================================================ reconnect
+
+    /** A worker's connection closed and the application neither closed nor detached: the daemon is lost. */
+    void connectionLost(AppWorker w, String why) {
+        synchronized (lock) {
+            if (closed || reconnecting) {
+                return;
+            }
+            reconnecting = true;
+            String reason = w + ": " + why;
+            reconnector = new Thread(() -> reconnect(reason), "hoststack-" + spec.app() + "-reconnect");
+            reconnector.setDaemon(true);
+            reconnector.start();
+        }
+    }
+
+    private void reconnect(String why) {
+        Reconnect policy = spec.reconnect();
+        long lost = System.nanoTime();
+        LOG.log(System.Logger.Level.WARNING, String.format("app '%s' lost the daemon on %s (%s); reattaching, at most %d"
+                + " attempts", spec.app(), spec.socketPath(), why, policy.maxAttempts()));
+        try {
+            while (true) {
+                List<AppWorker> ws = new ArrayList<>(workers);
+                ws.sort(Comparator.comparingInt(AppWorker::index));
+                long deadline = System.nanoTime() + DRAIN.toNanos();
+                for (AppWorker w : ws) {
+                    w.awaitConnectionsClosed(deadline);
+                }
+                int attempt = attempts(policy, ws, lost);
+                if (attempt < 0) {
+                    giveUp(policy, lost);
+                    return;
+                }
+                synchronized (lock) {
+                    if (closed) {
+                        return;
+                    }
+                    if (ws.stream().allMatch(AppWorker::connected)) {
+                        reconnecting = false;
+                        reattachments.incrementAndGet();
+                        LOG.log(System.Logger.Level.INFO, String.format("app '%s' reattached on attempt %d, %d ms after"
+                                + " losing the daemon: %d worker(s), listening on %s", spec.app(), attempt,
+                                (System.nanoTime() - lost) / 1_000_000, ws.size(), ws.get(0).listens()));
+                        break;
+                    }
+                }
+                LOG.log(System.Logger.Level.WARNING, String.format("app '%s' lost the daemon again right after"
+                        + " reattaching; reattaching again", spec.app()));
+            }
+        } catch (InterruptedException e) {
+            return; // closed
+        }
+        for (Runnable r : onReattach) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "an onReattach action failed", e);
+            }
+        }
+    }
+
+    /** Tries until one attempt succeeds; returns its number, or -1 when every attempt failed. */
+    private int attempts(Reconnect policy, List<AppWorker> ws, long lost) throws InterruptedException {
+        for (int attempt = 1; attempt <= policy.maxAttempts(); attempt++) {
+            Duration delay = policy.delay(attempt, ThreadLocalRandom.current().nextDouble());
+            LOG.log(System.Logger.Level.INFO, String.format("app '%s': reconnect attempt %d of %d in %d ms (%d ms since"
+                    + " the daemon was lost)", spec.app(), attempt, policy.maxAttempts(), delay.toMillis(),
+                    (System.nanoTime() - lost) / 1_000_000));
+            TimeUnit.NANOSECONDS.sleep(delay.toNanos());
+            if (closed) {
+                throw new InterruptedException("closed");
+            }
+            try {
+                for (AppWorker w : ws) {
+                    connect(w, w == ws.get(0) ? attachRequest() : addWorkerRequest());
+                }
+                for (AppWorker w : ws) {
+                    w.relisten();
+                }
+                return attempt;
+            } catch (HoststackException e) {
+                LOG.log(System.Logger.Level.WARNING, String.format("app '%s': reconnect attempt %d of %d failed: %s",
+                        spec.app(), attempt, policy.maxAttempts(), e.getMessage()));
+                for (AppWorker w : ws) {
+                    w.dropConnections();
+                }
+            }
+        }
+        return -1;
+    }
+
+    private void giveUp(Reconnect policy, long lost) {
+        String why = "the daemon did not come back: " + policy.maxAttempts() + " reconnect attempts failed in "
+                + (System.nanoTime() - lost) / 1_000_000 + " ms";
+        LOG.log(System.Logger.Level.ERROR, String.format("app '%s': %s; giving up", spec.app(), why));
+        for (AppWorker w : workers) {
+            w.closeChannels(why);
+        }
+    }
+
+    /**
+     * Runs {@code action} after every successful reattach, on the reconnect thread (keep it short).
+     */
+    public void onReattach(Runnable action) {
+        onReattach.add(java.util.Objects.requireNonNull(action, "action"));
+    }
+
+    /** How many times the application reattached after losing the daemon. */
+    public long reattachments() {
+        return reattachments.get();
+    }
+
+    /** Whether it has lost the daemon and is reattaching (or gave up). */
+    public boolean reconnecting() {
+        return reconnecting;
     }
 
     private EventLoop nextLoop() {
@@ -184,9 +354,17 @@ public final class HoststackApp implements AutoCloseable {
         }
     }
 
-    /** Closes every worker's connections and the event loops it made. Idempotent. */
+    /** Closes every worker's connections and the event loops it made; stops a reconnect. Idempotent. */
     @Override
     public void close() {
+        Thread r;
+        synchronized (lock) {
+            closed = true;
+            r = reconnector;
+        }
+        if (r != null && r != Thread.currentThread()) {
+            r.interrupt();
+        }
         for (AppWorker w : workers) {
             w.close();
         }

@@ -8,6 +8,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -49,15 +51,18 @@ public final class Daemon implements AutoCloseable {
     private final EventLoop loop;
     private final Core core;
     private final Channel server;
+    private final ChannelGroup connections;
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile boolean closing;
 
-    private Daemon(DaemonConfig config, EventLoopGroup group, EventLoop loop, Core core, Channel server) {
+    private Daemon(DaemonConfig config, EventLoopGroup group, EventLoop loop, Core core, Channel server,
+                   ChannelGroup connections) {
         this.config = config;
         this.group = group;
         this.loop = loop;
         this.core = core;
         this.server = server;
+        this.connections = connections;
     }
 
     /**
@@ -94,12 +99,16 @@ public final class Daemon implements AutoCloseable {
         EventLoop loop = group.next();
         try {
             Core core = loop.submit(() -> new Core(config, loop, log)).get(30, TimeUnit.SECONDS);
+            // the control-socket connections, closed by close(): an event loop's shutdown alone did not always close them,
+            // and an application of a daemon stopped inside a JVM must see its connections end to reattach
+            ChannelGroup connections = new DefaultChannelGroup("hoststack-daemon-connections", loop);
             Channel server = new ServerBootstrap()
                     .group(loop)
                     .channel(EpollServerDomainSocketChannel.class)
                     .childHandler(new ChannelInitializer<EpollDomainSocketChannel>() {
                         @Override
                         protected void initChannel(EpollDomainSocketChannel ch) {
+                            connections.add(ch);
                             ch.pipeline().addLast(core.newConnection());
                         }
                     })
@@ -107,7 +116,7 @@ public final class Daemon implements AutoCloseable {
                     .sync()
                     .channel();
             Files.setPosixFilePermissions(socket, mode(config.socketMode()));
-            Daemon d = new Daemon(config, group, loop, core, server);
+            Daemon d = new Daemon(config, group, loop, core, server, connections);
             log.println("hoststack daemon: control socket " + socket + " (mode " + String.format("%04o", config.socketMode())
                     + "), protocol version " + Protocol.VERSION + ", pid " + ProcessHandle.current().pid());
             return d;
@@ -179,8 +188,9 @@ public final class Daemon implements AutoCloseable {
     }
 
     /**
-     * Stops: closes the control socket and its connections, every listening socket, and the
-     * daemon's copies of connections it holds; removes the socket file. Idempotent.
+     * Stops: closes the control socket and its connections (applications see them end), every
+     * listening socket, and the daemon's copies of connections it holds; removes the socket file.
+     * Idempotent.
      */
     @Override
     public void close() {
@@ -192,6 +202,7 @@ public final class Daemon implements AutoCloseable {
             loop.submit(() -> {
                 server.close();
                 core.shutdown();
+                connections.close();
             }).get(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

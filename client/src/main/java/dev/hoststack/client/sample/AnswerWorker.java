@@ -5,6 +5,7 @@ import dev.hoststack.client.AttachSpec;
 import dev.hoststack.client.ConnectionHandler;
 import dev.hoststack.client.HoststackApp;
 import dev.hoststack.client.HoststackException;
+import dev.hoststack.client.Reconnect;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -21,6 +22,7 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -36,18 +38,29 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Prints {@code ready app=.. workers=.. pid=.. uri=.. [kernel_uri=..]} once it listens, or
  * {@code error CODE message} and exits with 3 if the daemon refuses. It exits with 4 when the
- * daemon goes away.
+ * daemon goes away; with {@code --reconnect} it reattaches instead ({@link Reconnect#backoff()},
+ * {@code --reconnect-attempts} and {@code --reconnect-max-delay} change it), prints
+ * {@code reattached app=.. workers=.. pid=.. uri=.. count=N} each time, and exits with 4 only
+ * when every attempt failed.
+ *
+ * <p>For tests: {@code --stall-after N} stops worker 0's event loop (descriptors then pile up
+ * unread) on its connection N+1, for {@code --stall-for MS} (default: for ever);
+ * {@code --answer-after MS} answers each connection that long after taking it.
  */
 public final class AnswerWorker {
 
     /** The options. */
     public static final String USAGE = "usage: hoststack worker --control DIR --app NAME --listen URI [--workers N]"
-            + " [--reuseport] [--selector NAME] [--namespace NS --secret N] [--window N] [--kernel URI]";
+            + " [--reuseport] [--selector NAME] [--namespace NS --secret N] [--window N] [--kernel URI]"
+            + " [--reconnect [--reconnect-attempts N] [--reconnect-max-delay MS]]"
+            + " [--stall-after N [--stall-for MS]] [--answer-after MS]";
 
     private final String app;
     private final long pid = ProcessHandle.current().pid();
     private final AtomicLong answered = new AtomicLong();
     private volatile long stallAfter = -1;
+    private volatile long stallForMillis = -1;
+    private volatile long answerAfterMillis;
 
     private AnswerWorker(String app) {
         this.app = app;
@@ -80,14 +93,26 @@ public final class AnswerWorker {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             Channel ch = ctx.channel();
+            long delay = answerAfterMillis;
+            if (delay > 0) {
+                ch.eventLoop().schedule(() -> answer(ch), delay, TimeUnit.MILLISECONDS);
+            } else {
+                answer(ch);
+            }
+            idle = ch.eventLoop().schedule(() -> {
+                ch.close();
+            }, delay + 10_000, TimeUnit.MILLISECONDS);
+            ch.closeFuture().addListener(f -> idle.cancel(false));
+        }
+
+        private void answer(Channel ch) {
+            if (!ch.isActive()) {
+                return;
+            }
             ch.writeAndFlush(Unpooled.wrappedBuffer(bytes)).addListener(f -> {
                 answered.incrementAndGet();
                 ((EpollSocketChannel) ch).shutdownOutput();
             });
-            idle = ch.eventLoop().schedule(() -> {
-                ch.close();
-            }, 10, TimeUnit.SECONDS);
-            ch.closeFuture().addListener(f -> idle.cancel(false));
         }
 
         @Override
@@ -118,12 +143,19 @@ public final class AnswerWorker {
         int workers = 1;
         int window = 64;
         long stall = -1;
+        long stallFor = -1;
+        long answerAfter = 0;
         boolean reuseport = false;
+        Reconnect reconnect = Reconnect.NEVER;
         try {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 if (a.equals("--reuseport")) {
                     reuseport = true;
+                    continue;
+                }
+                if (a.equals("--reconnect")) {
+                    reconnect = reconnect.enabled() ? reconnect : Reconnect.backoff();
                     continue;
                 }
                 if (i + 1 >= args.length) {
@@ -141,6 +173,15 @@ public final class AnswerWorker {
                     case "--workers" -> workers = Integer.parseInt(v);
                     case "--window" -> window = Integer.parseInt(v);
                     case "--stall-after" -> stall = Long.parseLong(v);
+                    case "--stall-for" -> stallFor = Long.parseLong(v);
+                    case "--answer-after" -> answerAfter = Long.parseLong(v);
+                    case "--reconnect-attempts" -> reconnect = (reconnect.enabled() ? reconnect : Reconnect.backoff())
+                            .withMaxAttempts(Integer.parseInt(v));
+                    case "--reconnect-max-delay" -> {
+                        Reconnect r = reconnect.enabled() ? reconnect : Reconnect.backoff();
+                        Duration max = Duration.ofMillis(Long.parseLong(v));
+                        reconnect = r.withDelays(r.initialDelay().compareTo(max) > 0 ? max : r.initialDelay(), max);
+                    }
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
@@ -151,12 +192,19 @@ public final class AnswerWorker {
             err.println("hoststack worker: " + e.getMessage() + "\n" + USAGE);
             return 2;
         }
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            // one line per record, for the library's reconnect log
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tT.%1$tL %4$s %3$s: %5$s%6$s%n");
+        }
         AnswerWorker me = new AnswerWorker(appName);
         me.stallAfter = stall;
+        me.stallForMillis = stallFor;
+        me.answerAfterMillis = answerAfter;
         HoststackApp app = null;
         List<Channel> kernelSockets = new ArrayList<>();
         try {
-            AttachSpec spec = AttachSpec.of(Path.of(control), appName).inNamespace(namespace, secret).withWindow(window);
+            AttachSpec spec = AttachSpec.of(Path.of(control), appName).inNamespace(namespace, secret).withWindow(window)
+                    .withReconnect(reconnect);
             app = HoststackApp.attach(spec, me.handler(0));
             for (int w = 1; w < workers; w++) {
                 app.addWorker(me.handler(w));
@@ -178,8 +226,17 @@ public final class AnswerWorker {
             out.println("ready app=" + appName + " workers=" + workers + " pid=" + me.pid + " uri=" + bound
                     + (kernelBound != null ? " kernel_uri=" + kernelBound : ""));
             out.flush();
-            CompletableFuture.anyOf(app.workers().stream().map(AppWorker::closeFuture).toArray(CompletableFuture[]::new)).join();
-            err.println("hoststack worker " + appName + ": the daemon closed the connection; exiting");
+            HoststackApp attached = app;
+            String served = bound;
+            String reattached = "reattached app=" + appName + " workers=" + workers + " pid=" + me.pid + " uri=";
+            app.onReattach(() -> {
+                out.println(reattached + served
+                        + " count=" + attached.reattachments());
+                out.flush();
+            });
+            Object why = CompletableFuture.anyOf(app.workers().stream().map(AppWorker::closeFuture)
+                    .toArray(CompletableFuture[]::new)).join();
+            err.println("hoststack worker " + appName + ": " + why + "; exiting");
             return 4;
         } catch (HoststackException e) {
             out.println("error " + e.code() + " " + e.getMessage());
@@ -199,9 +256,15 @@ public final class AnswerWorker {
         ConnectionHandler channels = ConnectionHandler.channels(answer(worker, "daemon"));
         AtomicLong taken = new AtomicLong();
         return (w, fd) -> {
-            if (stallAfter >= 0 && w.index() == 0 && taken.incrementAndGet() > stallAfter) {
-                // a hung worker, for tests: its event loop stops, descriptors pile up unread
-                Thread.sleep(Long.MAX_VALUE);
+            if (stallAfter >= 0 && w.index() == 0) {
+                long n = taken.incrementAndGet();
+                if (stallForMillis < 0 && n > stallAfter) {
+                    // a hung worker, for tests: its event loop stops, descriptors pile up unread
+                    Thread.sleep(Long.MAX_VALUE);
+                } else if (n == stallAfter + 1) {
+                    // a slow worker, for tests: its event loop stops for a while, then it catches up
+                    Thread.sleep(stallForMillis);
+                }
             }
             channels.accepted(w, fd);
         };
