@@ -3,6 +3,7 @@ package dev.hoststack.reuseport;
 import dev.hoststack.api.Endpoint;
 import dev.hoststack.api.spi.ReuseportGroupView;
 import dev.hoststack.api.spi.ReuseportMemberView;
+import dev.hoststack.session.AppWorkerImpl;
 import dev.hoststack.session.ListenSession;
 import java.util.List;
 
@@ -14,11 +15,29 @@ final class GroupView implements ReuseportGroupView {
         final int position;
         final ListenSession session;
         final int[] workers;
+        /** The worker objects by worker index (null where the index does not listen). */
+        final AppWorkerImpl[] byIndex;
+        /** {@code (long) listen session index << 32}, ready to be or-ed with a worker's global index. */
+        final long listenerBits;
 
         Member(int position, ListenSession session, int[] workers) {
             this.position = position;
             this.session = session;
             this.workers = workers;
+            int max = 0;
+            for (int w : workers) {
+                max = Math.max(max, w + 1);
+            }
+            this.byIndex = new AppWorkerImpl[max];
+            for (int w : workers) {
+                byIndex[w] = session.app().worker(w);
+            }
+            this.listenerBits = (long) session.index() << 32;
+        }
+
+        /** The listening worker of index {@code w}, or null. Allocation-free. */
+        AppWorkerImpl listening(int w) {
+            return w >= 0 && w < byIndex.length ? byIndex[w] : null;
         }
 
         @Override
@@ -52,17 +71,14 @@ final class GroupView implements ReuseportGroupView {
         }
 
         boolean hasWorker(int w) {
-            for (int x : workers) {
-                if (x == w) {
-                    return true;
-                }
-            }
-            return false;
+            return listening(w) != null;
         }
     }
 
     private final int index;
     private final Endpoint endpoint;
+    /** The endpoint's port, for the data plane's check that a group index was not reused meanwhile. */
+    final int port;
     private final long epoch;
     private final Member[] members;
     private final int[] slotMember;
@@ -71,6 +87,7 @@ final class GroupView implements ReuseportGroupView {
     GroupView(int index, Endpoint endpoint, long epoch, List<ListenSession> sessions) {
         this.index = index;
         this.endpoint = endpoint;
+        this.port = endpoint.port();
         this.epoch = epoch;
         this.members = new Member[sessions.size()];
         int slots = 0;

@@ -30,13 +30,15 @@ public final class ReuseportGroup {
     private volatile GroupView view;
     private long epoch;
 
-    final LongAdder selections = new LongAdder();
+    /** Selections per data thread, each written only by its thread (no atomics on the SYN path). */
+    private final long[] selectionsByThread;
+    private static final int PAD = 16;
     final LongAdder fallbacks = new LongAdder();
     final LongAdder selectorDrops = new LongAdder();
     final LongAdder migrations = new LongAdder();
 
     ReuseportGroup(int index, SessionTables tables, Endpoint endpoint, AppNamespaceImpl namespace, int owner,
-                   String selectorName, ReuseportSelector selector, boolean migrate, int hashSecret) {
+                   String selectorName, ReuseportSelector selector, boolean migrate, int hashSecret, int threads) {
         this.index = index;
         this.tables = tables;
         this.endpoint = endpoint;
@@ -46,7 +48,16 @@ public final class ReuseportGroup {
         this.selector = selector;
         this.migrate = migrate;
         this.hashSecret = hashSecret;
+        this.selectionsByThread = new long[threads * PAD];
     }
+
+    /** Counts a selection made on data thread {@code thread} (that thread only; allocation-free). */
+    void countSelection(int thread) {
+        SELECTIONS.setOpaque(selectionsByThread, thread * PAD, selectionsByThread[thread * PAD] + 1);
+    }
+
+    private static final java.lang.invoke.VarHandle SELECTIONS =
+            java.lang.invoke.MethodHandles.arrayElementVarHandle(long[].class);
 
     /** The hash secret of its selector and of the fallback. */
     public int hashSecret() {
@@ -120,9 +131,13 @@ public final class ReuseportGroup {
         return view.epoch();
     }
 
-    /** Selections made. */
+    /** Selections made, over all data threads (exact once they are quiescent). */
     public long selections() {
-        return selections.sum();
+        long n = 0;
+        for (int t = 0; t < selectionsByThread.length; t += PAD) {
+            n += (long) SELECTIONS.getOpaque(selectionsByThread, t);
+        }
+        return n;
     }
 
     /** Selections where the selector answered out of range and the kernel hash chose instead. */

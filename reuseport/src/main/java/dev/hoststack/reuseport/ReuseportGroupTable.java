@@ -11,6 +11,7 @@ import dev.hoststack.api.spi.FlowView;
 import dev.hoststack.api.spi.ReuseportSelectorProvider;
 import dev.hoststack.api.spi.SelectorContext;
 import dev.hoststack.api.spi.Selection;
+import dev.hoststack.session.AppWorkerImpl;
 import dev.hoststack.session.ApplicationImpl;
 import dev.hoststack.session.ListenSession;
 import dev.hoststack.session.ReuseportGroups;
@@ -191,7 +192,8 @@ public final class ReuseportGroupTable implements ReuseportGroups {
             }
         };
         ReuseportGroup g = new ReuseportGroup(groupIndex, placement.tables(), endpoint, first.app().namespace(),
-                first.app().owner(), provider.name(), provider.create(ctx), config.migrateDefault(), secret);
+                first.app().owner(), provider.name(), provider.create(ctx), config.migrateDefault(), secret,
+                layer.threadCount());
         g.members.add(first);
         g.republish();
         ReuseportGroup[] next = Arrays.copyOf(cur, Math.max(cur.length, groupIndex + 1));
@@ -262,14 +264,18 @@ public final class ReuseportGroupTable implements ReuseportGroups {
         return choose(groupIndex, flow, thread, rejected, attempt);
     }
 
-    /** A first choice ({@code attempt} 0) or a next one, validated, with the kernel-hash fallback. */
+    /**
+     * A first choice ({@code attempt} 0) or a next one, validated, with the kernel-hash fallback.
+     *
+     * @return {@code (long) listenSessionIndex << 32 | workerGlobalIndex}, or a negative drop code
+     */
     private long choose(int groupIndex, FlowView flow, int thread, long rejected, int attempt) {
         final ReuseportGroup g = group(groupIndex);
         if (g == null) {
             return SessionLayer.dropCode(DropReason.LISTENER_GONE);
         }
         final GroupView v = g.view();
-        if (v.memberCount() == 0 || v.endpoint().port() != flow.localPort()) {
+        if (v.port != flow.localPort() || v.memberCount() == 0) {
             return SessionLayer.dropCode(DropReason.LISTENER_GONE);
         }
         final long sel;
@@ -277,28 +283,44 @@ public final class ReuseportGroupTable implements ReuseportGroups {
             sel = g.selector().select(v, flow, thread);
         } else {
             final int rejectedMember = memberOf(v, (int) (rejected >>> 32));
-            if (rejectedMember < 0) {
-                sel = g.selector().select(v, flow, thread);
-            } else {
-                sel = g.selector().reselect(v, flow, thread, Selection.of(rejectedMember, (int) rejected), attempt);
-            }
+            sel = rejectedMember < 0 ? g.selector().select(v, flow, thread)
+                    : g.selector().reselect(v, flow, thread, Selection.of(rejectedMember, workerIndexOf(v, rejectedMember,
+                            (int) rejected)), attempt);
         }
         if (sel == Selection.DROP) {
             g.selectorDrops.increment();
             return SessionLayer.dropCode(DropReason.SELECTOR_DROP);
         }
+        g.countSelection(thread);
         final int m = Selection.member(sel);
-        final int w = Selection.worker(sel);
-        g.selections.increment();
-        if (m >= 0 && m < v.memberCount() && v.member(m).hasWorker(w)) {
-            return (long) v.member(m).session.index() << 32 | w;
+        GroupView.Member member = m >= 0 && m < v.memberCount() ? v.member(m) : null;
+        AppWorkerImpl w = member == null ? null : member.listening(Selection.worker(sel));
+        if (w == null) {
+            g.fallbacks.increment();
+            if (v.workerCount() == 0) {
+                return SessionLayer.dropCode(DropReason.NO_WORKER);
+            }
+            final int slot = JHash.reciprocalScale(JHash.flowHash(flow, g.hashSecret()), v.workerCount());
+            member = v.member(v.slotMember(slot));
+            w = member.listening(v.slotWorker(slot));
         }
-        g.fallbacks.increment();
-        if (v.workerCount() == 0) {
+        if (!member.session.live()) {
+            return SessionLayer.dropCode(DropReason.LISTENER_GONE);
+        }
+        if (!w.alive()) {
             return SessionLayer.dropCode(DropReason.NO_WORKER);
         }
-        final int slot = JHash.reciprocalScale(JHash.flowHash(flow, g.hashSecret()), v.workerCount());
-        return (long) v.member(v.slotMember(slot)).session.index() << 32 | v.slotWorker(slot);
+        return member.listenerBits | w.globalIndex();
+    }
+
+    /** The worker index (inside its app) of the member's worker with global index {@code global}, or -1. */
+    private static int workerIndexOf(GroupView v, int m, int global) {
+        for (AppWorkerImpl w : v.member(m).byIndex) {
+            if (w != null && w.globalIndex() == global) {
+                return w.workerIndex();
+            }
+        }
+        return -1;
     }
 
     /** The position of the member with listen session {@code lsIndex}, or -1. */

@@ -50,8 +50,9 @@ public interface ReuseportGroups {
     /**
      * Data plane: chooses the member and worker for a new connection.
      *
-     * @return {@code (long) listenSessionIndex << 32 | workerIndexInApp}, or a negative value
-     *         {@code -(1 + DropReason.ordinal())} when the SYN is to be dropped
+     * @return {@code (long) listenSessionIndex << 32 | workerGlobalIndex} of a live listen session
+     *         and a live worker, or a negative value {@code -(1 + DropReason.ordinal())} when the
+     *         SYN is to be dropped
      */
     long select(int groupIndex, FlowView flow, int thread);
 

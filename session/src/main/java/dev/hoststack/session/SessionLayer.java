@@ -463,7 +463,7 @@ public final class SessionLayer {
         SessionPool pool = dt.sessions();
         ReuseportGroups g = groups;
         FlowView flow = transports[pool.proto(s)].flow(dt.index(), pool.connection(s));
-        long d = resolveSelection(g.select(group, flow, dt.index()));
+        long d = g.select(group, flow, dt.index());
         if (d < 0) {
             dt.drop(dropReasonOf(d));
             closeSession(dt, s, SessionCounter.CONTROL_CLOSES);
@@ -831,15 +831,15 @@ public final class SessionLayer {
     public long dispatch(long listenerValue, FlowView flow, int thread) {
         if (SessionHandle.isGroupValue(listenerValue)) {
             ReuseportGroups g = groups;
-            return g == null ? dropCode(DropReason.LISTENER_GONE)
-                    : resolveSelection(g.select(SessionHandle.groupIndex(listenerValue), flow, thread));
+            return g == null ? dropCode(DropReason.LISTENER_GONE) : g.select(SessionHandle.groupIndex(listenerValue), flow, thread);
         }
         ListenSession ls = listenSession(SessionHandle.index(listenerValue));
         if (ls == null || !ls.live() || ls.endpoint().port() != flow.localPort()) {
             return dropCode(DropReason.LISTENER_GONE);
         }
         int wi = ls.appListener().selectWorker();
-        return wi < 0 ? dropCode(DropReason.NO_WORKER) : resolveSelection((long) ls.index() << 32 | wi);
+        AppWorkerImpl w = wi < 0 ? null : ls.app().worker(wi);
+        return w == null || !w.alive() ? dropCode(DropReason.NO_WORKER) : (long) ls.index() << 32 | w.globalIndex();
     }
 
     /**
@@ -859,27 +859,7 @@ public final class SessionLayer {
         if (g == null) {
             return dropCode(DropReason.LISTENER_GONE);
         }
-        AppWorkerImpl was = worker((int) rejected);
-        int wasIndex = was == null ? -1 : was.workerIndex();
-        long sel = g.reselect(SessionHandle.groupIndex(listenerValue), flow, thread,
-                (rejected & 0xFFFF_FFFF_0000_0000L) | (wasIndex & 0xFFFF_FFFFL), attempt);
-        return resolveSelection(sel);
-    }
-
-    /** Turns a group's (listen session index, worker index in app) into a dispatch result. */
-    private long resolveSelection(long sel) {
-        if (sel < 0) {
-            return sel;
-        }
-        ListenSession ls = listenSession((int) (sel >>> 32));
-        if (ls == null || !ls.live()) {
-            return dropCode(DropReason.LISTENER_GONE);
-        }
-        AppWorkerImpl w = ls.app().worker((int) sel);
-        if (w == null || !w.alive()) {
-            return dropCode(DropReason.NO_WORKER);
-        }
-        return (long) ls.index() << 32 | w.globalIndex();
+        return g.reselect(SessionHandle.groupIndex(listenerValue), flow, thread, rejected, attempt);
     }
 
     /** The negative code {@link #dispatch} returns for a drop. */

@@ -16,7 +16,10 @@ import java.lang.invoke.VarHandle;
  * key hashes to a home bucket (by multiply-shift, so the bucket count need not be a power of two)
  * and is stored in the first free slot at or after it, probing bucket after bucket. The key's
  * <em>marker word</em> (the one holding proto and ports, see {@link SessionKeys}) is never 0 for a
- * real key: 0 marks a slot never used, -1 a removed one (a tombstone).
+ * real key: 0 marks a slot never used, -1 a removed one (a tombstone). A bucket's header also
+ * carries an <em>overflowed</em> bit, set once a key had to be placed past the bucket (as VPP's
+ * bihash keeps "this bucket spilled"): a lookup that misses in a bucket without it stops there,
+ * so misses in a full table cost one bucket, not a scan to the next free slot.
  *
  * <h2>Threading</h2>
  * <ul>
@@ -53,6 +56,11 @@ public final class SessionHashTable {
 
     private static final long EMPTY = 0L;
     private static final long TOMBSTONE = -1L;
+    /**
+     * Set in a bucket's header once a key whose home is this bucket (or an earlier one) had to be
+     * placed past it: only then may a lookup that misses in this bucket go on to the next.
+     */
+    private static final long OVERFLOWED = 1L << 62;
     private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
 
     private static final long C1 = 0x9E37_79B9_7F4A_7C15L;
@@ -139,8 +147,8 @@ public final class SessionHashTable {
 
     /** The hash of a 2-word key. */
     static long hash2(long k0, long k1) {
-        long h = k0 * C1 ^ Long.rotateLeft(k1 * C2, 31);
-        return fmix64(h);
+        long h = k0 * C1 ^ k1 * C2;
+        return h ^ h >>> 32;
     }
 
     private long hash(long[] key) {
@@ -212,7 +220,7 @@ public final class SessionHashTable {
             if ((long) WORDS.getOpaque(w, base) != v1) {
                 continue;
             }
-            if (hit || end) {
+            if (hit || end || (v1 & OVERFLOWED) == 0) {
                 return found;
             }
             b = b + 1 == buckets ? 0 : b + 1;
@@ -263,7 +271,7 @@ public final class SessionHashTable {
             if ((long) WORDS.getOpaque(w, base) != v1) {
                 continue;
             }
-            if (hit || end) {
+            if (hit || end || (v1 & OVERFLOWED) == 0) {
                 return found;
             }
             b = b + 1 == buckets ? 0 : b + 1;
@@ -297,9 +305,11 @@ public final class SessionHashTable {
             for (;;) {
                 final Storage s = storage;
                 final long[] w = s.words;
-                int b = bucketOf(hash(key), s.buckets);
+                final int home = bucketOf(hash(key), s.buckets);
+                int b = home;
                 int free = -1;
                 boolean freeIsEmpty = false;
+                // 1. is the key there? It can only be past a bucket marked overflowed.
                 search:
                 for (int probed = 0; probed < s.buckets; probed++) {
                     final int base = b * bucketWords;
@@ -320,16 +330,28 @@ public final class SessionHashTable {
                             return EXISTS;
                         }
                     }
+                    if ((w[base] & OVERFLOWED) == 0) {
+                        break;
+                    }
                     b = b + 1 == s.buckets ? 0 : b + 1;
                 }
                 if (size >= maxEntries) {
                     return FULL;
+                }
+                // 2. no free slot yet: go on past full buckets to the first free slot
+                if (free < 0) {
+                    for (int probed = 0; probed < s.buckets && free < 0; probed++) {
+                        b = b + 1 == s.buckets ? 0 : b + 1;
+                        free = firstFree(w, b * bucketWords);
+                    }
+                    freeIsEmpty = free >= 0 && w[free + marker] == EMPTY;
                 }
                 if (free < 0 || freeIsEmpty && used + 1 > s.threshold) {
                     rehash(s);
                     continue;
                 }
                 final int base = (free - 1) / bucketWords * bucketWords;
+                markOverflowed(w, home, base / bucketWords, s.buckets);
                 beginWrite(w, base);
                 System.arraycopy(key, 0, w, free, keyWords);
                 w[free + keyWords] = value;
@@ -341,6 +363,37 @@ public final class SessionHashTable {
                 return INSERTED;
             }
         }
+    }
+
+    /** The first slot of a bucket that is empty or a tombstone, or -1. */
+    private int firstFree(long[] w, int base) {
+        for (int p = base + 1, i = 0; i < SLOTS_PER_BUCKET; i++, p += slotWords) {
+            long m = w[p + marker];
+            if (m == EMPTY || m == TOMBSTONE) {
+                return p;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Marks every bucket from {@code from} up to, not including, {@code to} (wrapping) as
+     * overflowed, each under its sequence number so that readers see the change. Before the key
+     * placed in {@code to} is written, so a reader that finds the key also finds the way to it.
+     */
+    private static void markOverflowed(long[] w, int from, int to, int buckets, int bucketWords) {
+        for (int b = from; b != to; b = b + 1 == buckets ? 0 : b + 1) {
+            final int base = b * bucketWords;
+            if ((w[base] & OVERFLOWED) == 0) {
+                beginWrite(w, base);
+                WORDS.setOpaque(w, base, w[base] | OVERFLOWED);
+                endWrite(w, base);
+            }
+        }
+    }
+
+    private void markOverflowed(long[] w, int from, int to, int buckets) {
+        markOverflowed(w, from, to, buckets, bucketWords);
     }
 
     /**
@@ -389,6 +442,9 @@ public final class SessionHashTable {
                         size = size - 1;
                         return old;
                     }
+                }
+                if ((w[base] & OVERFLOWED) == 0) {
+                    return SessionHandle.INVALID;
                 }
                 b = b + 1 == s.buckets ? 0 : b + 1;
             }
@@ -439,6 +495,7 @@ public final class SessionHashTable {
                             break place;
                         }
                     }
+                    to[b * bucketWords] |= OVERFLOWED; // not yet published: no reader to tell
                     b = b + 1 == next.buckets ? 0 : b + 1;
                 }
                 live++;
