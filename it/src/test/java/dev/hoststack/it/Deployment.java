@@ -1,0 +1,216 @@
+package dev.hoststack.it;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.testcontainers.containers.GenericContainer;
+
+/**
+ * The daemon and applications of one test, each in its own container, as docs/deployment.md runs
+ * them: the daemon with the host's network (the ports it binds are the host's, so this JVM connects
+ * to 127.0.0.1) and socket mode 0666 (other uids may attach); every application with no network at
+ * all, reaching the daemon through the shared socket directory only.
+ *
+ * <p>One per test, on the test's thread, with the test's {@link HoststackContainers}.
+ */
+final class Deployment {
+
+    /** The control directory inside every container. */
+    static final String CONTROL = RuntimeImage.SHARED_DIR;
+    /** The sample worker's class, run directly for the options {@code hoststack worker} does not pass on. */
+    static final String SAMPLE_WORKER = "dev.hoststack.client.sample.AnswerWorker";
+    /** How long a process may take to print its first line. */
+    static final Duration START = Duration.ofSeconds(30);
+
+    private final HoststackContainers containers;
+
+    Deployment(HoststackContainers containers) {
+        this.containers = containers;
+    }
+
+    /**
+     * Starts {@code hoststack daemon --control /run/hoststack --socket-mode 0666} as uid 1000 with the host's network;
+     * returns once it printed {@code ready}.
+     */
+    Running daemon(String name, String... extra) throws InterruptedException {
+        List<String> args = new ArrayList<>(List.of("daemon", "--control", CONTROL, "--socket-mode", "0666"));
+        args.addAll(List.of(extra));
+        GenericContainer<?> c = containers.hoststack(name, RuntimeImage.APP, args.toArray(String[]::new))
+                .withNetworkMode("host");
+        Running r = start(name, c);
+        r.announced(r.await(l -> l.startsWith("ready control="), START));
+        return r;
+    }
+
+    /**
+     * Starts {@code hoststack worker --control /run/hoststack --app APP --workers N --listen URI --reuseport EXTRA...}
+     * as {@code uid} with no network; returns once it printed {@code ready ...} or {@code error ...}.
+     */
+    Running worker(String name, int uid, String app, int workers, String uri, String... extra) throws InterruptedException {
+        return app(name, uid, List.of(RuntimeImage.JAVA, "-jar", RuntimeImage.JAR, "worker"), app, workers, uri, extra);
+    }
+
+    /**
+     * The same program through its class ({@value #SAMPLE_WORKER}), which also takes {@code --reconnect} and the test
+     * options ({@code --stall-after}, {@code --stall-for}, {@code --answer-after}).
+     */
+    Running sampleWorker(String name, int uid, String app, int workers, String uri, String... extra)
+            throws InterruptedException {
+        return app(name, uid, List.of(RuntimeImage.JAVA, "-cp", RuntimeImage.JAR, SAMPLE_WORKER), app, workers, uri, extra);
+    }
+
+    private Running app(String name, int uid, List<String> program, String app, int workers, String uri, String... extra)
+            throws InterruptedException {
+        Running r = startApp(name, uid, program, app, workers, uri, extra);
+        r.announced(r.await(l -> l.startsWith("ready ") || l.startsWith("error "), START));
+        return r;
+    }
+
+    /** Starts an application's container without waiting for its first line (to start several at once). */
+    Running startWorker(String name, int uid, String app, int workers, String uri, String... extra) {
+        return startApp(name, uid, List.of(RuntimeImage.JAVA, "-jar", RuntimeImage.JAR, "worker"), app, workers, uri, extra);
+    }
+
+    /** Waits for the first line of an application started with {@link #startWorker}. */
+    static Running ready(Running r) throws InterruptedException {
+        r.announced(r.await(l -> l.startsWith("ready ") || l.startsWith("error "), START));
+        return r;
+    }
+
+    private Running startApp(String name, int uid, List<String> program, String app, int workers, String uri,
+                             String... extra) {
+        List<String> command = new ArrayList<>(program);
+        command.addAll(List.of("--control", CONTROL, "--app", app, "--workers", String.valueOf(workers), "--listen", uri,
+                "--reuseport"));
+        command.addAll(List.of(extra));
+        return start(name, containers.container(name, uid, command.toArray(String[]::new)));
+    }
+
+    private static Running start(String name, GenericContainer<?> c) {
+        Output out = new Output(name);
+        c.withLogConsumer(out);
+        c.start();
+        return new Running(name, c, out);
+    }
+
+    /**
+     * The daemon's live counters: the protocol's {@code show} over the control socket in the shared
+     * directory, from this JVM.
+     */
+    JsonObject show() {
+        CompletableFuture<JsonObject> reply = new CompletableFuture<>();
+        SocketChannel[] channel = new SocketChannel[1];
+        Thread t = new Thread(() -> {
+            try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                channel[0] = ch;
+                ch.connect(UnixDomainSocketAddress.of(containers.sharedDir().resolve("hoststack.sock")));
+                ch.write(ByteBuffer.wrap("{\"op\":\"hello\",\"version\":1}\n{\"op\":\"show\"}\n".getBytes(UTF_8)));
+                StringBuilder text = new StringBuilder();
+                ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+                while (text.chars().filter(c -> c == '\n').count() < 2) {
+                    buf.clear();
+                    if (ch.read(buf) < 0) {
+                        throw new IOException("the daemon closed the connection after: " + text);
+                    }
+                    text.append(UTF_8.decode(buf.flip()));
+                }
+                String second = text.toString().split("\n")[1];
+                reply.complete(JsonParser.parseString(second).getAsJsonObject());
+            } catch (IOException | RuntimeException e) {
+                reply.completeExceptionally(e);
+            }
+        }, "show");
+        t.setDaemon(true);
+        t.start();
+        try {
+            JsonObject r = reply.get(10, TimeUnit.SECONDS);
+            if (!r.get("ok").getAsBoolean()) {
+                throw new AssertionError("show was refused: " + r);
+            }
+            return r;
+        } catch (TimeoutException e) {
+            closeQuietly(channel[0]);
+            throw new AssertionError("the daemon did not answer show within 10 s", e);
+        } catch (ExecutionException e) {
+            throw new AssertionError("show failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    /** {@code hoststack status --control /run/hoststack} in a container of its own (uid 1000, no network). */
+    Exited status(String... extra) {
+        List<String> args = new ArrayList<>(List.of("status", "--control", CONTROL));
+        args.addAll(List.of(extra));
+        return containers.run(containers.hoststack("status", RuntimeImage.APP, args.toArray(String[]::new)),
+                Duration.ofSeconds(60));
+    }
+
+    /** {@code totals.KEY} of a show reply. */
+    static long total(JsonObject show, String key) {
+        return show.getAsJsonObject("totals").get(key).getAsLong();
+    }
+
+    /** A worker's counters among live and gone workers (the last one that matches), or an AssertionError. */
+    static JsonObject worker(JsonObject show, String app, int worker) {
+        JsonObject found = null;
+        for (JsonElement w : allWorkers(show)) {
+            JsonObject o = w.getAsJsonObject();
+            if (o.get("app").getAsString().equals(app) && o.get("worker").getAsInt() == worker) {
+                found = o;
+            }
+        }
+        if (found == null) {
+            throw new AssertionError("no worker " + app + "-w" + worker + " in " + show);
+        }
+        return found;
+    }
+
+    /** Every worker the reply lists, live ones first, then the gone ones. */
+    static List<JsonElement> allWorkers(JsonObject show) {
+        List<JsonElement> all = new ArrayList<>();
+        for (JsonElement a : show.getAsJsonArray("apps")) {
+            a.getAsJsonObject().getAsJsonArray("workers").forEach(all::add);
+        }
+        show.getAsJsonArray("gone").forEach(all::add);
+        return all;
+    }
+
+    /** The sum of a per-worker counter over the workers of {@code app}, live and gone. */
+    static long sum(JsonObject show, String app, String key) {
+        long n = 0;
+        for (JsonElement w : allWorkers(show)) {
+            if (w.getAsJsonObject().get("app").getAsString().equals(app)) {
+                n += w.getAsJsonObject().get(key).getAsLong();
+            }
+        }
+        return n;
+    }
+
+    private static void closeQuietly(SocketChannel ch) {
+        if (ch == null) {
+            return;
+        }
+        try {
+            ch.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
