@@ -86,6 +86,14 @@ final class Deployment {
         return startApp(name, uid, List.of(RuntimeImage.JAVA, "-jar", RuntimeImage.JAR, "worker"), app, workers, uri, extra);
     }
 
+    /** Runs {@code hoststack worker ...} like {@link #worker} and waits for it to exit (a refused one does at once). */
+    Exited runWorker(String name, int uid, String app, int workers, String uri, String... extra) {
+        List<String> command = new ArrayList<>(List.of("worker", "--control", CONTROL, "--app", app, "--workers",
+                String.valueOf(workers), "--listen", uri, "--reuseport"));
+        command.addAll(List.of(extra));
+        return containers.run(containers.hoststack(name, uid, command.toArray(String[]::new)), START);
+    }
+
     /** Waits for the first line of an application started with {@link #startWorker}. */
     static Running ready(Running r) throws InterruptedException {
         r.announced(r.await(l -> l.startsWith("ready ") || l.startsWith("error "), START));
