@@ -1,0 +1,147 @@
+package dev.hoststack.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Issue 8, test 3: an application container killed ({@code docker kill}, SIGKILL) in the middle of
+ * a stream of connections. Its workers leave the group at once; connections the daemon had handed
+ * them but they had not taken (no credit back) are handed again to the survivors; only connections
+ * the dead process had taken itself can be lost, as with the kernel. The daemon's counters account
+ * for every connection.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class KillMidStreamIT {
+
+    @RegisterExtension
+    static final HoststackContainers containers = new HoststackContainers();
+
+    private static final int CONNECTIONS = 1500;
+
+    @Test
+    void aKilledContainerLosesNothingItHadNotTakenAndTheSurvivorsTakeItsShare() throws Exception {
+        Deployment d = new Deployment(containers);
+        d.daemon("daemon");
+        Running app1 = d.worker("app1", RuntimeImage.APP, "app1", 1, "tcp://127.0.0.1/0", "--selector", "roundrobin");
+        Running app2 = d.worker("app2", RuntimeImage.APP, "app2", 2, app1.uri(), "--selector", "roundrobin");
+        Running app3 = d.worker("app3", RuntimeImage.APP, "app3", 3, app1.uri(), "--selector", "roundrobin");
+
+        JsonObject show;
+        long killedAt;
+        try (Load load = new Load(16)) {
+            load.start(app1.port(), CONNECTIONS, 30_000);
+            while (load.answeredSoFar() < 400) {
+                Thread.sleep(5);
+            }
+            app2.kill();
+            killedAt = System.nanoTime();
+            load.await(90);
+
+            show = d.show();
+            long takenByApp2 = Deployment.sum(show, "app2", "taken");
+            long answeredByApp2 = load.byApp("app2");
+            long requeued = Deployment.total(show, "requeued");
+            System.out.printf("docker kill mid-stream: app2 had taken %d and answered %d; %d of %d unanswered (%s);"
+                            + " %d requeued to the survivors; per worker %s%n", takenByApp2, answeredByApp2,
+                    load.failed(), CONNECTIONS, load.outcomes(), requeued, load.byLabel());
+
+            // nothing lost that app2 had not taken
+            assertThat(load.results()).as("every connection ended").hasSize(CONNECTIONS);
+            assertThat((long) load.failed()).as("unanswered connections: at most those app2 took and never answered"
+                    + " (took %s, answered %s)", takenByApp2, answeredByApp2).isLessThanOrEqualTo(takenByApp2 - answeredByApp2);
+            assertThat(load.count(r -> r.outcome() == Http.Outcome.REFUSED)).as("refused: the listening socket stayed open")
+                    .isZero();
+            // the survivors take its share: every connection app2 did not take was answered by app1 or app3
+            long survivorsTook = Deployment.sum(show, "app1", "taken") + Deployment.sum(show, "app3", "taken");
+            assertThat(survivorsTook).as("connections app1 and app3 took").isEqualTo(CONNECTIONS - takenByApp2);
+            assertThat((long) load.byApp("app1") + load.byApp("app3")).as("answers from app1 and app3")
+                    .isEqualTo(survivorsTook);
+            assertThat(load.count(r -> "app2".equals(r.app()) && r.endNanos() > killedAt + TimeUnit.SECONDS.toNanos(1)))
+                    .as("answers from app2 more than a second after it was killed").isZero();
+            // (app2's two workers die one after the other: what the first had not taken may go to the second, then again)
+            assertThat(Deployment.sum(show, "app1", "requeued_in") + Deployment.sum(show, "app2", "requeued_in")
+                    + Deployment.sum(show, "app3", "requeued_in")).as("hand-offs again, received").isEqualTo(requeued);
+            assertThat(Deployment.sum(show, "app2", "requeued_away")).as("hand-offs again, all from app2").isEqualTo(requeued);
+        }
+
+        // the daemon's counters account for every connection
+        assertThat(Deployment.total(show, "accepted")).as("accepted").isEqualTo(CONNECTIONS);
+        assertThat(Deployment.total(show, "taken")).as("taken by some worker, once each").isEqualTo(CONNECTIONS);
+        assertThat(Deployment.total(show, "handed")).as("handed = accepted + requeued")
+                .isEqualTo(CONNECTIONS + Deployment.total(show, "requeued"));
+        assertThat(Deployment.total(show, "dropped")).as("dropped").isZero();
+        assertThat(Deployment.total(show, "in_flight")).as("in flight at the end").isZero();
+        assertThat(Deployment.total(show, "parked_now")).as("parked at the end").isZero();
+        assertThat(Deployment.total(show, "workers_died")).as("app2's two workers").isEqualTo(2);
+        for (int w = 0; w < 2; w++) {
+            JsonObject gone = Deployment.worker(show, "app2", w);
+            assertThat(gone.has("gone")).as("app2-w%s is listed as gone: %s", w, gone).isTrue();
+            assertThat(gone.get("handed").getAsLong()).as("app2-w%s: handed = taken + requeued away", w)
+                    .isEqualTo(gone.get("taken").getAsLong() + gone.get("requeued_away").getAsLong());
+        }
+
+        // the same through the command line, from a container of its own
+        Exited status = d.status();
+        assertThat(status.exitCode()).as(status.output()).isZero();
+        assertThat(status.stdout()).as(status.output())
+                .contains("totals: accepted=" + CONNECTIONS + " ")
+                .contains(" taken=" + CONNECTIONS + " ")
+                .contains(" dropped=0")
+                .contains("gone: its ");
+        assertThat(app1.running() && app3.running()).as("the survivors still run").isTrue();
+        assertThat(app2.exitCode()).as("docker kill: SIGKILL").isEqualTo(137);
+    }
+
+    /**
+     * The requeue path: an application container that hangs after 3 connections (its event loop
+     * stops, so descriptors pile up unread on its data connection up to its window of 8) is killed.
+     * The 8 connections it was handed but never took go to the other application and are answered.
+     */
+    @Test
+    void aHungContainerKilledItsUntakenConnectionsAreAnsweredByTheOthers() throws Exception {
+        Deployment d = new Deployment(containers);
+        d.daemon("daemon");
+        Running hung = d.sampleWorker("hung", RuntimeImage.APP, "hung", 1, "tcp://127.0.0.1/0", "--selector", "roundrobin",
+                "--window", "8", "--stall-after", "3");
+        Running good = d.worker("good", RuntimeImage.APP, "good", 2, hung.uri(), "--selector", "roundrobin");
+
+        try (Load load = new Load(24)) {
+            load.start(hung.port(), 120, 60_000);
+            JsonObject w = null;
+            for (int i = 0; i < 600; i++) {
+                w = Deployment.worker(d.show(), "hung", 0);
+                if (w.get("in_flight").getAsInt() == 8) {
+                    break;
+                }
+                Thread.sleep(20);
+            }
+            assertThat(w.get("in_flight").getAsInt()).as("descriptors handed to the hung worker, not taken: %s", w)
+                    .isEqualTo(8);
+            hung.kill();
+            load.await(90);
+
+            JsonObject show = d.show();
+            JsonObject gone = Deployment.worker(show, "hung", 0);
+            long taken = gone.get("taken").getAsLong();
+            System.out.printf("hung container killed: it had taken %d, answered %d; %d requeued; outcomes %s%n", taken,
+                    load.byApp("hung"), gone.get("requeued_away").getAsLong(), load.outcomes());
+            assertThat(gone.get("requeued_away").getAsLong()).as("its 8 untaken connections, handed again").isEqualTo(8);
+            assertThat(Deployment.sum(show, "good", "requeued_in")).as("to good's workers").isEqualTo(8);
+            assertThat(load.failed()).as("lost: only what it took and never answered (took %s, answered %s)", taken,
+                    load.byApp("hung")).isEqualTo((int) (taken - load.byApp("hung"))).isBetween(1, 8);
+            assertThat(load.byApp("good")).as("everything else answered by good").isEqualTo((int) (120 - taken));
+            assertThat(Deployment.total(show, "accepted")).isEqualTo(120);
+            assertThat(Deployment.total(show, "handed")).isEqualTo(128);
+            assertThat(Deployment.total(show, "taken")).isEqualTo(120);
+            assertThat(Deployment.total(show, "congestion_skips")).as("the hung worker was skipped while congested")
+                    .isPositive();
+            assertThat(Deployment.total(show, "dropped")).isZero();
+            assertThat(good.running()).isTrue();
+        }
+    }
+}
