@@ -150,7 +150,8 @@ public final class SegmentParser {
     }
 
     private static int u16(ByteBuffer p, int i) {
-        return (p.get(i) & 0xFF) << 8 | (p.get(i + 1) & 0xFF);
+        short v = p.getShort(i);
+        return (p.order() == ByteOrder.BIG_ENDIAN ? v : Short.reverseBytes(v)) & 0xFFFF;
     }
 
     private static int i32(ByteBuffer p, int i) {

@@ -37,10 +37,11 @@ public final class SegmentWriter {
         put16(buf, o + 10, 0);
         put32(buf, o + 12, srcIp);
         put32(buf, o + 16, dstIp);
-        put16(buf, o + 10, fold(sum(buf, o, 20, 0)));
+        // checksums from the field values: no second pass over the bytes
+        final long addresses = (srcIp >>> 16) + (srcIp & 0xFFFF) + (dstIp >>> 16) + (dstIp & 0xFFFF);
+        put16(buf, o + 10, fold(0x4500 + IP4_LENGTH + 0x4000 + (64 << 8 | 6) + addresses));
         writeTcp(buf, o + 20, srcPort, dstPort, seq, ack, flags, window);
-        long pseudo = (srcIp >>> 16) + (srcIp & 0xFFFF) + (dstIp >>> 16) + (dstIp & 0xFFFF) + 6 + 20;
-        put16(buf, o + 36, fold(sum(buf, o + 20, 20, pseudo)));
+        put16(buf, o + 36, fold(addresses + 6 + 20 + tcpSum(srcPort, dstPort, seq, ack, flags, window)));
         return IP4_LENGTH;
     }
 
@@ -61,8 +62,8 @@ public final class SegmentWriter {
         put64(buf, o + 24, dstHi);
         put64(buf, o + 32, dstLo);
         writeTcp(buf, o + 40, srcPort, dstPort, seq, ack, flags, window);
-        long pseudo = sum(buf, o + 8, 32, 6 + 20);
-        put16(buf, o + 56, fold(sum(buf, o + 40, 20, pseudo)));
+        final long pseudo = words(srcHi) + words(srcLo) + words(dstHi) + words(dstLo) + 6 + 20;
+        put16(buf, o + 56, fold(pseudo + tcpSum(srcPort, dstPort, seq, ack, flags, window)));
         return IP6_LENGTH;
     }
 
@@ -91,6 +92,17 @@ public final class SegmentWriter {
         put16(buf, o + 14, window);
         put16(buf, o + 16, 0);
         put16(buf, o + 18, 0);
+    }
+
+    /** The one's-complement sum of the 16-bit words of a 20-byte TCP header with a zero checksum. */
+    private static long tcpSum(int srcPort, int dstPort, int seq, int ack, int flags, int window) {
+        return (srcPort & 0xFFFF) + (dstPort & 0xFFFF) + (seq >>> 16) + (seq & 0xFFFF) + (ack >>> 16) + (ack & 0xFFFF)
+                + (5 << 12 | flags & 0xFF) + (window & 0xFFFF);
+    }
+
+    /** The sum of the four 16-bit words of a 64-bit value. */
+    private static long words(long v) {
+        return (v >>> 48) + (v >>> 32 & 0xFFFF) + (v >>> 16 & 0xFFFF) + (v & 0xFFFF);
     }
 
     /** The one's-complement sum of 16-bit words, plus {@code initial}. */
@@ -143,8 +155,7 @@ public final class SegmentWriter {
     }
 
     private static void put16(ByteBuffer b, int i, int v) {
-        b.put(i, (byte) (v >>> 8));
-        b.put(i + 1, (byte) v);
+        b.putShort(i, b.order() == ByteOrder.BIG_ENDIAN ? (short) v : Short.reverseBytes((short) v));
     }
 
     private static void put32(ByteBuffer b, int i, int v) {

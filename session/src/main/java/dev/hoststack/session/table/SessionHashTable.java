@@ -12,14 +12,17 @@ import java.lang.invoke.VarHandle;
  *
  * <h2>Layout</h2>
  * The array is cut into buckets of {@value #SLOTS_PER_BUCKET} slots. A bucket is one header word
- * (a sequence number) followed by its slots; a slot is the key words followed by the value. A
- * key hashes to a home bucket (by multiply-shift, so the bucket count need not be a power of two)
- * and is stored in the first free slot at or after it, probing bucket after bucket. The key's
+ * (a sequence number and an <em>overflowed</em> bit) followed by its slots; a slot is the key words
+ * followed by the value. A key hashes to a home bucket (by multiply-shift, so the bucket count need
+ * not be a power of two) and is stored in any free slot of it; only when the home bucket is full
+ * does it go to the next bucket with a free slot, and every bucket passed on the way is marked
+ * overflowed (as VPP's bihash notes a bucket that spilled). A lookup scans its home bucket and goes
+ * on only past buckets marked overflowed, so a miss usually costs one bucket. The key's
  * <em>marker word</em> (the one holding proto and ports, see {@link SessionKeys}) is never 0 for a
- * real key: 0 marks a slot never used, -1 a removed one (a tombstone). A bucket's header also
- * carries an <em>overflowed</em> bit, set once a key had to be placed past the bucket (as VPP's
- * bihash keeps "this bucket spilled"): a lookup that misses in a bucket without it stops there,
- * so misses in a full table cost one bucket, not a scan to the next free slot.
+ * real key; 0 marks a free slot. A removal frees its slot at once: there are no tombstones, so a
+ * table with connections coming and going does not fill up with them. Overflow marks are cleared
+ * only by a rehash, which happens when the table grows or when more than half the buckets (and
+ * twice as many as right after the last rehash) are marked.
  *
  * <h2>Threading</h2>
  * <ul>
@@ -30,8 +33,9 @@ import java.lang.invoke.VarHandle;
  *       it may see an entry removed after the read began, which callers validate.</li>
  *   <li>Writers ({@link #putIfAbsent}, {@link #remove}) may come from any thread and are
  *       serialised by one lock per table. A writer makes a bucket's sequence number odd, changes
- *       the bucket, and makes it even again.</li>
- *   <li>Growth copies the live entries into a new array and publishes it with a volatile write;
+ *       the bucket, and makes it even again. A key placed past its home bucket is written only
+ *       after the buckets between are marked, so a reader that could find it finds the way.</li>
+ *   <li>A rehash copies the live entries into a new array and publishes it with a volatile write;
  *       readers still on the old array see a consistent older state.</li>
  * </ul>
  *
@@ -44,7 +48,7 @@ public final class SessionHashTable {
 
     /** Slots per bucket. */
     public static final int SLOTS_PER_BUCKET = 4;
-    /** The highest load (live entries plus tombstones over slots), in percent, before a rehash. */
+    /** The highest load (live entries over slots), in percent, before the table grows. */
     public static final int MAX_LOAD_PERCENT = 80;
 
     /** {@link #putIfAbsent} result: the entry was added. */
@@ -54,12 +58,8 @@ public final class SessionHashTable {
     /** {@link #putIfAbsent} result: the table holds {@code maxEntries} entries; nothing changed. */
     public static final int FULL = 2;
 
-    private static final long EMPTY = 0L;
-    private static final long TOMBSTONE = -1L;
-    /**
-     * Set in a bucket's header once a key whose home is this bucket (or an earlier one) had to be
-     * placed past it: only then may a lookup that misses in this bucket go on to the next.
-     */
+    private static final long FREE = 0L;
+    /** Set in a bucket's header once a key had to be placed past the bucket. */
     private static final long OVERFLOWED = 1L << 62;
     private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
 
@@ -76,10 +76,12 @@ public final class SessionHashTable {
 
     private volatile Storage storage;
     private volatile int size;
-    /** Live entries plus tombstones, guarded by writeLock. */
-    private int used;
+    /** Buckets marked overflowed in the current storage, guarded by writeLock. */
+    private int overflowed;
+    /** How many were marked right after the last rehash (the floor a rebuild can reach). */
+    private int overflowedAfterRehash;
 
-    /** One published array and its geometry; never changed after publication except by writers under the lock. */
+    /** One published array and its geometry; changed after publication only by writers under the lock. */
     private static final class Storage {
         final long[] words;
         final int buckets;
@@ -145,7 +147,7 @@ public final class SessionHashTable {
 
     // ---------------------------------------------------------------- hashing
 
-    /** The hash of a 2-word key. */
+    /** The hash of a 2-word key: multiply-xor, its high half folded in. */
     static long hash2(long k0, long k1) {
         long h = k0 * C1 ^ k1 * C2;
         return h ^ h >>> 32;
@@ -164,16 +166,7 @@ public final class SessionHashTable {
         for (int i = 0; i < keyWords; i++) {
             h = Long.rotateLeft(h ^ w[p + i] * C1, 29) * C2;
         }
-        return fmix64(h);
-    }
-
-    private static long fmix64(long h) {
-        h ^= h >>> 33;
-        h *= 0xFF51_AFD7_ED55_8CCDL;
-        h ^= h >>> 33;
-        h *= 0xC4CE_B9FE_1A85_EC53L;
-        h ^= h >>> 33;
-        return h;
+        return h ^ h >>> 32;
     }
 
     private static int bucketOf(long hash, int buckets) {
@@ -187,7 +180,7 @@ public final class SessionHashTable {
      * allocation-free; only for tables of {@link SessionKeys#IP4_WORDS}-word keys.
      */
     public long get(long k0, long k1) {
-        if (k1 == EMPTY || k1 == TOMBSTONE) {
+        if (k1 == FREE) {
             return SessionHandle.INVALID;
         }
         final Storage s = storage;
@@ -202,17 +195,9 @@ public final class SessionHashTable {
                 continue;
             }
             long found = SessionHandle.INVALID;
-            boolean hit = false;
-            boolean end = false;
             for (int p = base + 1, i = 0; i < SLOTS_PER_BUCKET; i++, p += 3) {
-                final long m = w[p + 1];
-                if (m == k1 && w[p] == k0) {
+                if (w[p + 1] == k1 && w[p] == k0) {
                     found = w[p + 2];
-                    hit = true;
-                    break;
-                }
-                if (m == EMPTY) {
-                    end = true;
                     break;
                 }
             }
@@ -220,7 +205,7 @@ public final class SessionHashTable {
             if ((long) WORDS.getOpaque(w, base) != v1) {
                 continue;
             }
-            if (hit || end || (v1 & OVERFLOWED) == 0) {
+            if (found != SessionHandle.INVALID || (v1 & OVERFLOWED) == 0) {
                 return found;
             }
             b = b + 1 == buckets ? 0 : b + 1;
@@ -237,13 +222,13 @@ public final class SessionHashTable {
         if (keyWords == SessionKeys.IP4_WORDS) {
             return get(key[0], key[1]);
         }
+        final long km = key[marker];
+        if (km == FREE) {
+            return SessionHandle.INVALID;
+        }
         final Storage s = storage;
         final long[] w = s.words;
         final int buckets = s.buckets;
-        final long km = key[marker];
-        if (km == EMPTY || km == TOMBSTONE) {
-            return SessionHandle.INVALID;
-        }
         int b = bucketOf(hash(key), buckets);
         for (int probed = 0; probed < buckets; ) {
             final int base = b * bucketWords;
@@ -253,17 +238,9 @@ public final class SessionHashTable {
                 continue;
             }
             long found = SessionHandle.INVALID;
-            boolean hit = false;
-            boolean end = false;
             for (int p = base + 1, i = 0; i < SLOTS_PER_BUCKET; i++, p += slotWords) {
-                final long m = w[p + marker];
-                if (m == km && keyEquals(w, p, key)) {
+                if (w[p + marker] == km && keyEquals(w, p, key)) {
                     found = w[p + keyWords];
-                    hit = true;
-                    break;
-                }
-                if (m == EMPTY) {
-                    end = true;
                     break;
                 }
             }
@@ -271,7 +248,7 @@ public final class SessionHashTable {
             if ((long) WORDS.getOpaque(w, base) != v1) {
                 continue;
             }
-            if (hit || end || (v1 & OVERFLOWED) == 0) {
+            if (found != SessionHandle.INVALID || (v1 & OVERFLOWED) == 0) {
                 return found;
             }
             b = b + 1 == buckets ? 0 : b + 1;
@@ -294,7 +271,7 @@ public final class SessionHashTable {
     /**
      * Adds {@code key -> value} unless the key is present or the table is full. The value may be
      * anything but {@link SessionHandle#INVALID}, which lookups return for "absent". Any thread;
-     * serialised with other writers. Allocation-free except when the table grows.
+     * serialised with other writers. Allocation-free except when the table is rehashed.
      *
      * @return {@link #INSERTED}, {@link #EXISTS} or {@link #FULL}
      */
@@ -302,74 +279,63 @@ public final class SessionHashTable {
         checkKey(key);
         checkArgument(value != SessionHandle.INVALID, "INVALID (-1) is not a value: it means 'absent'");
         synchronized (writeLock) {
-            for (;;) {
-                final Storage s = storage;
-                final long[] w = s.words;
-                final int home = bucketOf(hash(key), s.buckets);
-                int b = home;
-                int free = -1;
-                boolean freeIsEmpty = false;
-                // 1. is the key there? It can only be past a bucket marked overflowed.
-                search:
-                for (int probed = 0; probed < s.buckets; probed++) {
-                    final int base = b * bucketWords;
-                    for (int p = base + 1, i = 0; i < SLOTS_PER_BUCKET; i++, p += slotWords) {
-                        final long m = w[p + marker];
-                        if (m == EMPTY) {
-                            if (free < 0) {
-                                free = p;
-                                freeIsEmpty = true;
-                            }
-                            break search;
-                        }
-                        if (m == TOMBSTONE) {
-                            if (free < 0) {
-                                free = p;
-                            }
-                        } else if (keyEquals(w, p, key)) {
-                            return EXISTS;
-                        }
-                    }
-                    if ((w[base] & OVERFLOWED) == 0) {
-                        break;
-                    }
+            if (find(storage, key) >= 0) {
+                return EXISTS;
+            }
+            if (size >= maxEntries) {
+                return FULL;
+            }
+            Storage s = storage;
+            if (size + 1 > s.threshold || overflowed > Math.max(s.buckets / 2, 2 * overflowedAfterRehash)) {
+                s = rehash(s);
+            }
+            final long[] w = s.words;
+            final int home = bucketOf(hash(key), s.buckets);
+            int b = home;
+            int free = -1;
+            for (int probed = 0; probed < s.buckets && free < 0; probed++) {
+                free = firstFree(w, b * bucketWords);
+                if (free < 0) {
                     b = b + 1 == s.buckets ? 0 : b + 1;
                 }
-                if (size >= maxEntries) {
-                    return FULL;
-                }
-                // 2. no free slot yet: go on past full buckets to the first free slot
-                if (free < 0) {
-                    for (int probed = 0; probed < s.buckets && free < 0; probed++) {
-                        b = b + 1 == s.buckets ? 0 : b + 1;
-                        free = firstFree(w, b * bucketWords);
-                    }
-                    freeIsEmpty = free >= 0 && w[free + marker] == EMPTY;
-                }
-                if (free < 0 || freeIsEmpty && used + 1 > s.threshold) {
-                    rehash(s);
-                    continue;
-                }
-                final int base = (free - 1) / bucketWords * bucketWords;
-                markOverflowed(w, home, base / bucketWords, s.buckets);
-                beginWrite(w, base);
-                System.arraycopy(key, 0, w, free, keyWords);
-                w[free + keyWords] = value;
-                endWrite(w, base);
-                if (freeIsEmpty) {
-                    used++;
-                }
-                size = size + 1;
-                return INSERTED;
             }
+            if (free < 0) {
+                throw new IllegalStateException("no free slot below the load threshold: a bug");
+            }
+            markOverflowed(w, home, b, s.buckets);
+            final int base = b * bucketWords;
+            beginWrite(w, base);
+            System.arraycopy(key, 0, w, free, keyWords);
+            w[free + keyWords] = value;
+            endWrite(w, base);
+            size = size + 1;
+            return INSERTED;
         }
     }
 
-    /** The first slot of a bucket that is empty or a tombstone, or -1. */
+    /** Where {@code key} is in {@code s} (the slot's first word), or -1. Writers only. */
+    private int find(Storage s, long[] key) {
+        final long[] w = s.words;
+        int b = bucketOf(hash(key), s.buckets);
+        for (int probed = 0; probed < s.buckets; probed++) {
+            final int base = b * bucketWords;
+            for (int p = base + 1, i = 0; i < SLOTS_PER_BUCKET; i++, p += slotWords) {
+                if (w[p + marker] == key[marker] && keyEquals(w, p, key)) {
+                    return p;
+                }
+            }
+            if ((w[base] & OVERFLOWED) == 0) {
+                return -1;
+            }
+            b = b + 1 == s.buckets ? 0 : b + 1;
+        }
+        return -1;
+    }
+
+    /** The first free slot of a bucket, or -1. */
     private int firstFree(long[] w, int base) {
         for (int p = base + 1, i = 0; i < SLOTS_PER_BUCKET; i++, p += slotWords) {
-            long m = w[p + marker];
-            if (m == EMPTY || m == TOMBSTONE) {
+            if (w[p + marker] == FREE) {
                 return p;
             }
         }
@@ -378,22 +344,18 @@ public final class SessionHashTable {
 
     /**
      * Marks every bucket from {@code from} up to, not including, {@code to} (wrapping) as
-     * overflowed, each under its sequence number so that readers see the change. Before the key
-     * placed in {@code to} is written, so a reader that finds the key also finds the way to it.
+     * overflowed, each under its sequence number so that readers see the change.
      */
-    private static void markOverflowed(long[] w, int from, int to, int buckets, int bucketWords) {
+    private void markOverflowed(long[] w, int from, int to, int buckets) {
         for (int b = from; b != to; b = b + 1 == buckets ? 0 : b + 1) {
             final int base = b * bucketWords;
             if ((w[base] & OVERFLOWED) == 0) {
                 beginWrite(w, base);
                 WORDS.setOpaque(w, base, w[base] | OVERFLOWED);
                 endWrite(w, base);
+                overflowed++;
             }
         }
-    }
-
-    private void markOverflowed(long[] w, int from, int to, int buckets) {
-        markOverflowed(w, from, to, buckets, bucketWords);
     }
 
     /**
@@ -419,43 +381,30 @@ public final class SessionHashTable {
         synchronized (writeLock) {
             final Storage s = storage;
             final long[] w = s.words;
-            int b = bucketOf(hash(key), s.buckets);
-            for (int probed = 0; probed < s.buckets; probed++) {
-                final int base = b * bucketWords;
-                for (int p = base + 1, i = 0; i < SLOTS_PER_BUCKET; i++, p += slotWords) {
-                    final long m = w[p + marker];
-                    if (m == EMPTY) {
-                        return SessionHandle.INVALID;
-                    }
-                    if (m != TOMBSTONE && keyEquals(w, p, key)) {
-                        final long old = w[p + keyWords];
-                        if (checkValue && old != expected) {
-                            return SessionHandle.INVALID;
-                        }
-                        beginWrite(w, base);
-                        for (int k = 0; k < keyWords; k++) {
-                            w[p + k] = 0;
-                        }
-                        w[p + marker] = TOMBSTONE;
-                        w[p + keyWords] = SessionHandle.INVALID;
-                        endWrite(w, base);
-                        size = size - 1;
-                        return old;
-                    }
-                }
-                if ((w[base] & OVERFLOWED) == 0) {
-                    return SessionHandle.INVALID;
-                }
-                b = b + 1 == s.buckets ? 0 : b + 1;
+            final int p = find(s, key);
+            if (p < 0) {
+                return SessionHandle.INVALID;
             }
-            return SessionHandle.INVALID;
+            final long old = w[p + keyWords];
+            if (checkValue && old != expected) {
+                return SessionHandle.INVALID;
+            }
+            final int base = (p - 1) / bucketWords * bucketWords;
+            beginWrite(w, base);
+            for (int k = 0; k < keyWords; k++) {
+                w[p + k] = FREE;
+            }
+            w[p + keyWords] = SessionHandle.INVALID;
+            endWrite(w, base);
+            size = size - 1;
+            return old;
         }
     }
 
     private void checkKey(long[] key) {
         checkArgument(key.length >= keyWords, "key of %s words, table needs %s", key.length, keyWords);
         long m = key[marker];
-        if (m == EMPTY || m == TOMBSTONE || (m >>> 32) == 0) {
+        if (m == FREE || m == -1L || (m >>> 32) == 0) {
             throw new IllegalArgumentException("key has no protocol in its marker word: " + Long.toHexString(m));
         }
     }
@@ -470,39 +419,41 @@ public final class SessionHashTable {
         WORDS.setRelease(w, base, w[base] + 1);
     }
 
-    /** Copies the live entries into a new array (larger unless only tombstones filled it) and publishes it. */
-    private void rehash(Storage old) {
+    /**
+     * Copies the live entries into a new array (twice as many buckets when the table is at its
+     * load threshold, the same number when only overflow marks piled up), with fresh overflow
+     * marks, and publishes it.
+     */
+    private Storage rehash(Storage old) {
         int buckets = old.buckets;
-        if (size + 1 > old.threshold / 2 && buckets < maxBuckets) {
+        if (size + 1 > old.threshold && buckets < maxBuckets) {
             buckets = (int) Math.min((long) buckets * 2, maxBuckets);
         }
         Storage next = new Storage(buckets, bucketWords);
         final long[] from = old.words;
         final long[] to = next.words;
-        int live = 0;
+        int marks = 0;
         for (int bucket = 0; bucket < old.buckets; bucket++) {
             for (int p = bucket * bucketWords + 1, i = 0; i < SLOTS_PER_BUCKET; i++, p += slotWords) {
-                long m = from[p + marker];
-                if (m == EMPTY || m == TOMBSTONE) {
+                if (from[p + marker] == FREE) {
                     continue;
                 }
                 int b = bucketOf(hashAt(from, p), next.buckets);
-                place:
-                for (;;) {
-                    for (int q = b * bucketWords + 1, j = 0; j < SLOTS_PER_BUCKET; j++, q += slotWords) {
-                        if (to[q + marker] == EMPTY) {
-                            System.arraycopy(from, p, to, q, slotWords);
-                            break place;
-                        }
+                int q;
+                while ((q = firstFree(to, b * bucketWords)) < 0) {
+                    if ((to[b * bucketWords] & OVERFLOWED) == 0) {
+                        to[b * bucketWords] |= OVERFLOWED; // not yet published: no reader to tell
+                        marks++;
                     }
-                    to[b * bucketWords] |= OVERFLOWED; // not yet published: no reader to tell
                     b = b + 1 == next.buckets ? 0 : b + 1;
                 }
-                live++;
+                System.arraycopy(from, p, to, q, slotWords);
             }
         }
-        used = live;
+        overflowed = marks;
+        overflowedAfterRehash = marks;
         storage = next;
+        return next;
     }
 
     // ---------------------------------------------------------------- control plane
@@ -525,7 +476,7 @@ public final class SessionHashTable {
             for (int bucket = 0; bucket < s.buckets; bucket++) {
                 for (int p = bucket * bucketWords + 1, i = 0; i < SLOTS_PER_BUCKET; i++, p += slotWords) {
                     long m = w[p + marker];
-                    if (m != EMPTY && m != TOMBSTONE) {
+                    if (m != FREE) {
                         long[] key = new long[keyWords];
                         System.arraycopy(w, p, key, 0, keyWords);
                         visitor.visit(key, w[p + keyWords]);
