@@ -94,6 +94,12 @@ final class Deployment {
         return containers.run(containers.hoststack(name, uid, command.toArray(String[]::new)), START);
     }
 
+    /** Starts the sample worker's class like {@link #sampleWorker} without waiting for its first line. */
+    Running startSampleWorker(String name, int uid, String app, int workers, String uri, String... extra) {
+        return startApp(name, uid, List.of(RuntimeImage.JAVA, "-cp", RuntimeImage.JAR, SAMPLE_WORKER), app, workers, uri,
+                extra);
+    }
+
     /** Waits for the first line of an application started with {@link #startWorker}. */
     static Running ready(Running r) throws InterruptedException {
         r.announced(r.await(l -> l.startsWith("ready ") || l.startsWith("error "), START));

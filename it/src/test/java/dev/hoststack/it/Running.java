@@ -88,6 +88,11 @@ final class Running {
         }
     }
 
+    /** {@code docker stop}: SIGTERM, then SIGKILL after {@code seconds}; returns once it stopped. */
+    void stop(int seconds) {
+        docker().stopContainerCmd(container.getContainerId()).withTimeout(seconds).exec();
+    }
+
     /** Its exit code, once it stopped. */
     long exitCode() {
         Long code = docker().inspectContainerCmd(container.getContainerId()).exec().getState().getExitCodeLong();

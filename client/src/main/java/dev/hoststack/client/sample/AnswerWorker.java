@@ -14,9 +14,11 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -85,6 +87,8 @@ public final class AnswerWorker {
     private final class Answer extends ChannelInboundHandlerAdapter {
         private final byte[] bytes;
         private ScheduledFuture<?> idle;
+        private boolean sent;
+        private boolean inputEnded;
 
         Answer(byte[] bytes) {
             this.bytes = bytes;
@@ -95,6 +99,8 @@ public final class AnswerWorker {
             Channel ch = ctx.channel();
             long delay = answerAfterMillis;
             if (delay > 0) {
+                // a client that has sent its request and shut its output must not close the connection before the answer
+                ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
                 ch.eventLoop().schedule(() -> answer(ch), delay, TimeUnit.MILLISECONDS);
             } else {
                 answer(ch);
@@ -111,8 +117,24 @@ public final class AnswerWorker {
             }
             ch.writeAndFlush(Unpooled.wrappedBuffer(bytes)).addListener(f -> {
                 answered.incrementAndGet();
-                ((EpollSocketChannel) ch).shutdownOutput();
+                sent = true;
+                if (inputEnded) {
+                    ch.close();
+                } else {
+                    ((EpollSocketChannel) ch).shutdownOutput();
+                }
             });
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent) {
+                inputEnded = true;
+                if (sent) {
+                    ctx.close();
+                }
+            }
+            ctx.fireUserEventTriggered(evt);
         }
 
         @Override
@@ -281,7 +303,7 @@ public final class AnswerWorker {
                     .channelFactory(() -> new EpollServerSocketChannel(host.contains(":")
                             ? io.netty.channel.socket.SocketProtocolFamily.INET6 : io.netty.channel.socket.SocketProtocolFamily.INET))
                     .option(EpollChannelOption.SO_REUSEPORT, true)
-                    .option(io.netty.channel.ChannelOption.SO_BACKLOG, 4096)
+                    .option(ChannelOption.SO_BACKLOG, 4096)
                     .childHandler(answer(w.index(), "kernel"))
                     .bind(new InetSocketAddress(host, port)).sync().channel();
         } catch (InterruptedException e) {
