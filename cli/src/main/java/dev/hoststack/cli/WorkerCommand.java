@@ -46,6 +46,17 @@ public final class WorkerCommand implements Callable<Integer> {
             description = "also hold one socket per worker in the kernel's own SO_REUSEPORT group on URI (for comparisons)")
     String kernel;
 
+    @Option(names = "--reconnect", description = "when the daemon goes away, reattach with backoff instead of exiting")
+    boolean reconnect;
+
+    @Option(names = "--reconnect-attempts", paramLabel = "N",
+            description = "attempts before giving up (implies --reconnect; default 30)")
+    Integer reconnectAttempts;
+
+    @Option(names = "--reconnect-max-delay", paramLabel = "MS",
+            description = "longest wait between attempts, ms (implies --reconnect; default 5000)")
+    Long reconnectMaxDelay;
+
     @Override
     public Integer call() {
         List<String> args = new ArrayList<>(List.of("--control", control, "--app", app, "--workers", String.valueOf(workers),
@@ -58,6 +69,15 @@ public final class WorkerCommand implements Callable<Integer> {
         }
         if (kernel != null) {
             args.addAll(List.of("--kernel", kernel));
+        }
+        if (reconnect) {
+            args.add("--reconnect");
+        }
+        if (reconnectAttempts != null) {
+            args.addAll(List.of("--reconnect-attempts", String.valueOf(reconnectAttempts)));
+        }
+        if (reconnectMaxDelay != null) {
+            args.addAll(List.of("--reconnect-max-delay", String.valueOf(reconnectMaxDelay)));
         }
         return AnswerWorker.run(args.toArray(String[]::new), System.out, System.err);
     }
