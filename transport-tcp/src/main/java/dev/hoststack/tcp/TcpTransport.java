@@ -302,28 +302,36 @@ public final class TcpTransport implements Transport {
             c.free(conn);
             return drop(pt, DropReason.TABLE_FULL, null);
         }
-        c.session[conn] = s;
-        c.fib[conn] = fib;
-        c.ip4[conn] = seg.ip4;
-        c.localIp4[conn] = seg.dstIp4;
-        c.remoteIp4[conn] = seg.srcIp4;
-        c.localHi[conn] = seg.dstHi;
-        c.localLo[conn] = seg.dstLo;
-        c.remoteHi[conn] = seg.srcHi;
-        c.remoteLo[conn] = seg.srcLo;
-        c.localPort[conn] = seg.dstPort;
-        c.remotePort[conn] = seg.srcPort;
-        c.irs[conn] = seg.seq;
-        final long now = clock.getAsLong();
-        c.iss[conn] = initialSequence(seg, now);
-        c.state(conn, TcpState.SYN_RCVD);
-        c.armTimer(conn, now + config.handshakeTimeoutNanos());
+        open(c, conn, s, fib, seg, seg.seq, TcpState.SYN_RCVD);
         pt.count(TcpCounter.SYNS_ACCEPTED);
         send(pt, conn, TcpSegment.SYN | TcpSegment.ACK, TcpCounter.SYNACKS_SENT);
         r.kind = CREATED;
         r.session = handle;
         r.workerGlobal = workerGlobal;
         return CREATED;
+    }
+
+    /**
+     * Fills a new connection from the flow it is for (local = the flow's local end), picks its
+     * ISN, puts it in {@code state} and arms the handshake timer.
+     */
+    private void open(TcpConnections c, int conn, int session, int fib, TcpSegment f, int irs, TcpState state) {
+        c.session[conn] = session;
+        c.fib[conn] = fib;
+        c.ip4[conn] = f.ip4;
+        c.localIp4[conn] = f.dstIp4;
+        c.remoteIp4[conn] = f.srcIp4;
+        c.localHi[conn] = f.dstHi;
+        c.localLo[conn] = f.dstLo;
+        c.remoteHi[conn] = f.srcHi;
+        c.remoteLo[conn] = f.srcLo;
+        c.localPort[conn] = f.dstPort;
+        c.remotePort[conn] = f.srcPort;
+        c.irs[conn] = irs;
+        final long now = clock.getAsLong();
+        c.iss[conn] = initialSequence(f, now);
+        c.state(conn, state);
+        c.armTimer(conn, now + config.handshakeTimeoutNanos());
     }
 
     /** RFC 6528: a keyed hash of the 4-tuple plus a clock ticking every 4 µs (here 4.096 µs). */
@@ -509,22 +517,7 @@ public final class TcpTransport implements Transport {
             c.free(conn);
             throw dev.hoststack.api.SessionError.LIMIT.exception("the half-open table of FIB %s is full", fib);
         }
-        c.session[conn] = s;
-        c.fib[conn] = fib;
-        c.ip4[conn] = f.ip4;
-        c.localIp4[conn] = f.dstIp4;
-        c.remoteIp4[conn] = f.srcIp4;
-        c.localHi[conn] = f.dstHi;
-        c.localLo[conn] = f.dstLo;
-        c.remoteHi[conn] = f.srcHi;
-        c.remoteLo[conn] = f.srcLo;
-        c.localPort[conn] = f.dstPort;
-        c.remotePort[conn] = f.srcPort;
-        final long now = clock.getAsLong();
-        c.iss[conn] = initialSequence(f, now);
-        c.irs[conn] = -1;
-        c.state(conn, TcpState.SYN_SENT);
-        c.armTimer(conn, now + config.handshakeTimeoutNanos());
+        open(c, conn, s, fib, f, -1, TcpState.SYN_SENT);
         send(pt, conn, TcpSegment.SYN, TcpCounter.SYNS_SENT);
         return handle;
     }

@@ -454,14 +454,13 @@ public final class ReportGenerator {
             p();
             p("The figure is `lookupListener` (two table probes at most: exact, then wildcard) plus "
                     + "`SessionLayer.dispatch`, which for a group value reads the group table's published array, "
-                    + "the group's view, calls the selector through the SPI, bumps the group's `selections` "
-                    + "`LongAdder`, validates the answer against the view and resolves the member's listen session "
-                    + "and worker (`alive()` is a volatile read). In this run the lookup alone took "
-                    + (rrLookup == null ? "–" : num(rrLookup.score())) + " ns, and one uncontended "
-                    + "`LongAdder.increment()` — a CAS, which the selection counter pays on every SYN — took "
-                    + num(adder.score()) + " ns on its own ([reference costs](#reference-costs)). The baseline's "
-                    + "figure is lower because it does less: one `HashMap` probe and two `AtomicInteger` counters, "
-                    + "no view validation, no counters, no indirection through a pluggable selector.");
+                    + "the group's view, calls the selector through the SPI (the round robin reads its per-thread "
+                    + "rotors), counts the selection in a per-thread slot (a plain store: no CAS on the SYN path), "
+                    + "validates the answer against the view (the member's worker, by index) and checks that the "
+                    + "member's listen session and the worker are alive (two volatile reads). In this run the lookup "
+                    + "alone took " + (rrLookup == null ? "–" : num(rrLookup.score())) + " ns. The baseline's figure "
+                    + "is lower because it does less: one `HashMap` probe and two `AtomicInteger` counters, no view "
+                    + "validation, no liveness checks, no indirection through a pluggable selector.");
             p();
         }
     }
@@ -480,9 +479,11 @@ public final class ReportGenerator {
                 + "the ≥ 2× shows. "
                 + "With **independent lookups** (section 1) the processor runs several lookups' misses at once "
                 + "(memory-level parallelism), which hides most of `HashMap`'s extra misses; what is left to tell "
-                + "them apart is instruction cost per lookup, where the project's table pays for its seqlock (the "
-                + "bucket's sequence number read before and after), a scan of a 4-slot bucket at 80% load (often "
-                + "spilling into the next bucket: see the note on load in section 1), and for IPv6 a 6-word key. "
+                + "them apart is instruction cost per lookup, where the project's table pays for a scan of a 4-slot "
+                + "bucket at 80% load, where the key's slot is unpredictable and the bucket often spilled into the "
+                + "next (outside this suite the same lookups took about half as long at 20% load, while taking out "
+                + "the seqlock's two reads of the bucket's sequence number changed nothing measurable), and for "
+                + "IPv6 a 6-word key. "
                 + "The small tables show that cost on its own: at 1K IPv4 sessions, all in cache, "
                 + (o1 == null || h1 == null ? "–" : num(o1.score()) + " ns for the project's table against "
                 + num(h1.score()) + " ns for `HashMap`") + ". "
@@ -539,8 +540,8 @@ public final class ReportGenerator {
                 + "exactly its maximum load (80% of its slots) at each of them: the point where its buckets overflow "
                 + "into their neighbours most often, so the least favourable point for its lookups and the most "
                 + "favourable for its memory ([Memory](#memory-bytes-per-session)). Both are reported at that same "
-                + "point. A miss scans until it finds a bucket with a free slot, which at 80% load is often not "
-                + "the first.");
+                + "point. A key lives in its home bucket unless that is full; a lookup goes on to the next bucket "
+                + "only past a bucket marked as having overflowed, which at 80% load many are.");
         p();
         for (String fam : new String[] {"ip4", "ip6"}) {
             String title = fam.equals("ip4") ? "IPv4" : "IPv6";
@@ -638,7 +639,7 @@ public final class ReportGenerator {
         p();
         p("How to read the project's figure. A slot is the key words plus the value: 3 words (24 B) for IPv4, "
                 + "7 words (56 B) for IPv6; a bucket of 4 slots has one more word (its sequence number). The table "
-                + "grows by doubling when live entries and tombstones pass 80% of the slots, so bytes per session "
+                + "grows by doubling when live entries pass 80% of the slots, so bytes per session "
                 + "swing by 2× between doublings: from 24 × 13/12 ÷ 0.8 = **32.5 B** (IPv4) just before a doubling "
                 + "to 65 B just after it (IPv6: 72.5 B to 145 B). 2²⁰ sessions grown from the default 1024 entries "
                 + "sits exactly at the 80% point, the best case; 2²⁰ + 1 sessions would take twice the memory "
