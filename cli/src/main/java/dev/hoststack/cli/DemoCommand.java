@@ -95,7 +95,8 @@ public final class DemoCommand implements Callable<Integer> {
         }
         if (!noKernel) {
             if (KernelReuseport.supported()) {
-                long[] perSocket = KernelReuseport.run(6, connections);
+                KernelReuseport.Result kernelRun = KernelReuseport.run(6, connections);
+                long[] perSocket = kernelRun.accepted();
                 DispatchTable kernel = new DispatchTable();
                 int socket = 0;
                 for (int a = 0; a < WORKERS.length; a++) {
@@ -110,7 +111,8 @@ public final class DemoCommand implements Callable<Integer> {
                 columns.put("kernel SO_REUSEPORT", kernel);
                 out.println("kernel SO_REUSEPORT: six real sockets on one 127.0.0.1 port (port 0, then reused),");
                 out.println("  socket 1 is app1-w0, sockets 2-3 app2-w0..w1, sockets 4-6 app3-w0..w2; "
-                        + connections + " real connections.");
+                        + connections + " real connections" + (kernelRun.refused() == 0 ? "."
+                        : " (" + kernelRun.refused() + " of them reset by the kernel during the handshake)."));
                 out.println();
             } else {
                 out.println("kernel SO_REUSEPORT: not supported here; comparison skipped.");

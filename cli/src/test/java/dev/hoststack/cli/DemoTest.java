@@ -58,9 +58,10 @@ class DemoTest {
     @Test
     void theKernelSpreadsConnectionsOverItsSockets() throws Exception {
         assertThat(KernelReuseport.supported()).as("SO_REUSEPORT on Linux (the project's platform)").isTrue();
-        long[] counts = KernelReuseport.run(6, 1200);
-        assertThat(java.util.Arrays.stream(counts).sum()).isEqualTo(1200);
-        for (long c : counts) {
+        KernelReuseport.Result r = KernelReuseport.run(6, 1200);
+        assertThat(r.refused()).as("connects the kernel reset (rare; counted)").isLessThanOrEqualTo(12);
+        assertThat(r.total()).as("every connection made was accepted by one socket").isEqualTo(1200 - r.refused());
+        for (long c : r.accepted()) {
             assertThat(c).as("each of six sockets gets some of 1200 connections").isGreaterThan(50);
         }
     }
