@@ -375,24 +375,14 @@ public final class TcpTransport implements Transport {
                 return drop(pt, DropReason.UNEXPECTED_FLAGS, null);
             }
             if (config.checkFinalAck() && seg.ack != c.iss[conn] + 1) {
-                r.drop = DropReason.BAD_ACK;
-                dt.drop(DropReason.BAD_ACK);
-                send(pt, conn, TcpSegment.RST, TcpCounter.RSTS_SENT);
-                release(pt, conn, table, false);
-                r.kind = CLOSED;
-                return CLOSED;
+                return resetAndRelease(pt, conn, table, DropReason.BAD_ACK);
             }
             c.unlinkTimer(conn);
             c.state(conn, TcpState.ESTABLISHED);
             pt.count(TcpCounter.ESTABLISHED);
             DropReason refused = layer.established(dt, s);
             if (refused != null) {
-                r.drop = refused;
-                dt.drop(refused);
-                send(pt, conn, TcpSegment.RST, TcpCounter.RSTS_SENT);
-                release(pt, conn, table, false);
-                r.kind = CLOSED;
-                return CLOSED;
+                return resetAndRelease(pt, conn, table, refused);
             }
             r.kind = ESTABLISHED;
             return ESTABLISHED;
@@ -449,12 +439,7 @@ public final class TcpTransport implements Transport {
         send(pt, conn, TcpSegment.ACK, TcpCounter.ACKS_SENT);
         DropReason refused = layer.connected(dt, s);
         if (refused != null) {
-            r.drop = refused;
-            dt.drop(refused);
-            send(pt, conn, TcpSegment.RST, TcpCounter.RSTS_SENT);
-            release(pt, conn, established, false);
-            r.kind = CLOSED;
-            return CLOSED;
+            return resetAndRelease(pt, conn, established, refused);
         }
         r.kind = ESTABLISHED;
         return ESTABLISHED;
@@ -520,6 +505,16 @@ public final class TcpTransport implements Transport {
         open(c, conn, s, fib, f, -1, TcpState.SYN_SENT);
         send(pt, conn, TcpSegment.SYN, TcpCounter.SYNS_SENT);
         return handle;
+    }
+
+    /** Counts {@code reason}, answers the connection with a RST and releases it: {@link #CLOSED}. */
+    private int resetAndRelease(PerThread pt, int conn, SessionHashTable table, DropReason reason) {
+        pt.result.drop = reason;
+        pt.dt.drop(reason);
+        send(pt, conn, TcpSegment.RST, TcpCounter.RSTS_SENT);
+        release(pt, conn, table, false);
+        pt.result.kind = CLOSED;
+        return CLOSED;
     }
 
     /**
