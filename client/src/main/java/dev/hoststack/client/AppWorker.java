@@ -2,6 +2,8 @@ package dev.hoststack.client;
 
 import com.google.gson.JsonObject;
 import dev.hoststack.client.internal.LineConnection;
+import dev.hoststack.protocol.Messages;
+import dev.hoststack.protocol.Protocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -64,7 +66,7 @@ public final class AppWorker {
         this.data = newData;
         this.window = grantedWindow;
         newControl.onEvent(e -> {
-            if ("detached".equals(e.has("event") ? e.get("event").getAsString() : "") && gen == generation) {
+            if (Protocol.EVENT_DETACHED.equals(e.has("event") ? e.get("event").getAsString() : "") && gen == generation) {
                 closing = true;
                 closeChannels("the application was detached");
             }
@@ -135,11 +137,7 @@ public final class AppWorker {
      */
     static int openData(LineConnection data, String token, int window, Duration timeout, AppWorker worker)
             throws HoststackException {
-        JsonObject req = new JsonObject();
-        req.addProperty("op", "data");
-        req.addProperty("version", HoststackApp.PROTOCOL_VERSION);
-        req.addProperty("token", token);
-        req.addProperty("window", window);
+        JsonObject req = Messages.data(token, window);
         EpollDomainSocketChannel ch = (EpollDomainSocketChannel) data.channel();
         // A credit that cannot be written (the daemon is gone) must not close the connection before it has read the
         // descriptors still queued on it: those connections are the worker's alone now. The end of input closes it.
@@ -280,14 +278,7 @@ public final class AppWorker {
     }
 
     private String listenRequest(String uri, boolean reuseport, String selector) throws HoststackException {
-        JsonObject req = new JsonObject();
-        req.addProperty("op", "listen");
-        req.addProperty("uri", uri);
-        req.addProperty("reuseport", reuseport);
-        if (selector != null) {
-            req.addProperty("selector", selector);
-        }
-        return control.call(req, timeout).get("uri").getAsString();
+        return control.call(Messages.listen(uri, reuseport, selector), timeout).get("uri").getAsString();
     }
 
     /**
@@ -296,10 +287,7 @@ public final class AppWorker {
      * @throws HoststackException the daemon's refusal (e.g. NOT_LISTENING)
      */
     public void unlisten(String uri) throws HoststackException {
-        JsonObject req = new JsonObject();
-        req.addProperty("op", "unlisten");
-        req.addProperty("uri", uri);
-        control.call(req, timeout);
+        control.call(Messages.unlisten(uri), timeout);
         listens.removeIf(l -> l.uri().equals(uri));
     }
 

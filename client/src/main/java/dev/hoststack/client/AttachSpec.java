@@ -23,7 +23,7 @@ public record AttachSpec(Path controlDir, String app, String namespace, long sec
                          EventLoopGroup group, Reconnect reconnect) {
 
     /** The socket's file name in the control directory. */
-    public static final String SOCKET_NAME = "hoststack.sock";
+    public static final String SOCKET_NAME = dev.hoststack.protocol.Protocol.SOCKET_NAME;
 
     /** Validates. */
     public AttachSpec {

@@ -2,6 +2,8 @@ package dev.hoststack.client;
 
 import com.google.gson.JsonObject;
 import dev.hoststack.client.internal.LineConnection;
+import dev.hoststack.protocol.Messages;
+import dev.hoststack.protocol.Protocol;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -61,7 +63,10 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class HoststackApp implements AutoCloseable {
 
     /** The protocol version this library speaks. */
-    public static final int PROTOCOL_VERSION = 1;
+    public static final int PROTOCOL_VERSION = Protocol.VERSION;
+
+    /** What {@code hello} names this library. */
+    static final String CLIENT = "hoststack-java/0.1";
 
     private static final System.Logger LOG = System.getLogger("dev.hoststack.client");
     /** The longest wait for a lost daemon's connections to end before a reconnect closes them. */
@@ -115,19 +120,11 @@ public final class HoststackApp implements AutoCloseable {
     }
 
     private JsonObject attachRequest() {
-        JsonObject req = new JsonObject();
-        req.addProperty("op", "attach");
-        req.addProperty("app", spec.app());
-        req.addProperty("namespace", spec.namespace());
-        req.addProperty("secret", spec.secret());
-        return req;
+        return Messages.attach(spec.app(), spec.namespace(), spec.secret());
     }
 
     private JsonObject addWorkerRequest() {
-        JsonObject req = new JsonObject();
-        req.addProperty("op", "add_worker");
-        req.addProperty("app", spec.app());
-        return req;
+        return Messages.addWorker(spec.app());
     }
 
     private AppWorker newWorker(JsonObject request, ConnectionHandler handler) throws HoststackException {
@@ -143,11 +140,7 @@ public final class HoststackApp implements AutoCloseable {
         LineConnection control = LineConnection.connect(spec.socketPath(), w.eventLoop(), t);
         LineConnection data = null;
         try {
-            JsonObject hello = new JsonObject();
-            hello.addProperty("op", "hello");
-            hello.addProperty("version", PROTOCOL_VERSION);
-            hello.addProperty("client", "hoststack-java/0.1");
-            control.call(hello, t);
+            control.call(Messages.hello(CLIENT), t);
             JsonObject r = control.call(request, t);
             int index = r.get("worker").getAsInt();
             if (r.has("owner")) {
@@ -345,10 +338,8 @@ public final class HoststackApp implements AutoCloseable {
         for (AppWorker x : workers) {
             x.closing();
         }
-        JsonObject req = new JsonObject();
-        req.addProperty("op", "detach");
         try {
-            w.call(req);
+            w.call(Messages.detach());
         } finally {
             close();
         }
@@ -384,13 +375,8 @@ public final class HoststackApp implements AutoCloseable {
         try {
             LineConnection c = LineConnection.connect(controlDir.resolve(AttachSpec.SOCKET_NAME), g.next(), timeout);
             try {
-                JsonObject hello = new JsonObject();
-                hello.addProperty("op", "hello");
-                hello.addProperty("version", PROTOCOL_VERSION);
-                c.call(hello, timeout);
-                JsonObject show = new JsonObject();
-                show.addProperty("op", "show");
-                return c.call(show, timeout).toString();
+                c.call(Messages.hello(CLIENT), timeout);
+                return c.call(Messages.show(), timeout).toString();
             } finally {
                 c.channel().close();
             }

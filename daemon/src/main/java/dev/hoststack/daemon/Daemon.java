@@ -2,6 +2,7 @@ package dev.hoststack.daemon;
 
 import com.google.gson.JsonObject;
 import dev.hoststack.daemon.internal.Core;
+import dev.hoststack.protocol.Protocol;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;

@@ -2,6 +2,7 @@ package dev.hoststack.daemon;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.hoststack.protocol.Protocol;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

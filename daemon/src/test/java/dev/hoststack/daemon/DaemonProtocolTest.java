@@ -22,6 +22,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import dev.hoststack.protocol.Errors;
+import dev.hoststack.protocol.Protocol;
 
 /**
  * The control protocol's rules, spoken over a plain JDK Unix-domain socket (no descriptors):
@@ -110,7 +112,7 @@ class DaemonProtocolTest {
     @Test
     void helloFirstAndTheVersionMustMatch() throws IOException {
         try (Conn c = new Conn()) {
-            assertThat(error(c.call("{\"op\":\"show\"}"))).isEqualTo(Protocol.NO_HELLO);
+            assertThat(error(c.call("{\"op\":\"show\"}"))).isEqualTo(Errors.NO_HELLO);
             JsonObject r = c.call("{\"op\":\"hello\",\"version\":1,\"id\":7}");
             assertThat(r.get("ok").getAsBoolean()).isTrue();
             assertThat(r.get("id").getAsInt()).isEqualTo(7);
@@ -118,7 +120,7 @@ class DaemonProtocolTest {
             assertThat(r.get("pid").getAsLong()).isEqualTo(ProcessHandle.current().pid());
         }
         try (Conn c = new Conn()) {
-            assertThat(error(c.call("{\"op\":\"hello\",\"version\":2}"))).isEqualTo(Protocol.UNSUPPORTED_VERSION);
+            assertThat(error(c.call("{\"op\":\"hello\",\"version\":2}"))).isEqualTo(Errors.UNSUPPORTED_VERSION);
             assertThat(c.line()).isNull();
         }
     }
@@ -127,20 +129,20 @@ class DaemonProtocolTest {
     void malformedRequestsAreRefusedByName() throws IOException {
         try (Conn c = new Conn()) {
             c.call("{\"op\":\"hello\",\"version\":1}");
-            assertThat(error(c.call("not json"))).isEqualTo(Protocol.BAD_REQUEST);
-            assertThat(error(c.call("[1,2]"))).isEqualTo(Protocol.BAD_REQUEST);
-            assertThat(error(c.call("{\"op\":\"fly\"}"))).isEqualTo(Protocol.BAD_REQUEST);
-            assertThat(error(c.call("{\"nop\":1}"))).isEqualTo(Protocol.BAD_REQUEST);
-            assertThat(error(c.call("{\"op\":\"attach\",\"app\":7}"))).isEqualTo(Protocol.BAD_REQUEST);
-            assertThat(error(c.call("{\"op\":\"listen\",\"uri\":\"tcp://127.0.0.1/0\"}"))).isEqualTo(Protocol.NOT_ATTACHED);
+            assertThat(error(c.call("not json"))).isEqualTo(Errors.BAD_REQUEST);
+            assertThat(error(c.call("[1,2]"))).isEqualTo(Errors.BAD_REQUEST);
+            assertThat(error(c.call("{\"op\":\"fly\"}"))).isEqualTo(Errors.BAD_REQUEST);
+            assertThat(error(c.call("{\"nop\":1}"))).isEqualTo(Errors.BAD_REQUEST);
+            assertThat(error(c.call("{\"op\":\"attach\",\"app\":7}"))).isEqualTo(Errors.BAD_REQUEST);
+            assertThat(error(c.call("{\"op\":\"listen\",\"uri\":\"tcp://127.0.0.1/0\"}"))).isEqualTo(Errors.NOT_ATTACHED);
             assertThat(error(c.call("{\"op\":\"add_worker\",\"app\":\"none\"}"))).isEqualTo("NO_SUCH_APP");
             JsonObject a = c.call("{\"op\":\"attach\",\"app\":\"x\"}");
             assertThat(a.get("worker").getAsInt()).isZero();
             assertThat(a.get("token").getAsString()).hasSize(32);
-            assertThat(error(c.call("{\"op\":\"attach\",\"app\":\"y\"}"))).isEqualTo(Protocol.ALREADY_ATTACHED);
+            assertThat(error(c.call("{\"op\":\"attach\",\"app\":\"y\"}"))).isEqualTo(Errors.ALREADY_ATTACHED);
             assertThat(error(c.call("{\"op\":\"listen\",\"uri\":\"tcp://nowhere/80\"}"))).isEqualTo("INVALID_ENDPOINT");
             assertThat(error(c.call("{\"op\":\"listen\",\"uri\":\"tcp://127.0.0.1/0\",\"reuseport\":\"yes\"}")))
-                    .isEqualTo(Protocol.BAD_REQUEST);
+                    .isEqualTo(Errors.BAD_REQUEST);
             // still serving after all that
             assertThat(c.call("{\"op\":\"show\"}").get("ok").getAsBoolean()).isTrue();
         }
@@ -150,7 +152,7 @@ class DaemonProtocolTest {
     void aLineTooLongClosesTheConnection() throws IOException {
         try (Conn c = new Conn()) {
             c.send("{\"op\":\"hello\",\"version\":1,\"pad\":\"" + "x".repeat(Protocol.MAX_LINE + 10));
-            assertThat(error(JsonParser.parseString(c.line()).getAsJsonObject())).isEqualTo(Protocol.BAD_REQUEST);
+            assertThat(error(JsonParser.parseString(c.line()).getAsJsonObject())).isEqualTo(Errors.BAD_REQUEST);
             assertThat(c.line()).isNull();
         }
     }
@@ -164,9 +166,9 @@ class DaemonProtocolTest {
             JsonObject ok = d.call("{\"op\":\"data\",\"version\":1,\"token\":\"" + token + "\",\"window\":100000}");
             assertThat(ok.get("ok").getAsBoolean()).isTrue();
             assertThat(ok.get("window").getAsInt()).isEqualTo(DaemonConfig.DEFAULT_MAX_WINDOW);
-            assertThat(error(again.call("{\"op\":\"data\",\"version\":1,\"token\":\"" + token + "\"}"))).isEqualTo(Protocol.BAD_TOKEN);
+            assertThat(error(again.call("{\"op\":\"data\",\"version\":1,\"token\":\"" + token + "\"}"))).isEqualTo(Errors.BAD_TOKEN);
             assertThat(again.line()).isNull();
-            assertThat(error(bogus.call("{\"op\":\"data\",\"version\":1,\"token\":\"00\"}"))).isEqualTo(Protocol.BAD_TOKEN);
+            assertThat(error(bogus.call("{\"op\":\"data\",\"version\":1,\"token\":\"00\"}"))).isEqualTo(Errors.BAD_TOKEN);
             // a credit for a descriptor never sent is a protocol violation: the worker is closed
             d.send("A");
             assertThat(c.line()).isNull();

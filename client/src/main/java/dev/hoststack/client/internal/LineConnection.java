@@ -4,6 +4,8 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.hoststack.client.HoststackException;
+import dev.hoststack.protocol.Messages;
+import dev.hoststack.protocol.Protocol;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -31,7 +33,7 @@ import java.util.function.Consumer;
  */
 public final class LineConnection extends ChannelInboundHandlerAdapter {
 
-    private static final int MAX_LINE = 1 << 20;
+    private static final int MAX_LINE = Protocol.MAX_REPLY;
 
     private final Channel channel;
     private final ArrayDeque<CompletableFuture<JsonObject>> waiting = new ArrayDeque<>();
@@ -138,8 +140,7 @@ public final class LineConnection extends ChannelInboundHandlerAdapter {
 
     /** The reply if ok; its error as an exception otherwise. */
     public static JsonObject check(JsonObject reply) throws HoststackException {
-        JsonElement ok = reply.get("ok");
-        if (ok != null && ok.isJsonPrimitive() && ok.getAsBoolean()) {
+        if (Messages.isOk(reply)) {
             return reply;
         }
         throw new HoststackException(text(reply, "error", "ERROR"), text(reply, "message", reply.toString()),
@@ -200,7 +201,7 @@ public final class LineConnection extends ChannelInboundHandlerAdapter {
                 ctx.close();
                 return;
             }
-            if (o.has("event")) {
+            if (Messages.isEvent(o)) {
                 events.accept(o);
             } else {
                 CompletableFuture<JsonObject> f = waiting.pollFirst();

@@ -1,6 +1,7 @@
 package dev.hoststack.daemon.internal;
 
-import dev.hoststack.daemon.Protocol;
+import dev.hoststack.protocol.Errors;
+import dev.hoststack.protocol.Protocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -50,7 +51,7 @@ final class ControlConn extends ChannelInboundHandlerAdapter {
         ByteBuf in = (ByteBuf) msg;
         try {
             if (dataOf != null) {
-                core.credits(dataOf, in.readableBytes());
+                core.dispatcher.credits(dataOf, in.readableBytes());
                 return;
             }
             lines.writeBytes(in);
@@ -58,7 +59,7 @@ final class ControlConn extends ChannelInboundHandlerAdapter {
                 int nl = lines.indexOf(lines.readerIndex(), lines.writerIndex(), (byte) '\n');
                 if (nl < 0 || nl - lines.readerIndex() > Protocol.MAX_LINE) {
                     if (lines.readableBytes() > Protocol.MAX_LINE) {
-                        core.replyError(this, null, Protocol.BAD_REQUEST,
+                        core.control.replyError(this, null, Errors.BAD_REQUEST,
                                 "a line is longer than " + Protocol.MAX_LINE + " bytes", "send one JSON object per line");
                         channel.close();
                     }
@@ -67,11 +68,11 @@ final class ControlConn extends ChannelInboundHandlerAdapter {
                 String line = lines.toString(lines.readerIndex(), nl - lines.readerIndex(), StandardCharsets.UTF_8);
                 lines.readerIndex(nl + 1);
                 if (!line.isBlank()) {
-                    core.request(this, line);
+                    core.control.request(this, line);
                 }
             }
             if (dataOf != null && lines.isReadable()) {
-                core.credits(dataOf, lines.readableBytes());
+                core.dispatcher.credits(dataOf, lines.readableBytes());
             }
             lines.discardReadBytes();
         } finally {
@@ -90,7 +91,7 @@ final class ControlConn extends ChannelInboundHandlerAdapter {
             lines.release();
             lines = null;
         }
-        core.connectionClosed(this);
+        core.control.connectionClosed(this);
     }
 
     @Override

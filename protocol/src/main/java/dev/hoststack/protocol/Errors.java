@@ -1,27 +1,11 @@
-package dev.hoststack.daemon;
+package dev.hoststack.protocol;
 
 /**
- * The control protocol's fixed names and numbers (documented in {@code docs/protocol.md}).
- *
- * <p>Every message is one line of UTF-8 JSON ending in {@code \n}. A request has an {@code op};
- * a reply has {@code ok} (and, when false, {@code error}, {@code message}, {@code hint}); an
- * unsolicited message has {@code event}. Replies come in request order on each connection.
+ * The daemon-level error codes of a refusal ({@code "error"} of a reply whose {@code ok} is
+ * false). The session layer's refusals keep their {@code SessionError} names
+ * ({@code ALREADY_LISTENING}, {@code REUSEPORT_OWNER_MISMATCH}, {@code LIMIT}, ...).
  */
-public final class Protocol {
-
-    /** The protocol version this daemon speaks; {@code hello} and {@code data} name it. */
-    public static final int VERSION = 1;
-
-    /** The socket's file name inside the control directory. */
-    public static final String SOCKET_NAME = "hoststack.sock";
-
-    /** The longest line accepted, in bytes; a longer one is {@link #BAD_REQUEST} and closes. */
-    public static final int MAX_LINE = 64 * 1024;
-
-    /** The data window a worker gets when its {@code data} request names none. */
-    public static final int DEFAULT_WINDOW = 64;
-
-    // daemon-level error codes; the session layer's refusals keep their SessionError names
+public final class Errors {
 
     /** Malformed JSON, a missing or mistyped field, an unknown op, or a line too long. */
     public static final String BAD_REQUEST = "BAD_REQUEST";
@@ -42,6 +26,9 @@ public final class Protocol {
     /** The daemon failed unexpectedly on the request (a bug); the connection stays usable. */
     public static final String INTERNAL = "INTERNAL";
 
-    private Protocol() {
+    /** A name (application, namespace, selector) that is empty, too long, or holds a character other than visible ASCII. */
+    public static final String INVALID_NAME = "INVALID_NAME";
+
+    private Errors() {
     }
 }

@@ -1,0 +1,379 @@
+package dev.hoststack.daemon.internal;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import dev.hoststack.api.Endpoint;
+import dev.hoststack.api.Scope;
+import dev.hoststack.api.SessionError;
+import dev.hoststack.api.SessionException;
+import dev.hoststack.api.TransportProto;
+import dev.hoststack.protocol.Errors;
+import dev.hoststack.protocol.Fields;
+import dev.hoststack.protocol.Messages;
+import dev.hoststack.protocol.Protocol;
+import dev.hoststack.protocol.ProtocolException;
+import dev.hoststack.session.AppWorkerImpl;
+import dev.hoststack.session.ApplicationImpl;
+import dev.hoststack.session.AttachOptions;
+import dev.hoststack.session.ListenOptions;
+import dev.hoststack.session.SessionLayer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The control plane: each request line of a control connection, answered in order (hello,
+ * attach, add_worker, data, listen, unlisten, detach, show), and a connection's end (its worker
+ * leaves). Event-loop thread only.
+ */
+final class ControlPlane {
+
+    private final Core core;
+    private final SessionLayer layer;
+    private final int unprivilegedPortStart;
+    private final SecureRandom random = new SecureRandom();
+
+    ControlPlane(Core core) {
+        this.core = core;
+        this.layer = core.layer;
+        this.unprivilegedPortStart = readUnprivilegedPortStart();
+    }
+
+    private static int readUnprivilegedPortStart() {
+        // not Files.readString: on this sysctl file it returned "1" (a short first read), found by OwnerMismatchTest
+        try (var r = Files.newBufferedReader(Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start"))) {
+            return Integer.parseInt(r.readLine().trim());
+        } catch (IOException | RuntimeException e) {
+            return 1024;
+        }
+    }
+
+    // ================================================================ requests
+
+    void request(ControlConn c, String line) {
+        JsonObject req;
+        try {
+            req = Fields.parse(line);
+        } catch (ProtocolException e) {
+            replyError(c, null, e.code(), e.getMessage(), "send one JSON object per line");
+            return;
+        }
+        JsonElement id = req.get("id");
+        try {
+            String op = Fields.string(req, "op", null);
+            if (op == null) {
+                throw new ProtocolException("the request has no \"op\"");
+            }
+            if (op.equals(Protocol.DATA)) {
+                data(c, id, req);
+                return;
+            }
+            if (!c.hello && !op.equals(Protocol.HELLO)) {
+                replyError(c, id, Errors.NO_HELLO, "the first request on a control connection is hello",
+                        "send {\"op\":\"hello\",\"version\":" + Protocol.VERSION + "} first");
+                return;
+            }
+            JsonObject reply = switch (op) {
+                case Protocol.HELLO -> hello(c, req);
+                case Protocol.ATTACH -> attach(c, req);
+                case Protocol.ADD_WORKER -> addWorker(c, req);
+                case Protocol.LISTEN -> listen(c, req);
+                case Protocol.UNLISTEN -> unlisten(c, req);
+                case Protocol.DETACH -> detach(c);
+                case Protocol.SHOW -> core.show();
+                default -> throw new ProtocolException("unknown op '" + Fields.abbreviate(op) + "' (known: "
+                        + String.join(", ", Protocol.OPS) + ")");
+            };
+            c.send(Messages.ok(id, reply).toString());
+            core.stack.pollAll();
+        } catch (SessionException e) {
+            replyError(c, id, e.code().name(), e.detail(), e.code().hint());
+        } catch (ProtocolException e) {
+            replyError(c, id, e.code(), e.getMessage(), e.hint());
+        } catch (IllegalArgumentException e) {
+            replyError(c, id, Errors.BAD_REQUEST, e.getMessage(), "see docs/protocol.md");
+        } catch (RuntimeException e) {
+            core.log("request " + Fields.abbreviate(line) + " failed: " + e);
+            replyError(c, id, Errors.INTERNAL, String.valueOf(e), "a daemon bug: report it with the daemon's log");
+        }
+        core.flushDirty();
+    }
+
+    void replyError(ControlConn c, JsonElement id, String code, String message, String hint) {
+        c.send(Messages.error(id, code, message, hint).toString());
+    }
+
+    private JsonObject hello(ControlConn c, JsonObject req) {
+        long v = Fields.number(req, "version", -1);
+        if (v != Protocol.VERSION) {
+            c.channel.eventLoop().execute(c.channel::close);
+            throw new ProtocolException(Errors.UNSUPPORTED_VERSION, "this daemon speaks protocol version " + Protocol.VERSION
+                    + ", not " + v, "use a client of protocol version " + Protocol.VERSION);
+        }
+        c.hello = true;
+        JsonObject r = new JsonObject();
+        r.addProperty("version", Protocol.VERSION);
+        r.addProperty("daemon_pid", ProcessHandle.current().pid());
+        r.addProperty("uid", c.uid);
+        r.addProperty("pid", c.pid);
+        return r;
+    }
+
+    private JsonObject attach(ControlConn c, JsonObject req) {
+        if (c.worker != null) {
+            throw new ProtocolException(Errors.ALREADY_ATTACHED, "this connection is " + c.worker.label() + " already",
+                    "open a new connection for another application or worker");
+        }
+        String app = Fields.string(req, "app", null);
+        if (app == null || app.isBlank()) {
+            throw new ProtocolException("attach needs \"app\", the application's name");
+        }
+        String ns = Fields.string(req, "namespace", SessionLayer.DEFAULT_NAMESPACE);
+        long secret = Fields.number(req, "secret", 0);
+        ApplicationImpl a = layer.attach(new AttachOptions(app, ns, secret, c.uid, Scope.GLOBAL));
+        AppWorkerImpl w = a.worker(0);
+        WorkerConn wc = newWorker(c, a, w);
+        JsonObject r = new JsonObject();
+        r.addProperty("app", app);
+        r.addProperty("worker", 0);
+        r.addProperty("token", wc.token);
+        r.addProperty("owner", c.uid);
+        core.log("attached " + app + " (namespace " + ns + ", owner uid " + c.uid + ", pid " + c.pid + ")");
+        return r;
+    }
+
+    private WorkerConn newWorker(ControlConn c, ApplicationImpl a, AppWorkerImpl w) {
+        byte[] t = new byte[16];
+        random.nextBytes(t);
+        WorkerConn wc = new WorkerConn(c, a.name(), w.workerIndex(), w.globalIndex(), c.uid, c.pid, HexFormat.of().formatHex(t));
+        c.worker = wc;
+        core.add(wc);
+        return wc;
+    }
+
+    private JsonObject addWorker(ControlConn c, JsonObject req) {
+        if (c.worker != null) {
+            throw new ProtocolException(Errors.ALREADY_ATTACHED, "this connection is " + c.worker.label() + " already",
+                    "open a new connection for each worker");
+        }
+        String app = Fields.string(req, "app", null);
+        ApplicationImpl a = app == null ? null : layer.app(app);
+        if (a == null) {
+            throw SessionError.NO_SUCH_APP.exception("no application named '%s' is attached", app);
+        }
+        if (a.owner() != c.uid) {
+            throw new ProtocolException(Errors.NOT_OWNER, "app '" + app + "' is owned by uid " + a.owner()
+                    + "; uid " + c.uid + " may not add a worker to it", "add workers from a process of the application's owner");
+        }
+        AppWorkerImpl w = layer.addWorker(app);
+        WorkerConn wc = newWorker(c, a, w);
+        JsonObject r = new JsonObject();
+        r.addProperty("app", app);
+        r.addProperty("worker", w.workerIndex());
+        r.addProperty("token", wc.token);
+        return r;
+    }
+
+    private void data(ControlConn c, JsonElement id, JsonObject req) {
+        try {
+            long v = Fields.number(req, "version", -1);
+            if (v != Protocol.VERSION) {
+                throw new ProtocolException(Errors.UNSUPPORTED_VERSION, "this daemon speaks protocol version " + Protocol.VERSION
+                        + ", not " + v, "use a client of protocol version " + Protocol.VERSION);
+            }
+            if (c.worker != null || c.hello) {
+                throw new ProtocolException("data is the first and only request of a data connection");
+            }
+            String token = Fields.string(req, "token", "");
+            WorkerConn w = core.tokens.get(token);
+            if (w == null || w.uid != c.uid || w.dead) {
+                throw new ProtocolException(Errors.BAD_TOKEN, "no worker waits for a data connection with this token from uid " + c.uid,
+                        "use the token of your attach or add_worker reply, once, from the same user");
+            }
+            core.tokens.remove(token);
+            long want = Fields.number(req, "window", Protocol.DEFAULT_WINDOW);
+            w.window = (int) Math.max(1, Math.min(want, core.config.maxWindow()));
+            w.data = c.channel;
+            c.dataOf = w;
+            JsonObject r = new JsonObject();
+            r.addProperty("app", w.app);
+            r.addProperty("worker", w.workerIndex);
+            r.addProperty("window", w.window);
+            c.send(Messages.ok(id, r).toString());
+            core.dispatcher.resumeParked();
+        } catch (ProtocolException e) {
+            replyError(c, id, e.code(), e.getMessage(), e.hint());
+            c.channel.eventLoop().execute(c.channel::close);
+        }
+    }
+
+    private WorkerConn requireWorker(ControlConn c) {
+        if (c.worker == null || c.worker.dead) {
+            throw new ProtocolException(Errors.NOT_ATTACHED, "this connection is no app worker",
+                    "attach or add_worker on this connection first");
+        }
+        return c.worker;
+    }
+
+    private JsonObject listen(ControlConn c, JsonObject req) {
+        WorkerConn w = requireWorker(c);
+        String uri = Fields.string(req, "uri", null);
+        if (uri == null) {
+            throw new ProtocolException("listen needs \"uri\", e.g. tcp://127.0.0.1/8080");
+        }
+        Endpoint ep;
+        try {
+            ep = Endpoint.parseUri(uri);
+        } catch (IllegalArgumentException e) {
+            throw SessionError.INVALID_ENDPOINT.exception("%s", e.getMessage());
+        }
+        if (ep.proto() != TransportProto.TCP) {
+            throw SessionError.INVALID_ENDPOINT.exception("%s: the daemon serves TCP only", uri);
+        }
+        boolean reuseport = Fields.bool(req, "reuseport", false);
+        String selector = Fields.string(req, "selector", null);
+        ListenOptions options = new ListenOptions(reuseport, selector);
+        if (ep.port() != 0 && ep.port() < unprivilegedPortStart && c.uid != 0) {
+            throw new ProtocolException(Errors.PERMISSION_DENIED, "uid " + c.uid + " may not listen on " + ep.toUri()
+                    + ": ports below " + unprivilegedPortStart + " are for root", "listen on a port of "
+                    + unprivilegedPortStart + " or more, as the kernel would require");
+        }
+        ApplicationImpl app = layer.app(w.app);
+        int fib = app.namespace().fibIndex();
+        RealListener real;
+        long handle;
+        if (ep.port() == 0) {
+            real = core.listeners.open(ep, fib);
+            ep = real.endpoint;
+            try {
+                handle = layer.listen(w.app, w.workerIndex, ep, options);
+            } catch (RuntimeException e) {
+                core.listeners.close(real);
+                throw e;
+            }
+        } else {
+            real = core.listeners.get(ep);
+            if (real != null && real.fib != fib) {
+                throw SessionError.ALREADY_LISTENING.exception("%s is held by FIB %s; app '%s' of FIB %s cannot listen there"
+                        + " (this host has one kernel network namespace)", ep.toUri(), real.fib, w.app, fib);
+            }
+            handle = layer.listen(w.app, w.workerIndex, ep, options);
+            if (real == null) {
+                try {
+                    real = core.listeners.open(ep, fib);
+                } catch (RuntimeException e) {
+                    layer.unlisten(w.app, w.workerIndex, ep);
+                    throw e;
+                }
+            }
+        }
+        real.refs++;
+        w.listens.add(ep);
+        core.log(w.label() + " listens on " + ep.toUri() + (reuseport ? " with reuseport" : "")
+                + (selector != null ? " (" + selector + ")" : ""));
+        core.dispatcher.resumeParked();
+        JsonObject r = new JsonObject();
+        r.addProperty("uri", ep.toUri());
+        r.addProperty("port", ep.port());
+        r.addProperty("handle", handle);
+        return r;
+    }
+
+    private JsonObject unlisten(ControlConn c, JsonObject req) {
+        WorkerConn w = requireWorker(c);
+        String uri = Fields.string(req, "uri", null);
+        if (uri == null) {
+            throw new ProtocolException("unlisten needs \"uri\"");
+        }
+        Endpoint ep;
+        try {
+            ep = Endpoint.parseUri(uri);
+        } catch (IllegalArgumentException e) {
+            throw SessionError.INVALID_ENDPOINT.exception("%s", e.getMessage());
+        }
+        layer.unlisten(w.app, w.workerIndex, ep);
+        core.listeners.release(w, ep);
+        core.log(w.label() + " stopped listening on " + ep.toUri());
+        return new JsonObject();
+    }
+
+    private JsonObject detach(ControlConn c) {
+        WorkerConn w = requireWorker(c);
+        String app = w.app;
+        List<WorkerConn> ws = List.copyOf(core.apps.getOrDefault(app, List.of()));
+        layer.detach(app);
+        for (WorkerConn x : ws) {
+            retire(x, "detached", false);
+        }
+        core.dispatcher.requeue(ws);
+        for (WorkerConn x : ws) {
+            if (x != w) {
+                x.control.send(Messages.detached(app).toString());
+                x.control.channel.close();
+            }
+            if (x.data != null) {
+                x.data.close();
+            }
+        }
+        c.worker = null;
+        core.log("detached " + app);
+        JsonObject r = new JsonObject();
+        r.addProperty("app", app);
+        return r;
+    }
+
+    // ================================================================ connections closing
+
+    void connectionClosed(ControlConn c) {
+        WorkerConn w = c.worker != null ? c.worker : c.dataOf;
+        if (w == null || w.dead) {
+            return;
+        }
+        boolean isData = c.dataOf != null;
+        String why = isData ? "its data connection closed" : "its control connection closed";
+        try {
+            ApplicationImpl app = layer.app(w.app);
+            if (app != null && app.worker(w.workerIndex) != null) {
+                if (app.workers().size() == 1) {
+                    layer.detach(w.app);
+                } else {
+                    layer.removeWorker(w.app, w.workerIndex);
+                }
+            }
+        } catch (SessionException e) {
+            core.log("removing " + w.label() + ": " + e.getMessage());
+        }
+        retire(w, why, true);
+        core.dispatcher.requeue(List.of(w));
+        if (isData) {
+            w.control.channel.close();
+        } else if (w.data != null) {
+            w.data.close();
+        }
+        core.stack.pollAll();
+        core.flushDirty();
+    }
+
+    /** Takes a worker out of the daemon's tables (the stack has dropped it already). */
+    private void retire(WorkerConn w, String why, boolean died) {
+        if (w.dead) {
+            return;
+        }
+        w.dead = true;
+        w.deathReason = why;
+        core.remove(w);
+        core.dispatcher.forget(w);
+        w.listensAtExit = List.copyOf(w.listens);
+        for (Endpoint ep : w.listensAtExit) {
+            core.listeners.release(w, ep);
+        }
+        if (died) {
+            core.stats.workersDied++;
+        }
+        core.log(w.label() + " (pid " + w.pid + ") left: " + why + "; " + w.inflight.size()
+                + " connection(s) it had not taken go to other members");
+    }
+}

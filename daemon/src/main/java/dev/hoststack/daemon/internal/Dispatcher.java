@@ -1,0 +1,252 @@
+package dev.hoststack.daemon.internal;
+
+import dev.hoststack.api.DropReason;
+import dev.hoststack.api.SessionHandle;
+import dev.hoststack.session.SessionLayer;
+import dev.hoststack.session.SessionTables;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.unix.FileDescriptor;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Connections to workers: each accepted connection is looked up and dispatched exactly as a SYN
+ * is in the model, its descriptor written to the chosen worker's data connection; credits close
+ * the daemon's copies and open the window; congestion goes to the selector's next choice, then
+ * parks and stops accepting; a departed worker's untaken connections are dispatched again.
+ * Event-loop thread only.
+ */
+final class Dispatcher {
+
+    private final Core core;
+    private final Stats stats;
+    private final SessionLayer layer;
+    private final Set<WorkerConn> dirty = new LinkedHashSet<>();
+    private final MutableFlow flow = new MutableFlow();
+    private final long[] scratch = new long[6];
+
+    Dispatcher(Core core) {
+        this.core = core;
+        this.stats = core.stats;
+        this.layer = core.layer;
+    }
+
+    /** The kernel accepted {@code child} on {@code real}. */
+    void accepted(RealListener real, EpollSocketChannel child) {
+        stats.accepted++;
+        if (real == null || real.closed) {
+            stats.droppedListenerClosed++;
+            reset(child);
+            return;
+        }
+        real.accepted++;
+        PendingConn p = new PendingConn(child, real, System.nanoTime());
+        if (!real.parked.isEmpty()) {
+            park(p);
+            return;
+        }
+        dispatch(p, false);
+    }
+
+    /**
+     * Looks the connection up and hands it to the selector's choice, or its next choices while
+     * the chosen worker is congested; parks it when none can take it; resets and counts it when
+     * no listener or worker is left.
+     *
+     * @return whether it was handed or dropped (false: parked)
+     */
+    boolean dispatch(PendingConn p, boolean requeue) {
+        RealListener real = p.listener;
+        if (!flow.set(p.child.localAddress(), p.child.remoteAddress())) {
+            drop(p, DropReason.BAD_ADDRESS);
+            return true;
+        }
+        SessionTables tables = layer.fib(real.fib);
+        long v = tables == null ? SessionHandle.INVALID : layer.lookupListener(tables, flow, scratch);
+        if (v == SessionHandle.INVALID) {
+            drop(p, DropReason.NO_LISTENER);
+            return true;
+        }
+        long d = layer.dispatch(v, flow, 0);
+        int members = members(real);
+        int attempt = 0;
+        while (d >= 0) {
+            WorkerConn w = core.byGlobal.get((int) d);
+            if (w != null && !w.congested()) {
+                hand(w, p, requeue, false);
+                return true;
+            }
+            stats.skips++;
+            if (w != null) {
+                w.skipped++;
+            }
+            if (++attempt >= members) {
+                break;
+            }
+            d = layer.redispatch(v, flow, 0, d, attempt);
+        }
+        if (d < 0) {
+            drop(p, SessionLayer.dropReasonOf(d));
+            return true;
+        }
+        // the selector's choices so far were all congested: any member that can take it still does
+        WorkerConn best = null;
+        for (WorkerConn w : core.byGlobal.values()) {
+            if (!w.congested() && w.listens.contains(real.endpoint)
+                    && (best == null || w.inflight.size() < best.inflight.size())) {
+                best = w;
+            }
+        }
+        if (best != null) {
+            stats.fallbacks++;
+            hand(best, p, requeue, true);
+            return true;
+        }
+        return !park(p);
+    }
+
+    private int members(RealListener real) {
+        int n = 0;
+        for (WorkerConn w : core.byGlobal.values()) {
+            if (w.listens.contains(real.endpoint)) {
+                n++;
+            }
+        }
+        return Math.max(1, n);
+    }
+
+    private void hand(WorkerConn w, PendingConn p, boolean requeue, boolean fallback) {
+        w.inflight.addLast(p);
+        w.handed++;
+        stats.handed++;
+        if (requeue) {
+            w.requeuedIn++;
+        }
+        if (fallback) {
+            w.fallbackIn++;
+        }
+        // a failed write fires exceptionCaught on the data connection, which closes it: the worker dies
+        w.data.write(new FileDescriptor(p.fd), w.data.voidPromise());
+        dirty.add(w);
+    }
+
+    /** Parks a connection on its listener and stops accepting there; false if the listener closed (dropped). */
+    private boolean park(PendingConn p) {
+        RealListener real = p.listener;
+        if (real.closed) {
+            stats.droppedListenerClosed++;
+            reset(p.child);
+            return false;
+        }
+        real.parked.addLast(p);
+        stats.parkedTotal++;
+        if (!real.paused) {
+            real.paused = true;
+            real.pauses++;
+            stats.pauses++;
+            Listeners.pause(real);
+        }
+        return true;
+    }
+
+    private void drop(PendingConn p, DropReason reason) {
+        stats.drop(reason);
+        reset(p.child);
+    }
+
+    /** Resets a connection: SO_LINGER 0, then close. */
+    static void reset(EpollSocketChannel child) {
+        try {
+            child.config().setOption(ChannelOption.SO_LINGER, 0);
+        } catch (RuntimeException ignored) {
+            // closing is what matters
+        }
+        child.unsafe().closeForcibly();
+    }
+
+    /** A worker took {@code n} descriptors: the daemon's copies close, its window opens. */
+    void credits(WorkerConn w, int n) {
+        if (w.dead) {
+            return; // what it had not taken was given to other members when it left
+        }
+        for (int i = 0; i < n; i++) {
+            PendingConn p = w.inflight.pollFirst();
+            if (p == null) {
+                core.log(w.label() + " returned more credits than descriptors it was sent: closing it");
+                w.control.channel.close();
+                return;
+            }
+            p.child.unsafe().closeForcibly();
+            w.taken++;
+            stats.taken++;
+        }
+        resumeParked();
+    }
+
+    /** Dispatches parked connections again, oldest first, and accepts again where none is left. */
+    void resumeParked() {
+        for (RealListener real : core.listeners.snapshot()) {
+            if (!real.paused) {
+                continue;
+            }
+            PendingConn p;
+            while ((p = real.parked.peekFirst()) != null) {
+                real.parked.pollFirst();
+                if (!dispatch(p, false)) {
+                    // parked again, at the tail: put it back at the head to keep the order
+                    real.parked.pollLast();
+                    real.parked.addFirst(p);
+                    stats.parkedTotal--;
+                    break;
+                }
+            }
+            if (real.parked.isEmpty() && !real.closed) {
+                real.paused = false;
+                Listeners.resume(real);
+            }
+        }
+    }
+
+    /** Gives every connection the workers had not taken to the remaining members, counted. */
+    void requeue(List<WorkerConn> gone) {
+        for (WorkerConn w : gone) {
+            PendingConn p;
+            while ((p = w.inflight.pollFirst()) != null) {
+                stats.requeued++;
+                w.requeuedAway++;
+                dispatch(p, true);
+            }
+            core.report.gone(w);
+        }
+    }
+
+    /** The worker left: it is written to no more. */
+    void forget(WorkerConn w) {
+        dirty.remove(w);
+    }
+
+    /** Flushes the data connections written to since the last flush. */
+    void flushDirty() {
+        if (dirty.isEmpty()) {
+            return;
+        }
+        for (WorkerConn w : dirty) {
+            if (w.data != null) {
+                w.data.flush();
+            }
+        }
+        dirty.clear();
+    }
+
+    /** Closes the daemon's copies of every connection in flight (the workers may still take them: no reset). */
+    void releaseAll() {
+        for (WorkerConn w : List.copyOf(core.byGlobal.values())) {
+            PendingConn p;
+            while ((p = w.inflight.pollFirst()) != null) {
+                p.child.unsafe().closeForcibly();
+            }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package dev.hoststack.daemon.internal;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.hoststack.api.DropReason;
+import dev.hoststack.api.Endpoint;
+import dev.hoststack.protocol.Protocol;
+import dev.hoststack.session.ApplicationImpl;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
+
+/** The {@code show} reply: totals, drops, listening sockets, applications and workers, recently gone workers. */
+final class Report {
+
+    private static final int GONE_KEPT = 64;
+
+    private final Core core;
+    private final ArrayDeque<JsonObject> gone = new ArrayDeque<>();
+
+    Report(Core core) {
+        this.core = core;
+    }
+
+    /** Keeps a departed worker's counters (the last {@value #GONE_KEPT}). */
+    void gone(WorkerConn w) {
+        gone.addLast(worker(w));
+        if (gone.size() > GONE_KEPT) {
+            gone.pollFirst();
+        }
+    }
+
+    JsonObject show() {
+        Stats s = core.stats;
+        JsonObject r = new JsonObject();
+        r.addProperty("version", Protocol.VERSION);
+        r.addProperty("daemon_pid", ProcessHandle.current().pid());
+        r.addProperty("uptime_ms", (System.nanoTime() - core.startNanos) / 1_000_000);
+        r.addProperty("open_fds", openFds());
+        JsonObject t = new JsonObject();
+        t.addProperty("accepted", s.accepted);
+        t.addProperty("handed", s.handed);
+        t.addProperty("taken", s.taken);
+        long inflight = 0;
+        for (WorkerConn w : core.byGlobal.values()) {
+            inflight += w.inflight.size();
+        }
+        long parkedNow = 0;
+        for (RealListener l : core.listeners.all()) {
+            parkedNow += l.parked.size();
+        }
+        t.addProperty("in_flight", inflight);
+        t.addProperty("parked_now", parkedNow);
+        t.addProperty("parked", s.parkedTotal);
+        t.addProperty("pauses", s.pauses);
+        t.addProperty("congestion_skips", s.skips);
+        t.addProperty("fallbacks", s.fallbacks);
+        t.addProperty("requeued", s.requeued);
+        t.addProperty("workers_died", s.workersDied);
+        t.addProperty("accept_errors", s.acceptErrors);
+        long dropped = s.droppedListenerClosed;
+        JsonObject dr = new JsonObject();
+        for (Map.Entry<DropReason, Long> e : s.drops.entrySet()) {
+            dr.addProperty(e.getKey().name(), e.getValue());
+            dropped += e.getValue();
+        }
+        if (s.droppedListenerClosed > 0) {
+            dr.addProperty("LISTENER_CLOSED", s.droppedListenerClosed);
+        }
+        t.addProperty("dropped", dropped);
+        r.add("totals", t);
+        r.add("drops", dr);
+        JsonArray ls = new JsonArray();
+        for (RealListener l : core.listeners.all()) {
+            JsonObject o = new JsonObject();
+            o.addProperty("uri", l.endpoint.toUri());
+            o.addProperty("fib", l.fib);
+            o.addProperty("listens", l.refs);
+            o.addProperty("accepted", l.accepted);
+            o.addProperty("parked_now", l.parked.size());
+            o.addProperty("paused", l.paused);
+            o.addProperty("pauses", l.pauses);
+            ls.add(o);
+        }
+        r.add("listeners", ls);
+        JsonArray as = new JsonArray();
+        for (ApplicationImpl a : core.layer.applications()) {
+            JsonObject o = new JsonObject();
+            o.addProperty("name", a.name());
+            o.addProperty("namespace", a.namespace().name());
+            o.addProperty("owner", a.owner());
+            JsonArray ws = new JsonArray();
+            for (WorkerConn w : core.apps.getOrDefault(a.name(), List.of())) {
+                ws.add(worker(w));
+            }
+            o.add("workers", ws);
+            as.add(o);
+        }
+        r.add("apps", as);
+        JsonArray ds = new JsonArray();
+        gone.forEach(ds::add);
+        r.add("gone", ds);
+        return r;
+    }
+
+    static JsonObject worker(WorkerConn w) {
+        JsonObject o = new JsonObject();
+        o.addProperty("app", w.app);
+        o.addProperty("worker", w.workerIndex);
+        o.addProperty("pid", w.pid);
+        o.addProperty("uid", w.uid);
+        o.addProperty("data", w.data != null);
+        o.addProperty("window", w.window);
+        o.addProperty("in_flight", w.inflight.size());
+        o.addProperty("handed", w.handed);
+        o.addProperty("taken", w.taken);
+        o.addProperty("congestion_skips", w.skipped);
+        o.addProperty("requeued_away", w.requeuedAway);
+        o.addProperty("requeued_in", w.requeuedIn);
+        o.addProperty("fallback_in", w.fallbackIn);
+        JsonArray l = new JsonArray();
+        for (Endpoint ep : w.dead ? w.listensAtExit : w.listens) {
+            l.add(ep.toUri());
+        }
+        o.add("listens", l);
+        if (w.deathReason != null) {
+            o.addProperty("gone", w.deathReason);
+        }
+        return o;
+    }
+
+    private static long openFds() {
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count() - 1; // the directory stream's own descriptor
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package dev.hoststack.protocol;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.util.Map;
+
+/**
+ * The protocol's messages as JSON objects: the requests a client sends, the replies and events a
+ * daemon sends. Each returns a new object the caller may add fields to.
+ */
+public final class Messages {
+
+    private Messages() {
+    }
+
+    private static JsonObject request(String op) {
+        JsonObject o = new JsonObject();
+        o.addProperty("op", op);
+        return o;
+    }
+
+    /** {@code hello}: opens a control connection; {@code client} (free text, may be null) names the library. */
+    public static JsonObject hello(String client) {
+        JsonObject o = request(Protocol.HELLO);
+        o.addProperty("version", Protocol.VERSION);
+        if (client != null) {
+            o.addProperty("client", client);
+        }
+        return o;
+    }
+
+    /** {@code attach}: worker 0 of a new application. */
+    public static JsonObject attach(String app, String namespace, long secret) {
+        JsonObject o = request(Protocol.ATTACH);
+        o.addProperty("app", app);
+        o.addProperty("namespace", namespace);
+        o.addProperty("secret", secret);
+        return o;
+    }
+
+    /** {@code add_worker}: another worker of {@code app}. */
+    public static JsonObject addWorker(String app) {
+        JsonObject o = request(Protocol.ADD_WORKER);
+        o.addProperty("app", app);
+        return o;
+    }
+
+    /** {@code data}: the first and only request of a worker's data connection. */
+    public static JsonObject data(String token, int window) {
+        JsonObject o = request(Protocol.DATA);
+        o.addProperty("version", Protocol.VERSION);
+        o.addProperty("token", token);
+        o.addProperty("window", window);
+        return o;
+    }
+
+    /** {@code listen}; {@code selector} may be null (the group's or the daemon's default). */
+    public static JsonObject listen(String uri, boolean reuseport, String selector) {
+        JsonObject o = request(Protocol.LISTEN);
+        o.addProperty("uri", uri);
+        o.addProperty("reuseport", reuseport);
+        if (selector != null) {
+            o.addProperty("selector", selector);
+        }
+        return o;
+    }
+
+    /** {@code unlisten}. */
+    public static JsonObject unlisten(String uri) {
+        JsonObject o = request(Protocol.UNLISTEN);
+        o.addProperty("uri", uri);
+        return o;
+    }
+
+    /** {@code detach}. */
+    public static JsonObject detach() {
+        return request(Protocol.DETACH);
+    }
+
+    /** {@code show}, its first page. */
+    public static JsonObject show() {
+        return request(Protocol.SHOW);
+    }
+
+    /** An ok reply repeating {@code id} (null: none) with {@code fields}. */
+    public static JsonObject ok(JsonElement id, JsonObject fields) {
+        JsonObject out = new JsonObject();
+        if (id != null) {
+            out.add("id", id);
+        }
+        out.addProperty("ok", true);
+        for (Map.Entry<String, JsonElement> e : fields.entrySet()) {
+            out.add(e.getKey(), e.getValue());
+        }
+        return out;
+    }
+
+    /** A refusal repeating {@code id} (null: none). */
+    public static JsonObject error(JsonElement id, String code, String message, String hint) {
+        JsonObject out = new JsonObject();
+        if (id != null) {
+            out.add("id", id);
+        }
+        out.addProperty("ok", false);
+        out.addProperty("error", code);
+        out.addProperty("message", message);
+        out.addProperty("hint", hint);
+        return out;
+    }
+
+    /** The event telling a worker that its application was detached. */
+    public static JsonObject detached(String app) {
+        JsonObject o = new JsonObject();
+        o.addProperty("event", Protocol.EVENT_DETACHED);
+        o.addProperty("app", app);
+        return o;
+    }
+
+    /** Whether a message is an event (has {@code event}). */
+    public static boolean isEvent(JsonObject message) {
+        return message.has("event");
+    }
+
+    /** Whether a reply is ok. */
+    public static boolean isOk(JsonObject reply) {
+        JsonElement ok = reply.get("ok");
+        return ok != null && ok.isJsonPrimitive() && ok.getAsJsonPrimitive().isBoolean() && ok.getAsBoolean();
+    }
+}

@@ -1,0 +1,56 @@
+package dev.hoststack.protocol;
+
+import java.util.List;
+
+/**
+ * The control protocol's fixed names and numbers.
+ *
+ * <p>Every message is one line of UTF-8 JSON ending in {@code \n}. A request has an {@code op};
+ * a reply has {@code ok} (and, when false, {@code error}, {@code message}, {@code hint}); an
+ * unsolicited message has {@code event}. Replies come in request order on each connection.
+ */
+public final class Protocol {
+
+    /** The protocol version spoken here; {@code hello} and {@code data} name it. */
+    public static final int VERSION = 1;
+
+    /** The socket's file name inside the control directory. */
+    public static final String SOCKET_NAME = "hoststack.sock";
+
+    /** The longest request line the daemon accepts, in bytes; a longer one is {@link Errors#BAD_REQUEST} and closes. */
+    public static final int MAX_LINE = 64 * 1024;
+
+    /**
+     * The longest reply line a daemon sends, in bytes ({@code show} is paginated to stay under it);
+     * a client must accept lines this long.
+     */
+    public static final int MAX_REPLY = 1 << 20;
+
+    /** The data window a worker gets when its {@code data} request names none. */
+    public static final int DEFAULT_WINDOW = 64;
+
+    /** Opens a control connection: {@code version}. */
+    public static final String HELLO = "hello";
+    /** Makes worker 0 of a new application: {@code app}, {@code namespace}, {@code secret}. */
+    public static final String ATTACH = "attach";
+    /** Makes another worker of an application: {@code app}. */
+    public static final String ADD_WORKER = "add_worker";
+    /** Opens a worker's data connection: {@code version}, {@code token}, {@code window}. */
+    public static final String DATA = "data";
+    /** {@code uri}, {@code reuseport}, {@code selector}. */
+    public static final String LISTEN = "listen";
+    /** {@code uri}. */
+    public static final String UNLISTEN = "unlisten";
+    /** Detaches the worker's application. */
+    public static final String DETACH = "detach";
+    /** The live counters. */
+    public static final String SHOW = "show";
+    /** Every op, in the order the protocol page lists them. */
+    public static final List<String> OPS = List.of(HELLO, ATTACH, ADD_WORKER, LISTEN, UNLISTEN, DETACH, SHOW, DATA);
+
+    /** The event sent to an application's other workers when one of them detached it: {@code app}. */
+    public static final String EVENT_DETACHED = "detached";
+
+    private Protocol() {
+    }
+}
