@@ -48,8 +48,8 @@ public final class DispatchPrograms {
                 .modReg(R3, R2)                                   // r3 = position in the sequence
                 .jge(R3, l.maxSequence(), pass)
                 .lsh(R3, 2)
-                .movReg(R1, R7).addReg(R1, R3)
-                .ldxW(R4, R1, seq)                                // r4 = seq[position] = application
+                .movReg(R1, R7).addReg(R1, R3).add(R1, seq)       // (a value offset can pass 16 bits: added, not in the load)
+                .ldxW(R4, R1, 0)                                  // r4 = seq[position] = application
                 .ldxW(R2, R7, SequenceTable.APP_COUNT)
                 .jgeReg(R4, R2, pass)
                 .jge(R4, l.maxApps(), pass)
@@ -68,8 +68,8 @@ public final class DispatchPrograms {
                 .addReg(R2, R9)                                   // r2 = member index
                 .jge(R2, l.maxSockets(), pass)
                 .lsh(R2, 2)
-                .movReg(R1, R7).addReg(R1, R2)
-                .ldxW(R2, R1, members);                           // r2 = members[first + worker] = slot
+                .movReg(R1, R7).addReg(R1, R2).add(R1, members)
+                .ldxW(R2, R1, 0);                                 // r2 = members[first + worker] = slot
         select(a, socketsMapFd, pass);
         return a;
     }
