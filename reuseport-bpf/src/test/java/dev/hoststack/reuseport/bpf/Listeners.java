@@ -26,11 +26,15 @@ final class Listeners implements AutoCloseable {
     }
 
     static Listeners open(InetAddress address, int n) {
+        return open(address, n, 128);
+    }
+
+    static Listeners open(InetAddress address, int n, int backlog) {
         int[] fds = new int[n];
-        fds[0] = ReuseportSockets.openListener(new InetSocketAddress(address, 0), 128);
+        fds[0] = ReuseportSockets.openListener(new InetSocketAddress(address, 0), backlog);
         int port = ReuseportSockets.localAddress(fds[0]).getPort();
         for (int i = 1; i < n; i++) {
-            fds[i] = ReuseportSockets.openListener(new InetSocketAddress(address, port), 128);
+            fds[i] = ReuseportSockets.openListener(new InetSocketAddress(address, port), backlog);
         }
         return new Listeners(address, port, fds);
     }
