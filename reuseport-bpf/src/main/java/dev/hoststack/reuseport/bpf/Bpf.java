@@ -34,6 +34,9 @@ public final class Bpf {
     public static final int BPF_MAP_UPDATE_ELEM = 2;
     public static final int BPF_MAP_DELETE_ELEM = 3;
     public static final int BPF_PROG_LOAD = 5;
+    public static final int BPF_PROG_GET_FD_BY_ID = 13;
+    public static final int BPF_MAP_GET_FD_BY_ID = 14;
+    public static final int BPF_OBJ_GET_INFO_BY_FD = 15;
 
     // map types (enum bpf_map_type)
     public static final int BPF_MAP_TYPE_ARRAY = 2;
@@ -178,6 +181,34 @@ public final class Bpf {
                         errno, text);
             }
             throw failure(what, errno);
+        }
+    }
+
+    /**
+     * {@code BPF_OBJ_GET_INFO_BY_FD}: the first {@code size} bytes of the object's info
+     * ({@code struct bpf_map_info}: type at 0, id at 4, key size 8, value size 12, max entries 16,
+     * flags 20, name 24; {@code struct bpf_prog_info}: type at 0, id at 4).
+     */
+    public static byte[] objInfo(int fd, int size) {
+        try (Memory attr = attr(); Memory info = new Memory(size)) {
+            info.clear();
+            attr.setInt(0, fd);
+            attr.setInt(4, size);
+            attr.setLong(8, Pointer.nativeValue(info));
+            call(BPF_OBJ_GET_INFO_BY_FD, attr, "BPF_OBJ_GET_INFO_BY_FD(fd " + fd + ")");
+            return info.getByteArray(0, size);
+        }
+    }
+
+    /**
+     * {@code BPF_MAP_GET_FD_BY_ID} or {@code BPF_PROG_GET_FD_BY_ID}: a new descriptor (owned by the
+     * caller) for the live object with kernel id {@code id}. Needs CAP_SYS_ADMIN. ENOENT means the
+     * object is gone.
+     */
+    public static int fdById(int cmd, int id) {
+        try (Memory attr = attr()) {
+            attr.setInt(0, id);
+            return (int) call(cmd, attr, (cmd == BPF_MAP_GET_FD_BY_ID ? "BPF_MAP_GET_FD_BY_ID(" : "BPF_PROG_GET_FD_BY_ID(") + id + ")");
         }
     }
 

@@ -2,6 +2,9 @@ package dev.hoststack.reuseport.bpf;
 
 import com.sun.jna.Memory;
 import dev.hoststack.reuseport.bpf.internal.LibC;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -51,6 +54,39 @@ public final class BpfMap implements AutoCloseable {
     public static BpfMap reuseportSockarray(String name, int maxEntries) {
         int fd = Bpf.mapCreate(Bpf.BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, 4, 8, maxEntries, 0, -1, name);
         return new BpfMap(fd, Bpf.BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, 8, maxEntries, name);
+    }
+
+    /**
+     * Opens the live map with kernel id {@code id} (from {@link #id()}, saved by a process that has
+     * since exited) and checks that it is the map expected: same type, value size and entries, a name starting with {@code name}.
+     *
+     * @throws KernelDispatchException {@code BPF_FAILED} when the map is gone or is another map
+     */
+    public static BpfMap openById(int id, int type, int valueSize, int maxEntries, String name) {
+        int fd;
+        try {
+            fd = Bpf.fdById(Bpf.BPF_MAP_GET_FD_BY_ID, id);
+        } catch (KernelDispatchException e) {
+            if (e.errno() == dev.hoststack.reuseport.bpf.internal.Errno.ENOENT) {
+                throw new KernelDispatchException(KernelDispatchException.Code.BPF_FAILED, "map " + name + " (id " + id
+                        + ") no longer exists: a group's program and maps are freed when its last socket closes", e.errno(), "");
+            }
+            throw e;
+        }
+        ByteBuffer info = ByteBuffer.wrap(Bpf.objInfo(fd, 40)).order(ByteOrder.LITTLE_ENDIAN);
+        String actualName = new String(info.array(), 24, 16, StandardCharsets.US_ASCII).replace("\0", "").trim();
+        if (info.getInt(0) != type || info.getInt(12) != valueSize || info.getInt(16) != maxEntries || !actualName.startsWith(name)) {
+            LibC.close(fd);
+            throw new KernelDispatchException(KernelDispatchException.Code.BPF_FAILED, "map id " + id + " is not the " + name
+                    + " expected (type " + info.getInt(0) + ", " + info.getInt(12) + "-byte values x " + info.getInt(16) + ", name '" + actualName
+                    + "'; expected type " + type + ", " + valueSize + " x " + maxEntries + "): the group's maps are gone and the id was reused");
+        }
+        return new BpfMap(fd, type, valueSize, maxEntries, name);
+    }
+
+    /** The map's kernel id: global while the map lives, unlike a descriptor. */
+    public int id() {
+        return ByteBuffer.wrap(Bpf.objInfo(fd(), 8)).order(ByteOrder.LITTLE_ENDIAN).getInt(4);
     }
 
     /** The map's descriptor; owned by this object. */

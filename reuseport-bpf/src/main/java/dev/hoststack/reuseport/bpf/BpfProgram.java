@@ -46,6 +46,35 @@ public final class BpfProgram implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens the live program with kernel id {@code id} (from {@link #id()}); its listing is not
+     * known to this process. Needs CAP_SYS_ADMIN.
+     */
+    public static BpfProgram openById(int id, String name, int expectedAttachType) {
+        int fd;
+        try {
+            fd = Bpf.fdById(Bpf.BPF_PROG_GET_FD_BY_ID, id);
+        } catch (KernelDispatchException e) {
+            if (e.errno() == dev.hoststack.reuseport.bpf.internal.Errno.ENOENT) {
+                throw new KernelDispatchException(KernelDispatchException.Code.BPF_FAILED, "program " + name + " (id " + id
+                        + ") no longer exists: a group's program is freed when its last socket closes or it is replaced", e.errno(), "");
+            }
+            throw e;
+        }
+        int type = java.nio.ByteBuffer.wrap(Bpf.objInfo(fd, 8)).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(0);
+        if (type != Bpf.BPF_PROG_TYPE_SK_REUSEPORT) {
+            LibC.close(fd);
+            throw new KernelDispatchException(KernelDispatchException.Code.BPF_FAILED, "program id " + id + " is of type " + type
+                    + ", not SK_REUSEPORT: the group's program is gone and the id was reused");
+        }
+        return new BpfProgram(fd, name, expectedAttachType, "(reopened by id " + id + "; listing not available)\n");
+    }
+
+    /** The program's kernel id: global while the program lives, unlike a descriptor. */
+    public int id() {
+        return java.nio.ByteBuffer.wrap(Bpf.objInfo(fd(), 8)).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(4);
+    }
+
     /** The program's descriptor; owned by this object. */
     public int fd() {
         int f = fd.get();

@@ -42,7 +42,8 @@ import java.util.BitSet;
  * {@link #attach} installs the program on the group through any of its listening sockets. The
  * group keeps the program, and the program its maps, while any socket of the group lives — after
  * this object is closed, and after this process exits. {@link #close()} closes this process's
- * descriptors only. Methods are synchronized: one control thread at a time; {@link #publish}
+ * descriptors only. A later process takes the group over with {@link #reopen} from the
+ * {@link #handle()} this one saved. Methods are synchronized: one control thread at a time; {@link #publish}
  * blocks for a grace period (milliseconds).
  */
 public final class KernelDispatch implements AutoCloseable {
@@ -111,8 +112,8 @@ public final class KernelDispatch implements AutoCloseable {
         try {
             int valueSize = kind == Kind.SEQUENCE ? SequenceTable.valueSize(limits) : LookupTable.valueSize(limits);
             sockets = BpfMap.reuseportSockarray("hs_sockets", limits.maxSockets());
-            a = BpfMap.array("hs_table_a", valueSize, 1);
-            b = BpfMap.array("hs_table_b", valueSize, 1);
+            a = BpfMap.array("hs_table", valueSize, 1);
+            b = BpfMap.array("hs_table", valueSize, 1);
             sw = BpfMap.arrayOfMaps("hs_switch", a, 1);
             sw.updateFd(0, a.fd(), Bpf.BPF_ANY);
             BpfAssembler code;
@@ -128,6 +129,114 @@ public final class KernelDispatch implements AutoCloseable {
             for (BpfMap m : new BpfMap[] {sockets, a, b, sw, rot}) {
                 if (m != null) {
                     m.close();
+                }
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * What a later process needs to take this group over with {@link #reopen}: kind, limits and
+     * the kernel ids of the program and maps. Ids are global and outlive this process's
+     * descriptors; they are valid while the group's program is attached (while any of its
+     * sockets lives). {@link Handle#encode()} makes it one line for a state file.
+     */
+    public record Handle(Kind kind, DispatchLimits limits, boolean migrate, int programId, int socketsId, int switchId, int rotorsId) {
+
+        /** {@code kind=SEQUENCE limits=1024,256,4096,65537 migrate=false ids=12,5,8,9} (program, sockets, switch, rotors). */
+        public String encode() {
+            return "kind=" + kind + " limits=" + limits.maxSockets() + "," + limits.maxApps() + "," + limits.maxSequence() + ","
+                    + limits.maxTable() + " migrate=" + migrate + " ids=" + programId + "," + socketsId + "," + switchId + "," + rotorsId;
+        }
+
+        /** Parses {@link #encode()}'s line. */
+        public static Handle parse(String line) {
+            try {
+                String[] f = line.trim().split("\\s+");
+                Kind kind = Kind.valueOf(value(f[0], "kind"));
+                String[] l = value(f[1], "limits").split(",");
+                boolean migrate = Boolean.parseBoolean(value(f[2], "migrate"));
+                String[] i = value(f[3], "ids").split(",");
+                return new Handle(kind, new DispatchLimits(Integer.parseInt(l[0]), Integer.parseInt(l[1]), Integer.parseInt(l[2]),
+                        Integer.parseInt(l[3])), migrate, Integer.parseInt(i[0]), Integer.parseInt(i[1]), Integer.parseInt(i[2]),
+                        Integer.parseInt(i[3]));
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("not a kernel dispatch handle (expected 'kind=K limits=S,A,Q,T migrate=B ids=P,S,W,R'): " + line, e);
+            }
+        }
+
+        private static String value(String field, String key) {
+            if (!field.startsWith(key + "=")) {
+                throw new IllegalArgumentException("expected " + key + "=...");
+            }
+            return field.substring(key.length() + 1);
+        }
+    }
+
+    /** This group's handle, for a process that takes it over after this one (see {@link #reopen}). */
+    public synchronized Handle handle() {
+        open();
+        if (kind == Kind.KERNEL_HASH) {
+            return new Handle(kind, limits, migrate, program == null ? 0 : program.id(), 0, 0, 0);
+        }
+        return new Handle(kind, limits, migrate, program.id(), sockets.id(), switchMap.id(), rotors == null ? 0 : rotors.id());
+    }
+
+    /**
+     * Takes over a group whose program is still attached — made by another process, for example a
+     * daemon before its restart — from its {@link Handle}: the same socket array (its sockets
+     * stay in their slots), tables, rotors and program, so nothing about selection changes and
+     * there is no window in which the kernel's hash decides. A new process could not put the
+     * sockets in a new socket array while the old one holds them (EBUSY) short of detaching the
+     * old program first. Slots in use are those the kernel reports non-empty; the group address
+     * is learnt from the next {@link #addSocket}. Needs CAP_SYS_ADMIN (opening objects by id).
+     *
+     * @throws KernelDispatchException {@code BPF_FAILED} when the group's objects are gone (its last
+     *     socket closed) or an id now names something else
+     */
+    public static KernelDispatch reopen(Handle h) {
+        int attachType = h.migrate() ? Bpf.BPF_SK_REUSEPORT_SELECT_OR_MIGRATE : Bpf.BPF_SK_REUSEPORT_SELECT;
+        if (h.kind() == Kind.KERNEL_HASH) {
+            BpfProgram p = h.programId() == 0 ? null : BpfProgram.openById(h.programId(), "hs_hash_migrate", attachType);
+            return new KernelDispatch(h.kind(), h.limits(), h.migrate(), null, new BpfMap[0], null, null, p);
+        }
+        int valueSize = h.kind() == Kind.SEQUENCE ? SequenceTable.valueSize(h.limits()) : LookupTable.valueSize(h.limits());
+        java.util.List<AutoCloseable> opened = new java.util.ArrayList<>();
+        try {
+            BpfProgram p = BpfProgram.openById(h.programId(), h.kind() == Kind.SEQUENCE ? "hs_sequence" : "hs_lookup", attachType);
+            opened.add(p);
+            BpfMap sockets = BpfMap.openById(h.socketsId(), Bpf.BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, 8, h.limits().maxSockets(), "hs_sockets");
+            opened.add(sockets);
+            BpfMap sw = BpfMap.openById(h.switchId(), Bpf.BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 1, "hs_switch");
+            opened.add(sw);
+            BpfMap rot = null;
+            if (h.kind() == Kind.SEQUENCE) {
+                rot = BpfMap.openById(h.rotorsId(), Bpf.BPF_MAP_TYPE_ARRAY, 8 * (1 + h.limits().maxApps()), 1, "hs_rotors");
+                opened.add(rot);
+            }
+            // the switch reads back as the current table's id
+            byte[] cur = sw.lookup(0);
+            if (cur == null) {
+                throw new KernelDispatchException(KernelDispatchException.Code.BPF_FAILED, "the group's switch map (id " + h.switchId() + ") points at no table");
+            }
+            BpfMap current = BpfMap.openById(ByteBuffer.wrap(cur).order(ByteOrder.LITTLE_ENDIAN).getInt(), Bpf.BPF_MAP_TYPE_ARRAY, valueSize, 1, "hs_table");
+            opened.add(current);
+            BpfMap spare = BpfMap.array("hs_table", valueSize, 1);
+            opened.add(spare);
+            KernelDispatch d = new KernelDispatch(h.kind(), h.limits(), h.migrate(), sockets, new BpfMap[] {current, spare}, sw, rot, p);
+            d.current = 0;
+            for (int slot = 0; slot < h.limits().maxSockets(); slot++) {
+                if (sockets.lookup(slot) != null) {
+                    d.used.set(slot);
+                }
+            }
+            return d;
+        } catch (RuntimeException e) {
+            for (AutoCloseable c : opened) {
+                try {
+                    c.close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
                 }
             }
             throw e;
