@@ -66,6 +66,39 @@ class MigrationTest {
         }
     }
 
+    /**
+     * A worker that handed its listening socket on keeps a copy open, so closing the daemon's copy
+     * would not close the socket. {@code shutdown} stops it listening for every copy, and with
+     * SELECT_OR_MIGRATE its queue moves just as on close.
+     */
+    @Test
+    void shutdownOfOneCopyStopsEveryCopyAndMigratesTheQueue() throws Exception {
+        try (Listeners group = Listeners.open(InetAddress.getLoopbackAddress(), 3, 256);
+             KernelDispatch dispatch = KernelDispatch.create(KernelDispatch.Kind.SEQUENCE, DispatchLimits.DEFAULT, true)) {
+            int a = dispatch.addSocket(group.fds[0]);
+            int b = dispatch.addSocket(group.fds[1]);
+            int c = dispatch.addSocket(group.fds[2]);
+            dispatch.publish(SequenceTable.builder().application(0, a).build());
+            dispatch.attach(group.fds[1]);
+            int workersCopy = ReuseportSockets.dup(group.fds[0]);
+            try {
+                List<Socket> clients = connect(group, QUEUED);
+                awaitQueued(group.fds[0]);
+                dispatch.publish(SequenceTable.builder().application(1, b).application(2, c).build());
+                dispatch.removeSocket(a);
+                ReuseportSockets.shutdown(group.fds[0]);
+                assertThat(ReuseportSockets.isListening(workersCopy)).as("the other copy stopped listening too").isFalse();
+                for (int k = 0; k < QUEUED; k++) {
+                    Listeners.acceptOne(new int[] {group.fds[1], group.fds[2]});
+                }
+                assertThat(lost(clients)).as("clients lost after shutdown with SELECT_OR_MIGRATE").isZero();
+                assertThat(ReuseportSockets.awaitReadable(new int[] {workersCopy}, 0)).as("nothing left for the other copy").isEqualTo(-1);
+            } finally {
+                ReuseportSockets.close(workersCopy);
+            }
+        }
+    }
+
     @Test
     void withoutMigrationTheQueueOfAClosedListenerIsReset() throws Exception {
         boolean sysctlMigrates = "1".equals(sysctl());
