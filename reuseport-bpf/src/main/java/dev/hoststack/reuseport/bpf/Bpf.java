@@ -227,7 +227,7 @@ public final class Bpf {
         if (errno == Errno.EPERM || errno == Errno.EACCES) {
             return new KernelDispatchException(KernelDispatchException.Code.NOT_PERMITTED,
                     head + ". Kernel dispatch needs root, or the capabilities CAP_BPF and CAP_NET_ADMIN (CAP_SYS_ADMIN on"
-                            + " kernels before 5.8); " + privilegeReport() + ". Run the daemon as root or grant it those capabilities.",
+                            + " kernels before 5.8); " + privilegeReport() + ". " + privilegeAdvice(),
                     errno, "");
         }
         if (errno == Errno.ENOSYS) {
@@ -267,6 +267,16 @@ public final class Bpf {
         }
         return "this process has effective uid " + uid + " (" + caps + ") and kernel.unprivileged_bpf_disabled="
                 + sysctl("/proc/sys/kernel/unprivileged_bpf_disabled");
+    }
+
+    /** What to do: for root without the capabilities (a container), which ones to grant. */
+    private static String privilegeAdvice() {
+        String report = privilegeReport();
+        if (report.contains("effective uid 0 ")) {
+            return "This process is root but lacks those capabilities (a container?): grant CAP_BPF and CAP_NET_ADMIN, or"
+                    + " CAP_SYS_ADMIN and CAP_NET_ADMIN (Docker 20.10 does not know CAP_BPF: --cap-add SYS_ADMIN --cap-add NET_ADMIN).";
+        }
+        return "Run the daemon as root or grant it those capabilities.";
     }
 
     private static String yes(long mask, int bit) {

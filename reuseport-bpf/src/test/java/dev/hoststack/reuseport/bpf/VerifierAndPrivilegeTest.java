@@ -104,9 +104,13 @@ class VerifierAndPrivilegeTest {
                 }
             }
             String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-            ProcessBuilder pb = new ProcessBuilder(List.of(setpriv.toString(), "--reuid", "65534", "--regid", "65534", "--clear-groups",
-                    java, "-Djna.tmpdir=" + dir.resolve("tmp"), "-cp", dir.resolve("classes") + ":" + dir.resolve("jna.jar"),
-                    KernelDispatchProbe.class.getName()))
+            List<String> command = new java.util.ArrayList<>(List.of(setpriv.toString(), "--reuid", "65534", "--regid", "65534",
+                    "--clear-groups", java, "-Djna.tmpdir=" + dir.resolve("tmp")));
+            if (Runtime.version().feature() >= 22) {
+                command.add("--enable-native-access=ALL-UNNAMED"); // JNA's System.load, warned about since JDK 24
+            }
+            command.addAll(List.of("-cp", dir.resolve("classes") + ":" + dir.resolve("jna.jar"), KernelDispatchProbe.class.getName()));
+            ProcessBuilder pb = new ProcessBuilder(command)
                     .directory(dir.toFile())
                     .redirectErrorStream(true);
             Process p = pb.start();
