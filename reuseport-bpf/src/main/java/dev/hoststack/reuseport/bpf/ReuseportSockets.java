@@ -42,6 +42,8 @@ public final class ReuseportSockets {
     public static final int SO_COOKIE = 57;
     /** {@code SO_DETACH_REUSEPORT_BPF}: the group goes back to the kernel's hash. */
     public static final int SO_DETACH_REUSEPORT_BPF = 68;
+    static final int IPPROTO_TCP = 6;
+    static final int TCP_INFO = 11;
     static final int IPPROTO_IPV6 = 41;
     static final int IPV6_V6ONLY = 26;
     static final int SHUT_RDWR = 2;
@@ -146,6 +148,24 @@ public final class ReuseportSockets {
                 throw socketFailure("getsockopt(fd " + fd + ", SO_ACCEPTCONN)", LibC.errno(), "");
             }
             return v.getInt(0) != 0;
+        }
+    }
+
+    /**
+     * The accept queue of the listening socket {@code fd}, as {@code {queued, backlog}}: connections
+     * waiting for {@code accept} and the limit {@code listen} set ({@code TCP_INFO}, whose
+     * {@code tcpi_unacked} and {@code tcpi_sacked} carry these two for a listener). The kernel
+     * queues up to {@code backlog + 1}; a SYN selected for a full queue is dropped and counted in
+     * {@code ListenOverflows}. Works on any copy of the socket, so a daemon can watch its workers' queues.
+     */
+    public static int[] acceptQueue(int fd) {
+        try (Memory v = new Memory(256); Memory len = new Memory(4)) {
+            v.clear();
+            len.setInt(0, 256);
+            if (LibC.getsockopt(fd, IPPROTO_TCP, TCP_INFO, v, len) < 0) {
+                throw socketFailure("getsockopt(fd " + fd + ", TCP_INFO)", LibC.errno(), "");
+            }
+            return new int[] {v.getInt(24), v.getInt(28)};
         }
     }
 
