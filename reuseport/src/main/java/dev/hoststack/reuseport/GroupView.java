@@ -3,11 +3,20 @@ package dev.hoststack.reuseport;
 import dev.hoststack.api.Endpoint;
 import dev.hoststack.api.spi.ReuseportGroupView;
 import dev.hoststack.api.spi.ReuseportMemberView;
-import dev.hoststack.session.AppWorkerImpl;
+import dev.hoststack.session.Dispatch;
 import dev.hoststack.session.ListenSession;
 import java.util.List;
 
-/** An immutable snapshot of a group's membership at one epoch. */
+/**
+ * An immutable snapshot of a group's membership at one epoch, laid out for the SYN path: per slot,
+ * the precomputed dispatch result ({@link Dispatch#of(int, int)}: listen session and app worker),
+ * so a selector's answer is validated by one bounds check and resolved by one array read.
+ *
+ * <p>It names only members and workers that were live when it was built; the session layer takes
+ * a departing worker or listener out of the view (a new view is published) before it goes, and
+ * frees their indices only after every data thread has passed a quiescent point, so a data thread
+ * still holding this view never reaches something freed.
+ */
 final class GroupView implements ReuseportGroupView {
 
     /** One member: a listen session and the workers listening on it at this epoch. */
@@ -15,29 +24,13 @@ final class GroupView implements ReuseportGroupView {
         final int position;
         final ListenSession session;
         final int[] workers;
-        /** The worker objects by worker index (null where the index does not listen). */
-        final AppWorkerImpl[] byIndex;
-        /** {@code (long) listen session index << 32}, ready to be or-ed with a worker's global index. */
-        final long listenerBits;
+        final int firstSlot;
 
-        Member(int position, ListenSession session, int[] workers) {
+        Member(int position, ListenSession session, int[] workers, int firstSlot) {
             this.position = position;
             this.session = session;
             this.workers = workers;
-            int max = 0;
-            for (int w : workers) {
-                max = Math.max(max, w + 1);
-            }
-            this.byIndex = new AppWorkerImpl[max];
-            for (int w : workers) {
-                byIndex[w] = session.app().worker(w);
-            }
-            this.listenerBits = (long) session.index() << 32;
-        }
-
-        /** The listening worker of index {@code w}, or null. Allocation-free. */
-        AppWorkerImpl listening(int w) {
-            return w >= 0 && w < byIndex.length ? byIndex[w] : null;
+            this.firstSlot = firstSlot;
         }
 
         @Override
@@ -70,8 +63,9 @@ final class GroupView implements ReuseportGroupView {
             return workers[k];
         }
 
-        boolean hasWorker(int w) {
-            return listening(w) != null;
+        @Override
+        public int firstSlot() {
+            return firstSlot;
         }
     }
 
@@ -81,8 +75,12 @@ final class GroupView implements ReuseportGroupView {
     final int port;
     private final long epoch;
     private final Member[] members;
+    /** Per member: its first slot; one more entry holds the slot count. */
+    private final int[] memberStart;
     private final int[] slotMember;
     private final int[] slotWorker;
+    /** Per slot: {@link Dispatch#of(int, int)} of the member's listen session and the worker. */
+    final long[] dispatch;
 
     GroupView(int index, Endpoint endpoint, long epoch, List<ListenSession> sessions) {
         this.index = index;
@@ -90,19 +88,24 @@ final class GroupView implements ReuseportGroupView {
         this.port = endpoint.port();
         this.epoch = epoch;
         this.members = new Member[sessions.size()];
+        this.memberStart = new int[members.length + 1];
         int slots = 0;
         for (int i = 0; i < members.length; i++) {
             int[] ws = sessions.get(i).appListener().workerArray();
-            members[i] = new Member(i, sessions.get(i), ws);
+            members[i] = new Member(i, sessions.get(i), ws, slots);
+            memberStart[i] = slots;
             slots += ws.length;
         }
+        memberStart[members.length] = slots;
         this.slotMember = new int[slots];
         this.slotWorker = new int[slots];
+        this.dispatch = new long[slots];
         int s = 0;
         for (Member m : members) {
             for (int w : m.workers) {
                 slotMember[s] = m.position;
                 slotWorker[s] = w;
+                dispatch[s] = Dispatch.of(m.session.index(), m.session.app().worker(w).globalIndex());
                 s++;
             }
         }
@@ -134,8 +137,18 @@ final class GroupView implements ReuseportGroupView {
     }
 
     @Override
+    public int memberFirstSlot(int position) {
+        return memberStart[position];
+    }
+
+    @Override
+    public int memberWorkerCount(int position) {
+        return memberStart[position + 1] - memberStart[position];
+    }
+
+    @Override
     public int workerCount() {
-        return slotMember.length;
+        return dispatch.length;
     }
 
     @Override
@@ -146,5 +159,16 @@ final class GroupView implements ReuseportGroupView {
     @Override
     public int slotWorker(int slot) {
         return slotWorker[slot];
+    }
+
+    /** The slot whose dispatch result is {@code d}, or -1 (a linear search: retries only). */
+    int slotOf(long d) {
+        final long[] ds = dispatch;
+        for (int s = 0; s < ds.length; s++) {
+            if (ds[s] == d) {
+                return s;
+            }
+        }
+        return -1;
     }
 }

@@ -10,9 +10,9 @@ import dev.hoststack.api.SessionException;
 import dev.hoststack.api.spi.FlowView;
 import dev.hoststack.api.spi.ReuseportSelectorProvider;
 import dev.hoststack.api.spi.SelectorContext;
-import dev.hoststack.api.spi.Selection;
-import dev.hoststack.session.AppWorkerImpl;
+import dev.hoststack.api.spi.ReuseportSelector;
 import dev.hoststack.session.ApplicationImpl;
+import dev.hoststack.session.Dispatch;
 import dev.hoststack.session.ListenSession;
 import dev.hoststack.session.ReuseportGroups;
 import dev.hoststack.session.SessionLayer;
@@ -40,8 +40,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       instead moves its last member into the hole); the selector is told, see
  *       {@link dev.hoststack.api.spi.ReuseportSelector#membershipChanged}. The last member leaving
  *       removes the group.</li>
- *   <li>A selector answer out of range falls back to the kernel's hash over all workers, counted;
- *       {@link Selection#DROP} drops the SYN, counted.</li>
+ *   <li>A selector answers a worker slot of the group's view; an answer out of range falls back
+ *       to the kernel's hash over all slots, counted; {@link ReuseportSelector#DROP} drops the
+ *       SYN, counted.</li>
  * </ul>
  *
  * <p>Threading: as {@link ReuseportGroups} says — {@link #select} on data threads, lock-free and
@@ -265,71 +266,40 @@ public final class ReuseportGroupTable implements ReuseportGroups {
     }
 
     /**
-     * A first choice ({@code attempt} 0) or a next one, validated, with the kernel-hash fallback.
+     * A first choice ({@code attempt} 0) or a next one: the selector's slot, validated by one
+     * bounds check against the view it was given, resolved to the slot's precomputed dispatch
+     * result; an answer out of range falls back to the kernel's hash, counted. No liveness reads:
+     * a view names only live listen sessions and workers (see {@link GroupView}).
      *
-     * @return {@code (long) listenSessionIndex << 32 | workerGlobalIndex}, or a negative drop code
+     * @return a {@link Dispatch} result
      */
     private long choose(int groupIndex, FlowView flow, int thread, long rejected, int attempt) {
         final ReuseportGroup g = group(groupIndex);
         if (g == null) {
-            return SessionLayer.dropCode(DropReason.LISTENER_GONE);
+            return Dispatch.drop(DropReason.LISTENER_GONE);
         }
         final GroupView v = g.view();
-        if (v.port != flow.localPort() || v.memberCount() == 0) {
-            return SessionLayer.dropCode(DropReason.LISTENER_GONE);
+        final long[] dispatch = v.dispatch;
+        if (v.port != flow.localPort() || dispatch.length == 0) {
+            return Dispatch.drop(DropReason.LISTENER_GONE);
         }
-        final long sel;
+        int slot;
         if (attempt == 0) {
-            sel = g.selector().select(v, flow, thread);
+            slot = g.selector().select(v, flow, thread);
         } else {
-            final int rejectedMember = memberOf(v, (int) (rejected >>> 32));
-            sel = rejectedMember < 0 ? g.selector().select(v, flow, thread)
-                    : g.selector().reselect(v, flow, thread, Selection.of(rejectedMember, workerIndexOf(v, rejectedMember,
-                            (int) rejected)), attempt);
+            final int rejectedSlot = v.slotOf(rejected);
+            slot = rejectedSlot < 0 ? g.selector().select(v, flow, thread)
+                    : g.selector().reselect(v, flow, thread, rejectedSlot, attempt);
         }
-        if (sel == Selection.DROP) {
-            g.selectorDrops.increment();
-            return SessionLayer.dropCode(DropReason.SELECTOR_DROP);
+        if (slot < 0 || slot >= dispatch.length) {
+            if (slot == ReuseportSelector.DROP) {
+                g.selectorDrops.increment();
+                return Dispatch.drop(DropReason.SELECTOR_DROP);
+            }
+            g.fallbacks.increment();
+            slot = JHash.reciprocalScale(JHash.flowHash(flow, g.hashSecret()), dispatch.length);
         }
         g.countSelection(thread);
-        final int m = Selection.member(sel);
-        GroupView.Member member = m >= 0 && m < v.memberCount() ? v.member(m) : null;
-        AppWorkerImpl w = member == null ? null : member.listening(Selection.worker(sel));
-        if (w == null) {
-            g.fallbacks.increment();
-            if (v.workerCount() == 0) {
-                return SessionLayer.dropCode(DropReason.NO_WORKER);
-            }
-            final int slot = JHash.reciprocalScale(JHash.flowHash(flow, g.hashSecret()), v.workerCount());
-            member = v.member(v.slotMember(slot));
-            w = member.listening(v.slotWorker(slot));
-        }
-        if (!member.session.live()) {
-            return SessionLayer.dropCode(DropReason.LISTENER_GONE);
-        }
-        if (!w.alive()) {
-            return SessionLayer.dropCode(DropReason.NO_WORKER);
-        }
-        return member.listenerBits | w.globalIndex();
-    }
-
-    /** The worker index (inside its app) of the member's worker with global index {@code global}, or -1. */
-    private static int workerIndexOf(GroupView v, int m, int global) {
-        for (AppWorkerImpl w : v.member(m).byIndex) {
-            if (w != null && w.globalIndex() == global) {
-                return w.workerIndex();
-            }
-        }
-        return -1;
-    }
-
-    /** The position of the member with listen session {@code lsIndex}, or -1. */
-    private static int memberOf(GroupView v, int lsIndex) {
-        for (int m = 0; m < v.memberCount(); m++) {
-            if (v.member(m).session.index() == lsIndex) {
-                return m;
-            }
-        }
-        return -1;
+        return dispatch[slot];
     }
 }

@@ -13,8 +13,8 @@ import dev.hoststack.api.SessionHandle;
 import dev.hoststack.api.spi.ReuseportSelector;
 import dev.hoststack.api.spi.ReuseportSelectorProvider;
 import dev.hoststack.api.spi.SelectorContext;
-import dev.hoststack.api.spi.Selection;
 import dev.hoststack.session.AttachOptions;
+import dev.hoststack.session.Dispatch;
 import dev.hoststack.session.ListenOptions;
 import dev.hoststack.session.table.SessionKeys;
 import dev.hoststack.tcp.TcpSegment;
@@ -212,9 +212,9 @@ class ReuseportGroupTest {
     /** A selector that answers whatever the test says. */
     private static final class Scripted implements ReuseportSelectorProvider {
         private final String name;
-        private final long answer;
+        private final int answer;
 
-        Scripted(String name, long answer) {
+        Scripted(String name, int answer) {
             this.name = name;
             this.answer = answer;
         }
@@ -233,7 +233,7 @@ class ReuseportGroupTest {
     @Test
     void outOfRangeAnswersFallBackToTheKernelHashAndDropAnswersDrop() {
         GroupFixture f = new GroupFixture(1, ReuseportConfig.defaults(),
-                new Scripted("broken", Selection.of(7, 0)), new Scripted("dropper", Selection.DROP));
+                new Scripted("broken", 7), new Scripted("dropper", ReuseportSelector.DROP));
         f.attach("a", 2);
         f.listenAll("a", URI, ListenOptions.reuseport("broken"));
         f.listenAll("a", "tcp://10.0.0.1/81", ListenOptions.reuseport("dropper"));
@@ -285,10 +285,10 @@ class ReuseportGroupTest {
                 Ip.ip4(Ip.parseAddress("10.0.0.1", "")), 80, 1, 0, TcpSegment.SYN), flow);
         List<String> order = new java.util.ArrayList<>();
         long d = layer.dispatch(value, flow, 0);
-        order.add(layer.worker((int) d).label());
+        order.add(layer.worker(Dispatch.worker(d)).label());
         for (int attempt = 1; attempt < 6; attempt++) {
             d = layer.redispatch(value, flow, 0, d, attempt);
-            order.add(layer.worker((int) d).label());
+            order.add(layer.worker(Dispatch.worker(d)).label());
         }
         assertThat(order).as("hash: the next worker slots, wrapping, each worker once").doesNotHaveDuplicates().hasSize(6);
         List<String> slots = List.of("app1-w0", "app2-w0", "app2-w1", "app3-w0", "app3-w1", "app3-w2");
@@ -301,7 +301,7 @@ class ReuseportGroupTest {
         long rv = rr.layer.fib(0).table(true).get(SessionKeys.listener(Endpoint.parseUri(URI)));
         long first = rr.layer.dispatch(rv, flow, 0);
         long next = rr.layer.redispatch(rv, flow, 0, first, 1);
-        assertThat(rr.layer.worker((int) first).label()).isEqualTo("app1-w0");
-        assertThat(rr.layer.worker((int) next).label()).as("round robin: simply the next in the rotation").isEqualTo("app2-w0");
+        assertThat(rr.layer.worker(Dispatch.worker(first)).label()).isEqualTo("app1-w0");
+        assertThat(rr.layer.worker(Dispatch.worker(next)).label()).as("round robin: simply the next in the rotation").isEqualTo("app2-w0");
     }
 }

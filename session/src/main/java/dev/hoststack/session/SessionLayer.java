@@ -465,7 +465,7 @@ public final class SessionLayer {
         FlowView flow = transports[pool.proto(s)].flow(dt.index(), pool.connection(s));
         long d = g.select(group, flow, dt.index());
         if (d < 0) {
-            dt.drop(dropReasonOf(d));
+            dt.drop(Dispatch.dropReason(d));
             closeSession(dt, s, SessionCounter.CONTROL_CLOSES);
             return;
         }
@@ -825,21 +825,20 @@ public final class SessionLayer {
      * Chooses the listen session and app worker for a SYN that found {@code listenerValue}: a
      * reuseport group's selector, or the app listener's round robin. Allocation-free.
      *
-     * @return {@code (long) listenSessionIndex << 32 | workerGlobalIndex}, or a negative
-     *         {@code -(1 + DropReason.ordinal())}; see {@link #dropReasonOf(long)}
+     * @return a {@link Dispatch} result: listen session and app worker, or a drop
      */
     public long dispatch(long listenerValue, FlowView flow, int thread) {
         if (SessionHandle.isGroupValue(listenerValue)) {
             ReuseportGroups g = groups;
-            return g == null ? dropCode(DropReason.LISTENER_GONE) : g.select(SessionHandle.groupIndex(listenerValue), flow, thread);
+            return g == null ? Dispatch.drop(DropReason.LISTENER_GONE) : g.select(SessionHandle.groupIndex(listenerValue), flow, thread);
         }
         ListenSession ls = listenSession(SessionHandle.index(listenerValue));
         if (ls == null || !ls.live() || ls.endpoint().port() != flow.localPort()) {
-            return dropCode(DropReason.LISTENER_GONE);
+            return Dispatch.drop(DropReason.LISTENER_GONE);
         }
         int wi = ls.appListener().selectWorker();
         AppWorkerImpl w = wi < 0 ? null : ls.app().worker(wi);
-        return w == null || !w.alive() ? dropCode(DropReason.NO_WORKER) : (long) ls.index() << 32 | w.globalIndex();
+        return w == null || !w.alive() ? Dispatch.drop(DropReason.NO_WORKER) : Dispatch.of(ls.index(), w.globalIndex());
     }
 
     /**
@@ -857,19 +856,9 @@ public final class SessionLayer {
         }
         ReuseportGroups g = groups;
         if (g == null) {
-            return dropCode(DropReason.LISTENER_GONE);
+            return Dispatch.drop(DropReason.LISTENER_GONE);
         }
         return g.reselect(SessionHandle.groupIndex(listenerValue), flow, thread, rejected, attempt);
-    }
-
-    /** The negative code {@link #dispatch} returns for a drop. */
-    public static long dropCode(DropReason reason) {
-        return -1L - reason.ordinal();
-    }
-
-    /** The drop reason of a negative {@link #dispatch} result. */
-    public static DropReason dropReasonOf(long code) {
-        return DropReason.of((int) (-1L - code));
     }
 
     // ================================================================ data plane: sessions

@@ -141,7 +141,7 @@ class ListenerLookupConcurrencyTest {
             return port + ": the handle found names " + found;
         }
         if (d < 0 || (int) (d >>> 32) != SessionHandle.index(h)) {
-            return port + ": dispatch of a live listener gave " + (d < 0 ? SessionLayer.dropReasonOf(d) : d);
+            return port + ": dispatch of a live listener gave " + (d < 0 ? Dispatch.dropReason(d) : d);
         }
         return null;
     }

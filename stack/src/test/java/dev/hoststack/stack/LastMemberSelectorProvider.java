@@ -3,7 +3,6 @@ package dev.hoststack.stack;
 import dev.hoststack.api.spi.ReuseportSelector;
 import dev.hoststack.api.spi.ReuseportSelectorProvider;
 import dev.hoststack.api.spi.SelectorContext;
-import dev.hoststack.api.spi.Selection;
 
 /**
  * A third-party selector that lives only in this test source set, registered by its own
@@ -24,7 +23,7 @@ public final class LastMemberSelectorProvider implements ReuseportSelectorProvid
     public ReuseportSelector create(SelectorContext context) {
         return (group, flow, thread) -> {
             int m = group.memberCount() - 1;
-            return Selection.of(m, group.member(m).worker(0));
+            return group.memberFirstSlot(m);
         };
     }
 }

@@ -9,7 +9,6 @@ import com.google.inject.multibindings.MapBinder;
 import dev.hoststack.api.Ip;
 import dev.hoststack.api.SessionHandle;
 import dev.hoststack.api.spi.ReuseportSelectorProvider;
-import dev.hoststack.api.spi.Selection;
 import dev.hoststack.session.AttachOptions;
 import dev.hoststack.session.ListenOptions;
 import dev.hoststack.tcp.TcpPeer;
@@ -87,7 +86,7 @@ class StackTest {
 
             @Override
             public dev.hoststack.api.spi.ReuseportSelector create(dev.hoststack.api.spi.SelectorContext context) {
-                return (group, flow, thread) -> Selection.of(1, group.member(1).worker(0));
+                return (group, flow, thread) -> group.memberFirstSlot(1);
             }
         };
         Stack stack = Stack.create(StackConfig.defaults(), new AbstractModule() {

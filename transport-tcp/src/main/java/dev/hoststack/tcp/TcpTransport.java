@@ -11,6 +11,7 @@ import dev.hoststack.api.SessionHandle;
 import dev.hoststack.api.TransportConnection;
 import dev.hoststack.api.TransportProto;
 import dev.hoststack.session.DataThread;
+import dev.hoststack.session.Dispatch;
 import dev.hoststack.session.SessionLayer;
 import dev.hoststack.session.SessionPool;
 import dev.hoststack.session.SessionTables;
@@ -280,7 +281,7 @@ public final class TcpTransport implements Transport {
         r.viaGroup = SessionHandle.isGroupValue(lv);
         final long d = layer.dispatch(lv, seg, thread);
         if (d < 0) {
-            return drop(pt, SessionLayer.dropReasonOf(d), seg);
+            return drop(pt, Dispatch.dropReason(d), seg);
         }
         if (pt.conns.live() == pt.conns.max()) {
             expireTimers(pt, clock.getAsLong());

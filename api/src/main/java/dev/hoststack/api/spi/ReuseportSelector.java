@@ -1,7 +1,20 @@
 package dev.hoststack.api.spi;
 
 /**
- * Picks the member and worker of a reuseport group that gets a new connection.
+ * Picks the worker of a reuseport group that gets a new connection, as a kernel reuseport program
+ * does: by answering an index into the group's worker slots.
+ *
+ * <h2>Slots</h2>
+ * A group's view numbers every listening worker of every member from 0 to
+ * {@link ReuseportGroupView#workerCount()} - 1, members in join order and each member's workers by
+ * ascending worker index: member {@code m}'s workers are the slots
+ * {@link ReuseportGroupView#memberFirstSlot(int) memberFirstSlot(m)} to
+ * {@code memberFirstSlot(m) + memberWorkerCount(m) - 1}. A selector that thinks in applications
+ * (round robin over members, then over a member's workers) picks a member and a worker position
+ * inside it and answers {@code memberFirstSlot(m) + k}; one that thinks in sockets (the kernel's
+ * hash) scales its hash over {@code workerCount()}. The stack keeps, per slot of the published
+ * view, the precomputed answer (listen session and app worker), so validating and resolving an
+ * answer is one bounds check and one array read.
  *
  * <h2>Contract</h2>
  * <ul>
@@ -11,51 +24,52 @@ package dev.hoststack.api.spi;
  *       {@code thread}; several data threads may call it at once for the same group. State the
  *       selector keeps must be safe for that: per-thread state indexed by {@code thread} (written
  *       only by that thread) needs no synchronisation; shared state needs atomics.</li>
- *   <li>{@link #select} must not allocate, block, or throw: it is on the SYN path. It returns
- *       {@link Selection#of(int, int)} with a member position in {@code 0..memberCount()-1} and a
- *       worker index that member lists, or {@link Selection#DROP}. Anything else is counted as
- *       an invalid selection and the group falls back to the kernel's hash over all workers
- *       (as the kernel falls back when a reuseport program returns an index out of range).</li>
+ *   <li>{@link #select} and {@link #reselect} must not allocate, block, or throw: they are on the
+ *       SYN path. They answer a slot in {@code 0..group.workerCount()-1}, or {@link #DROP}.
+ *       Anything else is counted as an invalid selection and the group falls back to the kernel's
+ *       hash over all slots (as the kernel falls back when a reuseport program answers an index
+ *       out of range).</li>
  *   <li>{@link #membershipChanged} is called on the control thread after every join, leave, or
  *       change of a member's workers, with the new view, and before that view is used for
- *       selections. Selections still running may see the previous view.</li>
+ *       selections. Selections still running may see the previous view: an answer is always
+ *       read against the view it was given.</li>
+ *   <li>A view names only live members and workers: the stack takes a departing worker or
+ *       listener out of the view before it goes, and frees it only after every data thread has
+ *       passed a quiescent point. A selector never checks liveness.</li>
  * </ul>
  */
 public interface ReuseportSelector {
 
+    /** The answer that drops the SYN (the kernel's {@code SK_DROP} from a reuseport program). */
+    int DROP = -1;
+
     /**
-     * Chooses a member and worker for a new connection.
+     * Chooses the worker slot for a new connection.
      *
      * @param group  the group's current view (never empty)
      * @param flow   the connection's 5-tuple; valid only during this call
      * @param thread the data thread that received the SYN
-     * @return {@link Selection#of(int, int)} or {@link Selection#DROP}
+     * @return a slot in {@code 0..group.workerCount()-1}, or {@link #DROP}
      */
-    long select(ReuseportGroupView group, FlowView flow, int thread);
+    int select(ReuseportGroupView group, FlowView flow, int thread);
 
     /**
      * The selector's next choice when the worker it chose cannot take the connection (the runtime
-     * found it congested): called on the same data thread, with what was rejected, at most
-     * {@code group.workerCount() - 1} times for one connection. Same rules as {@link #select}.
+     * found it congested): called on the same data thread, with the slot that was refused, at
+     * most {@code group.workerCount() - 1} times for one connection. Same rules as
+     * {@link #select}.
      *
-     * <p>The default takes the worker slot after the rejected one, in (join order, worker index)
-     * order, wrapping: a deterministic successor that suits stateless policies (a hash). Stateful
-     * policies usually answer with their next {@link #select}.
+     * <p>The default takes the slot after the rejected one, wrapping: a deterministic successor
+     * that suits stateless policies (a hash), and brings every slot up once in
+     * {@code workerCount() - 1} retries. Stateful policies usually answer with their next
+     * {@link #select}.
      *
-     * @param rejected the selection that was refused
-     * @param attempt  1 for the first retry, 2 for the next, ...
+     * @param rejectedSlot the slot that was refused, in {@code 0..group.workerCount()-1}
+     * @param attempt      1 for the first retry, 2 for the next, ...
      */
-    default long reselect(ReuseportGroupView group, FlowView flow, int thread, long rejected, int attempt) {
-        final int n = group.workerCount();
-        final int m = Selection.member(rejected);
-        final int w = Selection.worker(rejected);
-        for (int slot = 0; slot < n; slot++) {
-            if (group.slotMember(slot) == m && group.slotWorker(slot) == w) {
-                final int next = slot + 1 == n ? 0 : slot + 1;
-                return Selection.of(group.slotMember(next), group.slotWorker(next));
-            }
-        }
-        return select(group, flow, thread);
+    default int reselect(ReuseportGroupView group, FlowView flow, int thread, int rejectedSlot, int attempt) {
+        final int next = rejectedSlot + 1;
+        return next >= group.workerCount() || next < 0 ? 0 : next;
     }
 
     /**

@@ -36,11 +36,11 @@ import org.junit.jupiter.api.TestInfo;
  *
  * <p>What it checks: the provider's name is a short lower-case alias that {@link ServiceLoader}
  * finds exactly once on the test class path; {@code create} makes a new selector per call;
- * {@code select}, after {@code membershipChanged} with each new view as the stack calls it, only
- * ever answers {@link Selection#of(int, int)} with a member in range and a worker that member
- * lists, or {@link Selection#DROP}, and never throws, for IPv4 and IPv6 flows, on many random
- * group shapes (1..64 members of 1..16 workers), from several threads at once, and while the
- * membership changes; and {@code select} allocates nothing.
+ * {@code select} and {@code reselect}, after {@code membershipChanged} with each new view as the
+ * stack calls it, only ever answer a slot in {@code 0..workerCount()-1} or
+ * {@link ReuseportSelector#DROP}, and never throw, for IPv4 and IPv6 flows, on many random group
+ * shapes (1..64 members of 1..16 workers), from several threads at once, and while the membership
+ * changes; and neither allocates.
  *
  * <p>Random inputs come from a seed that is printed and named in every failure; set it with
  * {@code -Dhoststack.test.seed=N} to replay a run.
@@ -219,7 +219,7 @@ public abstract class ReuseportSelectorContract {
     }
 
     private static void checkSelect(ReuseportSelector s, TestGroupView g, TestFlow flow, int thread, long seed) {
-        long sel;
+        int sel;
         try {
             sel = s.select(g, flow, thread);
         } catch (RuntimeException | Error e) {
@@ -227,8 +227,65 @@ public abstract class ReuseportSelectorContract {
                     + " of " + THREADS + " in " + g + "; " + replay(seed), e);
         }
         if (!g.accepts(sel)) {
-            fail("select returned %s for %s on thread %d in %s; expected Selection.of(member in 0..%d, a worker that "
-                    + "member lists) or Selection.DROP; %s", g.describe(sel), flow, thread, g, g.memberCount() - 1, replay(seed));
+            fail("select returned %s for %s on thread %d in %s; expected a slot in 0..%d or ReuseportSelector.DROP; %s",
+                    g.describe(sel), flow, thread, g, g.workerCount() - 1, replay(seed));
+        }
+    }
+
+    private static void checkReselect(ReuseportSelector s, TestGroupView g, TestFlow flow, int thread, int rejected,
+                                      int attempt, long seed) {
+        int sel;
+        try {
+            sel = s.reselect(g, flow, thread, rejected, attempt);
+        } catch (RuntimeException | Error e) {
+            throw new AssertionError("reselect must not throw, but threw " + e + " for " + flow + " on thread " + thread
+                    + " after slot " + rejected + " was rejected (attempt " + attempt + ") in " + g + "; " + replay(seed), e);
+        }
+        if (!g.accepts(sel)) {
+            fail("reselect returned %s for %s on thread %d after slot %d (%s) was rejected (attempt %d) in %s; expected a "
+                    + "slot in 0..%d or ReuseportSelector.DROP; %s", g.describe(sel), flow, thread, rejected,
+                    g.describe(rejected), attempt, g, g.workerCount() - 1, replay(seed));
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // reselect
+
+    @Test
+    void reselectionsOnRandomGroupsAreValid(TestInfo info) {
+        // as a runtime calls it: the first answer, then up to workerCount() - 1 retries, each
+        // rejecting the previous answer (a dropped connection ends the retries)
+        long seed = seed(info);
+        Random rnd = new Random(seed);
+        ReuseportSelectorProvider p = provider();
+        TestFlow flow = new TestFlow();
+        for (int gi = 0; gi < 100; gi++) {
+            TestGroupView g = gi == 0 ? TestGroupView.ofWorkerCounts(1, 2, 3)
+                    : gi == 1 ? TestGroupView.ofWorkerCounts(1)
+                    : TestGroupView.random(rnd, MAX_MEMBERS / 2, MAX_WORKERS / 2);
+            ReuseportSelector s = p.create(TestSelectorContext.of(g, THREADS, SECRET));
+            for (int epoch = 0; epoch < 3; epoch++) {
+                if (epoch > 0) {
+                    g = g.randomChange(rnd, MAX_MEMBERS / 2, MAX_WORKERS / 2);
+                }
+                s.membershipChanged(g);
+                for (int i = 0; i < 40; i++) {
+                    flow.setRandom(rnd, rnd.nextBoolean(), g.endpoint().port());
+                    int thread = rnd.nextInt(THREADS);
+                    checkSelect(s, g, flow, thread, seed);
+                    int rejected = s.select(g, flow, thread);
+                    for (int attempt = 1; attempt < g.workerCount() && rejected != ReuseportSelector.DROP; attempt++) {
+                        checkReselect(s, g, flow, thread, rejected, attempt, seed);
+                        rejected = s.reselect(g, flow, thread, rejected, attempt);
+                    }
+                }
+                // any slot may be the rejected one, on any attempt
+                for (int i = 0; i < 40; i++) {
+                    flow.setRandom(rnd, rnd.nextBoolean(), g.endpoint().port());
+                    checkReselect(s, g, flow, rnd.nextInt(THREADS), rnd.nextInt(g.workerCount()),
+                            1 + rnd.nextInt(g.workerCount()), seed);
+                }
+            }
         }
     }
 
@@ -290,16 +347,23 @@ public abstract class ReuseportSelectorContract {
     }
 
     private static String check(ReuseportSelector s, TestGroupView view, TestFlow flow, int thread) {
-        long sel;
+        int sel;
         try {
             sel = s.select(view, flow, thread);
+            if (view.acceptsSlot(sel) && view.workerCount() > 1) {
+                int next = s.reselect(view, flow, thread, sel, 1);
+                if (!view.accepts(next)) {
+                    return "reselect after slot " + sel + " returned " + view.describe(next) + " for " + flow
+                            + " on thread " + thread + " in " + view + "; expected a slot in 0.." + (view.workerCount() - 1)
+                            + " or ReuseportSelector.DROP";
+                }
+            }
         } catch (RuntimeException | Error e) {
-            return "select threw " + e + " for " + flow + " on thread " + thread + " in " + view;
+            return "select or reselect threw " + e + " for " + flow + " on thread " + thread + " in " + view;
         }
         return view.accepts(sel) ? null
                 : "select returned " + view.describe(sel) + " for " + flow + " on thread " + thread + " in " + view
-                        + "; expected Selection.of(member in 0.." + (view.memberCount() - 1)
-                        + ", a worker that member lists) or Selection.DROP";
+                        + "; expected a slot in 0.." + (view.workerCount() - 1) + " or ReuseportSelector.DROP";
     }
 
     /**
@@ -373,7 +437,7 @@ public abstract class ReuseportSelectorContract {
     // select allocates nothing
 
     @Test
-    void selectAllocatesNothing(TestInfo info) {
+    void selectAndReselectAllocateNothing(TestInfo info) {
         java.lang.management.ThreadMXBean plain = ManagementFactory.getThreadMXBean();
         assumeTrue(plain instanceof com.sun.management.ThreadMXBean,
                 "needs com.sun.management.ThreadMXBean to count allocated bytes");
@@ -404,7 +468,7 @@ public abstract class ReuseportSelectorContract {
         long allocated = mx.getCurrentThreadAllocatedBytes() - before;
         assertThat(invalid).as("invalid answers during the allocation check; %s", replay(seed)).isZero();
         assertThat(allocated)
-                .as("bytes allocated by %d select calls (%.4f B/op) on %s and %s; the SYN path must not allocate "
+                .as("bytes allocated by %d select calls and a reselect per 8 (%.4f B/op) on %s and %s; the SYN path must not allocate "
                         + "(expected ~0 B/op, under %d bytes in all); %s", calls, (double) allocated / calls,
                         groups[0], groups[1].memberCount() + "-member random group", ALLOCATION_BOUND_BYTES, replay(seed))
                 .isLessThan(ALLOCATION_BOUND_BYTES);
@@ -453,9 +517,17 @@ public abstract class ReuseportSelectorContract {
         for (int i = 0; i < calls; i++) {
             flows.set(flow, i & mask);
             int which = i & 1;
-            long sel = selectors[which].select(groups[which], flow, (i >>> 1) % THREADS);
-            if (!groups[which].accepts(sel)) {
+            TestGroupView g = groups[which];
+            int thread = (i >>> 1) % THREADS;
+            int sel = selectors[which].select(g, flow, thread);
+            if (!g.accepts(sel)) {
                 invalid++;
+            }
+            if ((i & 7) == 0 && g.acceptsSlot(sel)) {
+                // a retry now and then, as a runtime makes when the chosen worker is congested
+                if (!g.accepts(selectors[which].reselect(g, flow, thread, sel, 1 + (i >>> 3) % g.workerCount()))) {
+                    invalid++;
+                }
             }
         }
         return invalid;

@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
 /**
  * A simple immutable {@link ReuseportGroupView} for selector tests: members with application names
  * and worker index lists, an epoch, an endpoint, and worker slots in (join order, worker index)
- * order.
+ * order (member {@code m} owns the contiguous slots from {@link #memberFirstSlot(int)}).
  *
  * <p>Build one with {@link #builder()} (epoch 1) and derive the next epoch's view, as the stack
  * does after a join, a leave or a change of workers, with {@link #next()}:
@@ -45,6 +45,7 @@ public final class TestGroupView implements ReuseportGroupView {
     private final TestMember[] members;
     private final int[] slotMember;
     private final int[] slotWorker;
+    private final int[] memberFirstSlot;
     private final int nextAppIndex;
 
     private TestGroupView(Builder b) {
@@ -53,10 +54,12 @@ public final class TestGroupView implements ReuseportGroupView {
         this.epoch = b.epoch;
         this.nextAppIndex = b.nextAppIndex;
         this.members = new TestMember[b.members.size()];
+        this.memberFirstSlot = new int[members.length];
         int slots = 0;
         for (int m = 0; m < members.length; m++) {
             MemberSpec s = b.members.get(m);
-            members[m] = new TestMember(m, s.appIndex, s.appName, s.handle, s.workers);
+            members[m] = new TestMember(m, s.appIndex, s.appName, s.handle, s.workers, slots);
+            memberFirstSlot[m] = slots;
             slots += s.workers.length;
         }
         this.slotMember = new int[slots];
@@ -178,6 +181,16 @@ public final class TestGroupView implements ReuseportGroupView {
     }
 
     @Override
+    public int memberFirstSlot(int position) {
+        return memberFirstSlot[position];
+    }
+
+    @Override
+    public int memberWorkerCount(int position) {
+        return members[position].workers.length;
+    }
+
+    @Override
     public int workerCount() {
         return slotMember.length;
     }
@@ -202,37 +215,38 @@ public final class TestGroupView implements ReuseportGroupView {
         return -1;
     }
 
-    /**
-     * Whether {@code selection} is a valid answer for this view: {@link Selection#DROP}, or a
-     * member position in range with a worker that member lists. Allocates nothing.
-     */
-    public boolean accepts(long selection) {
-        return selection == Selection.DROP || acceptsMemberWorker(selection);
+    /** The slot of application {@code appName}'s worker {@code worker}, or -1 if it does not listen here. */
+    public int slot(String appName, int worker) {
+        int m = position(appName);
+        if (m < 0) {
+            return -1;
+        }
+        int k = Arrays.binarySearch(members[m].workers, worker);
+        return k < 0 ? -1 : memberFirstSlot[m] + k;
     }
 
     /**
-     * Whether {@code selection} names a member in range and a worker that member lists (so not
-     * {@link Selection#DROP}). Allocates nothing.
+     * Whether {@code slot} is a valid answer for this view: {@link ReuseportSelector#DROP}, or a
+     * slot in {@code 0..workerCount()-1}. Allocates nothing.
      */
-    public boolean acceptsMemberWorker(long selection) {
-        int m = Selection.member(selection);
-        return m >= 0 && m < members.length && members[m].lists(Selection.worker(selection));
+    public boolean accepts(int slot) {
+        return slot == ReuseportSelector.DROP || acceptsSlot(slot);
     }
 
-    /**
-     * A selection as {@code app2-w1} (application name, worker index), {@code DROP}, or
-     * {@code invalid(member=.., worker=..)}.
-     */
-    public String describe(long selection) {
-        if (selection == Selection.DROP) {
+    /** Whether {@code slot} is in {@code 0..workerCount()-1} (so not {@link ReuseportSelector#DROP}). Allocates nothing. */
+    public boolean acceptsSlot(int slot) {
+        return slot >= 0 && slot < slotMember.length;
+    }
+
+    /** An answer as {@code app2-w1} (application name, worker index), {@code DROP}, or {@code invalid(slot=..)}. */
+    public String describe(int slot) {
+        if (slot == ReuseportSelector.DROP) {
             return "DROP";
         }
-        int m = Selection.member(selection);
-        int w = Selection.worker(selection);
-        if (!acceptsMemberWorker(selection)) {
-            return "invalid(member=" + m + ", worker=" + w + ", raw=0x" + Long.toHexString(selection) + ")";
+        if (!acceptsSlot(slot)) {
+            return "invalid(slot=" + slot + " of " + slotMember.length + ")";
         }
-        return members[m].appName + "-w" + w;
+        return members[slotMember[slot]].appName + "-w" + slotWorker[slot];
     }
 
     @Override
@@ -248,13 +262,15 @@ public final class TestGroupView implements ReuseportGroupView {
         private final String appName;
         private final long handle;
         private final int[] workers;
+        private final int firstSlot;
 
-        private TestMember(int position, int appIndex, String appName, long handle, int[] workers) {
+        private TestMember(int position, int appIndex, String appName, long handle, int[] workers, int firstSlot) {
             this.position = position;
             this.appIndex = appIndex;
             this.appName = appName;
             this.handle = handle;
             this.workers = workers;
+            this.firstSlot = firstSlot;
         }
 
         @Override
@@ -285,6 +301,11 @@ public final class TestGroupView implements ReuseportGroupView {
         @Override
         public int worker(int k) {
             return workers[k];
+        }
+
+        @Override
+        public int firstSlot() {
+            return firstSlot;
         }
 
         /** A copy of the worker indices, ascending. */

@@ -41,16 +41,36 @@ class TestGroupViewTest {
     }
 
     @Test
-    void acceptsOnlyListedWorkersOrDrop() {
+    void membersOwnContiguousSlots() {
+        TestGroupView g = TestGroupView.builder().member("a", 2).member("b", 1, 3).member("c", 0, 4, 5).build();
+        assertThat(new int[] {g.memberFirstSlot(0), g.memberFirstSlot(1), g.memberFirstSlot(2)})
+                .as("first slots of %s", g).containsExactly(0, 1, 3);
+        assertThat(new int[] {g.memberWorkerCount(0), g.memberWorkerCount(1), g.memberWorkerCount(2)})
+                .as("slots per member of %s", g).containsExactly(1, 2, 3);
+        for (int m = 0; m < g.memberCount(); m++) {
+            assertThat(g.member(m).firstSlot()).as("member %d's firstSlot()", m).isEqualTo(g.memberFirstSlot(m));
+            for (int k = 0; k < g.memberWorkerCount(m); k++) {
+                int slot = g.memberFirstSlot(m) + k;
+                assertThat(g.slotMember(slot)).as("member of slot %d", slot).isEqualTo(m);
+                assertThat(g.slotWorker(slot)).as("worker of slot %d", slot).isEqualTo(g.member(m).worker(k));
+            }
+        }
+        assertThat(g.slot("c", 4)).as("slot of c-w4").isEqualTo(4);
+        assertThat(g.slot("a", 0)).as("a does not list worker 0").isEqualTo(-1);
+    }
+
+    @Test
+    void acceptsOnlySlotsInRangeOrDrop() {
         TestGroupView g = TestGroupView.builder().member("a", 2).member("b", 1, 3).build();
-        assertThat(g.accepts(Selection.of(0, 2))).as("a-w2").isTrue();
-        assertThat(g.accepts(Selection.of(1, 3))).as("b-w3").isTrue();
-        assertThat(g.accepts(Selection.DROP)).as("DROP").isTrue();
-        assertThat(g.accepts(Selection.of(0, 0))).as("a-w0: a does not list worker 0").isFalse();
-        assertThat(g.accepts(Selection.of(2, 0))).as("member 2 of 2").isFalse();
-        assertThat(g.accepts(Selection.of(-1, 0))).as("member -1").isFalse();
-        assertThat(g.describe(Selection.of(1, 3))).isEqualTo("b-w3");
-        assertThat(g.describe(Selection.of(0, 0))).startsWith("invalid(member=0, worker=0");
+        assertThat(g.accepts(0)).as("slot 0 (a-w2)").isTrue();
+        assertThat(g.accepts(2)).as("slot 2 (b-w3)").isTrue();
+        assertThat(g.accepts(ReuseportSelector.DROP)).as("DROP").isTrue();
+        assertThat(g.accepts(3)).as("slot 3 of 3").isFalse();
+        assertThat(g.accepts(-2)).as("slot -2").isFalse();
+        assertThat(g.acceptsSlot(ReuseportSelector.DROP)).as("DROP is no slot").isFalse();
+        assertThat(g.describe(2)).isEqualTo("b-w3");
+        assertThat(g.describe(ReuseportSelector.DROP)).isEqualTo("DROP");
+        assertThat(g.describe(3)).startsWith("invalid(slot=3");
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.hoststack.daemon.internal;
 
 import dev.hoststack.api.DropReason;
 import dev.hoststack.api.SessionHandle;
+import dev.hoststack.session.Dispatch;
 import dev.hoststack.session.SessionLayer;
 import dev.hoststack.session.SessionTables;
 import io.netty.channel.ChannelOption;
@@ -88,7 +89,7 @@ final class Dispatcher {
             d = layer.redispatch(v, flow, 0, d, attempt);
         }
         if (d < 0) {
-            drop(p, SessionLayer.dropReasonOf(d));
+            drop(p, Dispatch.dropReason(d));
             return true;
         }
         // the selector's choices so far were all congested: any member that can take it still does

@@ -4,7 +4,6 @@ import dev.hoststack.api.JHash;
 import dev.hoststack.api.spi.FlowView;
 import dev.hoststack.api.spi.ReuseportGroupView;
 import dev.hoststack.api.spi.ReuseportSelector;
-import dev.hoststack.api.spi.Selection;
 
 /**
  * The kernel's SO_REUSEPORT choice: {@code slot = reciprocal_scale(h, n)} with
@@ -25,8 +24,7 @@ final class HashSelector implements ReuseportSelector {
     }
 
     @Override
-    public long select(ReuseportGroupView group, FlowView flow, int thread) {
-        final int slot = JHash.reciprocalScale(JHash.flowHash(flow, secret), group.workerCount());
-        return Selection.of(group.slotMember(slot), group.slotWorker(slot));
+    public int select(ReuseportGroupView group, FlowView flow, int thread) {
+        return JHash.reciprocalScale(JHash.flowHash(flow, secret), group.workerCount());
     }
 }

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 import dev.hoststack.api.JHash;
 import dev.hoststack.api.spi.ReuseportGroupView;
 import dev.hoststack.api.spi.ReuseportSelector;
-import dev.hoststack.api.spi.Selection;
 import dev.hoststack.api.spi.TestFlow;
 import dev.hoststack.api.spi.TestGroupView;
 import dev.hoststack.api.spi.TestSeed;
@@ -36,19 +35,19 @@ class HashSelectorTest {
         return s;
     }
 
-    /** The group's slots, (member, worker) in join order then worker order, from its member lists. */
-    private static long[] slots(ReuseportGroupView g) {
-        List<Long> out = new ArrayList<>();
+    /** The group's sockets as {@code app-wN}, in join order then worker order, from its member lists. */
+    private static String[] slots(ReuseportGroupView g) {
+        List<String> out = new ArrayList<>();
         for (int m = 0; m < g.memberCount(); m++) {
             for (int k = 0; k < g.member(m).workerCount(); k++) {
-                out.add(Selection.of(m, g.member(m).worker(k)));
+                out.add(g.member(m).appName() + "-w" + g.member(m).worker(k));
             }
         }
-        return out.stream().mapToLong(Long::longValue).toArray();
+        return out.toArray(new String[0]);
     }
 
-    /** What the kernel would choose for {@code flow}. */
-    private static long expected(long[] slots, TestFlow f, int secret) {
+    /** What the kernel would choose for {@code flow}, as {@code app-wN}. */
+    private static String expected(String[] slots, TestFlow f, int secret) {
         int h = f.isIp4()
                 ? JHash.inetEhash(f.localIp4(), f.localPort(), f.remoteIp4(), f.remotePort(), secret)
                 : JHash.inet6Ehash(f.localIp6Hi(), f.localIp6Lo(), f.localPort(), f.remoteIp6Hi(), f.remoteIp6Lo(),
@@ -67,7 +66,7 @@ class HashSelectorTest {
         // the vector file's row: jhash_3words(10.0.0.2, 10.0.0.1, 80 << 16 | 40000, 0) = 0x180f754c;
         // reciprocal_scale(0x180f754c, 6) = 0: slot 0 of the 1 + 2 + 3 example, app1-w0
         TestGroupView g = TestGroupView.ofWorkerCounts(1, 2, 3);
-        long sel = selector(g, 0).select(g, TestFlow.ip4("10.0.0.2", 80, "10.0.0.1", 40000), 0);
+        int sel = selector(g, 0).select(g, TestFlow.ip4("10.0.0.2", 80, "10.0.0.1", 40000), 0);
         assertThat(g.describe(sel)).as("10.0.0.1:40000 -> 10.0.0.2:80, secret 0, on %s (hash 0x180f754c, slot 0 of 6)", g)
                 .isEqualTo("app1-w0");
     }
@@ -87,16 +86,16 @@ class HashSelectorTest {
         for (TestGroupView g : groups) {
             int secret = rnd.nextInt();
             ReuseportSelector s = selector(g, secret);
-            long[] slots = slots(g);
+            String[] slots = slots(g);
             for (int i = 0; i < 2_000; i++) {
                 randomFlow(f, rnd, (i & 1) == 0);
-                long want = expected(slots, f, secret);
-                long got = s.select(g, f, rnd.nextInt(4));
-                if (got != want) {
+                String want = expected(slots, f, secret);
+                int got = s.select(g, f, rnd.nextInt(4));
+                if (!g.describe(got).equals(want)) {
                     assertThat(g.describe(got))
                             .as("choice for %s with secret %08x on %s: slot reciprocal_scale(%s, %d); %s", f, secret, g,
                                     f.isIp4() ? "inetEhash" : "inet6Ehash", slots.length, TestSeed.replay(seed))
-                            .isEqualTo(g.describe(want));
+                            .isEqualTo(want);
                 }
             }
         }
@@ -110,7 +109,7 @@ class HashSelectorTest {
         ReuseportSelector s = selector(g, 0x1234_5678);
         int n = 2_000;
         TestFlow[] flows = new TestFlow[n];
-        long[] first = new long[n];
+        int[] first = new int[n];
         for (int i = 0; i < n; i++) {
             flows[i] = randomFlow(new TestFlow(), rnd, rnd.nextBoolean());
             first[i] = s.select(g, flows[i], 0);
@@ -120,7 +119,7 @@ class HashSelectorTest {
         for (int round = 0; round < 5; round++) {
             for (int j = 0; j < n; j++) {
                 int i = rnd.nextInt(n);
-                long again = s.select(g, flows[i], rnd.nextInt(4));
+                int again = s.select(g, flows[i], rnd.nextInt(4));
                 if (again != first[i]) {
                     assertThat(g.describe(again)).as("%s chosen again (round %d) on %s; first it went to %s; %s",
                             flows[i], round, g, g.describe(first[i]), TestSeed.replay(seed)).isEqualTo(g.describe(first[i]));
@@ -144,7 +143,7 @@ class HashSelectorTest {
         int differ = 0;
         for (int i = 0; i < n; i++) {
             randomFlow(f, rnd, (i & 1) == 0);
-            long sa = a.select(g, f, 0);
+            int sa = a.select(g, f, 0);
             assertThat(a2.select(g, f, 1)).as("%s with the same secret %08x twice", f, secretA).isEqualTo(sa);
             if (b.select(g, f, 0) != sa) {
                 differ++;
@@ -178,8 +177,8 @@ class HashSelectorTest {
         int[][] perWorker = new int[3][3];
         TestFlow f = new TestFlow();
         for (int i = 0; i < n; i++) {
-            long sel = s.select(g, randomFlow(f, rnd, v4), i & 3);
-            perWorker[Selection.member(sel)][Selection.worker(sel)]++;
+            int sel = s.select(g, randomFlow(f, rnd, v4), i & 3);
+            perWorker[g.slotMember(sel)][g.slotWorker(sel)]++;
         }
         String family = v4 ? "IPv4" : "IPv6";
         for (int m = 0; m < 3; m++) {
@@ -216,13 +215,13 @@ class HashSelectorTest {
         TestFlow f = new TestFlow();
         for (int i = 0; i < 10_000; i++) {
             randomFlow(f, rnd, rnd.nextBoolean());
-            long a = s1.select(g1, f, 0);
-            long b = s2.select(g2, f, 3);
+            int a = s1.select(g1, f, 0);
+            int b = s2.select(g2, f, 3);
             if (a != b) {
-                assertThat(Selection.member(b) + "/" + Selection.worker(b))
+                assertThat(g2.slotMember(b) + "/" + g2.slotWorker(b))
                         .as("(member/worker) for %s with secret %08x: a new selector on %s vs the first on %s; %s",
                                 f, secret, g2, g1, TestSeed.replay(seed))
-                        .isEqualTo(Selection.member(a) + "/" + Selection.worker(a));
+                        .isEqualTo(g1.slotMember(a) + "/" + g1.slotWorker(a));
             }
         }
     }
@@ -236,16 +235,16 @@ class HashSelectorTest {
         TestGroupView v2 = v1.next().member("app4", 0, 1).build();
         ReuseportSelector s = selector(v1, secret);
         s.membershipChanged(v2);
-        long[] slots = slots(v2);
+        String[] slots = slots(v2);
         TestFlow f = new TestFlow();
         int moved = 0;
         int n = 6_000;
         for (int i = 0; i < n; i++) {
             randomFlow(f, rnd, rnd.nextBoolean());
-            long got = s.select(v2, f, 0);
+            int got = s.select(v2, f, 0);
             assertThat(v2.describe(got)).as("%s after app4 joined: reciprocal_scale over %d workers; %s", f, slots.length,
-                    TestSeed.replay(seed)).isEqualTo(v2.describe(expected(slots, f, secret)));
-            if (got != expected(slots(v1), f, secret)) {
+                    TestSeed.replay(seed)).isEqualTo(expected(slots, f, secret));
+            if (!v2.describe(got).equals(expected(slots(v1), f, secret))) {
                 moved++;
             }
         }

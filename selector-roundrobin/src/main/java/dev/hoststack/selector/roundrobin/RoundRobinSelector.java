@@ -2,9 +2,7 @@ package dev.hoststack.selector.roundrobin;
 
 import dev.hoststack.api.spi.FlowView;
 import dev.hoststack.api.spi.ReuseportGroupView;
-import dev.hoststack.api.spi.ReuseportMemberView;
 import dev.hoststack.api.spi.ReuseportSelector;
-import dev.hoststack.api.spi.Selection;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -12,6 +10,9 @@ import java.util.Map;
  * Round robin over a group's applications in join order, then over the chosen application's
  * workers: with app1, app2, app3 of 1, 2, 3 workers the order is app1-w0, app2-w0, app3-w0,
  * app1-w0, app2-w1, app3-w1, app1-w0, app2-w0, app3-w2, ... (workers numbered from 0).
+ *
+ * <p>The answer is the slot of member {@code m}'s {@code k}-th worker, {@code memberFirstSlot(m) + k}:
+ * two rotors per thread (the next member, and each member's next worker position), no search.
  *
  * <h2>Concurrency, and what it guarantees</h2>
  * Every data thread keeps its own rotors (the next application, and each application's next
@@ -58,11 +59,11 @@ final class RoundRobinSelector implements ReuseportSelector {
     }
 
     @Override
-    public long select(ReuseportGroupView group, FlowView flow, int thread) {
+    public int select(ReuseportGroupView group, FlowView flow, int thread) {
         final State st = state;
         if (st.epoch != group.epoch()) {
             // a selection still running on the view before a change: answer safely, keep no state
-            return Selection.of(0, group.member(0).worker(0));
+            return 0;
         }
         final int[] c = st.cells;
         final int base = thread * st.stride;
@@ -72,20 +73,19 @@ final class RoundRobinSelector implements ReuseportSelector {
             m = 0;
         }
         c[base] = m + 1 == n ? 0 : m + 1;
-        final ReuseportMemberView member = group.member(m);
-        final int wc = member.workerCount();
+        final int wc = group.memberWorkerCount(m);
         final int rotor = base + 1 + m;
         int k = c[rotor];
         if (k >= wc) {
             k = 0;
         }
         c[rotor] = k + 1 == wc ? 0 : k + 1;
-        return Selection.of(m, member.worker(k));
+        return group.memberFirstSlot(m) + k;
     }
 
     /** The next choice is simply the next in the rotation. */
     @Override
-    public long reselect(ReuseportGroupView group, FlowView flow, int thread, long rejected, int attempt) {
+    public int reselect(ReuseportGroupView group, FlowView flow, int thread, int rejectedSlot, int attempt) {
         return select(group, flow, thread);
     }
 

@@ -139,11 +139,11 @@ class RoundRobinSelectorTest {
             int[][] perWorker = new int[g.memberCount()][64];
             int n = 5_000 + rnd.nextInt(5_000);
             for (int i = 0; i < n; i++) {
-                long sel = s.select(g, flow, rnd.nextInt(threads));
-                int m = dev.hoststack.api.spi.Selection.member(sel);
-                assertThat(g.acceptsMemberWorker(sel)).as("selection %d: %s on %s", i, g.describe(sel), g).isTrue();
+                int sel = s.select(g, flow, rnd.nextInt(threads));
+                assertThat(g.acceptsSlot(sel)).as("selection %d: %s on %s", i, g.describe(sel), g).isTrue();
+                int m = g.slotMember(sel);
                 perApp[m]++;
-                perWorker[m][dev.hoststack.api.spi.Selection.worker(sel)]++;
+                perWorker[m][g.slotWorker(sel)]++;
             }
             assertThat(spread(perApp))
                     .as("max - min of per-application counts %s over %d selections by %d threads interleaved at random on %s; "
@@ -325,8 +325,8 @@ class RoundRobinSelectorTest {
         TestGroupView v2 = v1.next().leave("app1").workers("app3", 2).build();
         s.membershipChanged(v2);
         for (int i = 0; i < 10; i++) {
-            long sel = s.select(v1, flow, 0);
-            assertThat(v1.acceptsMemberWorker(sel)).as("a selection still running on %s after the change to %s gave %s",
+            int sel = s.select(v1, flow, 0);
+            assertThat(v1.acceptsSlot(sel)).as("a selection still running on %s after the change to %s gave %s",
                     v1, v2, v1.describe(sel)).isTrue();
         }
         assertThat(select(s, v2, 0, 4)).as("selections on the new view %s go on as if the stale ones had not happened "
