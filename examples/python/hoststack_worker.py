@@ -11,7 +11,8 @@ with one HTTP/1.0 line naming the app, the worker and its pid.
 
 It prints "ready app=... workers=... pid=... uri=..." once every worker listens (the URI carries
 the port the daemon bound when the listen asked for port 0), and "error CODE message" with exit
-code 3 when the daemon refuses a request.
+code 3 when the daemon refuses a request. When no daemon answers on --control it prints one line
+on standard error saying so and exits with 4, as `hoststack worker` does.
 """
 import argparse
 import json
@@ -104,6 +105,27 @@ class Worker:
             self.served += 1
 
 
+def no_daemon(control, path):
+    """Why no daemon can serve on the control directory, in one line, or None if one answers."""
+    start = " (start one: ./hoststack daemon --control %s)" % control
+    if not os.path.isdir(control):
+        return "no daemon runs on %s: the directory does not exist%s" % (control, start)
+    if not os.path.exists(path):
+        return "no daemon runs on %s: there is no %s%s" % (control, path, start)
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.connect(path)
+    except PermissionError:
+        return ("no permission to connect to %s (the daemon's --socket-mode lets only its user and group in by "
+                "default: run as them, or start the daemon with --socket-mode 0666)" % path)
+    except OSError as e:
+        return "no daemon answers on %s (%s; a daemon killed with SIGKILL leaves its socket behind)%s" % (
+            path, e.strerror or e, start)
+    finally:
+        probe.close()
+    return None
+
+
 def main():
     p = argparse.ArgumentParser(description="a hoststack worker in Python")
     p.add_argument("--control", required=True, help="the daemon's control directory")
@@ -116,7 +138,14 @@ def main():
     p.add_argument("--secret", type=int, default=0)
     p.add_argument("--window", type=int, default=16)
     a = p.parse_args()
+    if os.path.basename(os.path.normpath(a.control)) == SOCKET_NAME and not os.path.isdir(a.control):
+        p.error("--control takes the daemon's control directory, not its socket: --control %s"
+                % os.path.dirname(os.path.normpath(a.control)))
     path = os.path.join(a.control, SOCKET_NAME)
+    problem = no_daemon(a.control, path)
+    if problem:
+        print("hoststack_worker.py: " + problem, file=sys.stderr, flush=True)
+        return 4
     try:
         workers = [Worker(path, a.app, None if i == 0 else i, a.namespace, a.secret, a.window)
                    for i in range(a.workers)]

@@ -7,45 +7,73 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code hoststack daemon --control DIR}: runs hoststack-daemon until SIGTERM or SIGINT. */
+/**
+ * {@code hoststack daemon --control DIR}: runs hoststack-daemon until SIGTERM or SIGINT. Every
+ * option is checked before anything starts: a bad one is a usage error naming it.
+ */
 @Command(name = "daemon", mixinStandardHelpOptions = true,
-        description = {"Runs the stack over real kernel TCP. Applications attach over the Unix socket DIR/hoststack.sock",
-            "(protocol: docs/protocol.md); every connection the kernel accepts on an endpoint they listen on goes",
-            "through the session layer's lookup and the reuseport group's selector, and its descriptor is handed to",
-            "the chosen worker process. Runs until SIGTERM or SIGINT; prints 'ready control=... pid=...' once serving."})
+        header = "Runs the stack over real kernel TCP; worker processes attach over a Unix socket.",
+        description = "Applications attach over the Unix socket DIR/hoststack.sock (protocol: docs/protocol.md). Every"
+            + " connection the kernel accepts on an endpoint they listen on goes through the session layer's lookup and"
+            + " the reuseport group's selector, and its descriptor is handed to the chosen worker process (SCM_RIGHTS)."
+            + " Prints 'ready control=... pid=...' once serving; runs until SIGTERM or SIGINT, then removes its socket."
+            + " Exits with 1 when it cannot start (one line says why), 2 on a usage error.",
+        sortOptions = false)
 public final class DaemonCommand implements Callable<Integer> {
 
-    @Option(names = "--control", required = true, paramLabel = "DIR", description = "the control directory (made if missing)")
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--control", required = true, paramLabel = "DIR",
+            description = "the control directory (made if missing); the socket is DIR/hoststack.sock")
     Path control;
 
-    @Option(names = "--socket-mode", paramLabel = "MODE", defaultValue = "0660",
-            description = "the control socket's permission bits, octal (default: ${DEFAULT-VALUE}: the daemon's user and group)")
-    String socketMode;
+    @Option(names = "--socket-mode", paramLabel = "MODE", defaultValue = "0660", converter = CliChecks.OctalMode.class,
+            description = "the control socket's permission bits, octal 0..0777 (default: ${DEFAULT-VALUE}: the daemon's"
+                + " user and group may attach; 0666: every user)")
+    int socketMode;
 
     @Option(names = "--max-window", paramLabel = "N", defaultValue = "128",
-            description = "descriptors in flight to one worker at most (default: ${DEFAULT-VALUE})")
+            description = "the most descriptors in flight to one worker, from 1 to 200; a worker asking for more gets this"
+                + " (default: ${DEFAULT-VALUE})")
     int maxWindow;
 
-    @Option(names = "--selector", paramLabel = "NAME", description = "the default selector (default: roundrobin)")
+    @Option(names = "--selector", paramLabel = "NAME",
+            description = "the selector of groups whose first listener names none: roundrobin, hash, or one of your own"
+                + " on the class path (default: roundrobin)")
     String selector;
 
-    @Option(names = "--hash-secret", paramLabel = "N", defaultValue = "0", description = "the hash selector's secret")
+    @Option(names = "--hash-secret", paramLabel = "N", defaultValue = "0", converter = CliChecks.Secret32.class,
+            description = "the hash selector's secret, 32 bits: decimal -2147483648..4294967295 or 0x and up to 8 hex"
+                + " digits (default: ${DEFAULT-VALUE})")
     int hashSecret;
 
-    @Option(names = "--backlog", paramLabel = "N", defaultValue = "4096", description = "listen backlog of real sockets")
+    @Option(names = "--backlog", paramLabel = "N", defaultValue = "4096",
+            description = "the listen backlog of each real listening socket; the kernel caps it at"
+                + " net.core.somaxconn (default: ${DEFAULT-VALUE})")
     int backlog;
 
-    @Option(names = "--namespace", paramLabel = "NAME:SECRET:FIB", description = "a namespace to add (repeatable)")
+    @Option(names = "--namespace", paramLabel = "NAME:SECRET:FIB",
+            description = "adds a namespace besides 'default' (secret 0, FIB 0); repeatable. SECRET: 64 bits, decimal or"
+                + " 0x; FIB: 0..65535. Applications attach to it with 'worker --namespace NAME --secret SECRET'.")
     List<String> namespaces = new ArrayList<>();
 
     @Override
     public Integer call() {
+        CliChecks.controlDirectory(spec, control);
+        CliChecks.range(spec, "--max-window", maxWindow, 1, 200);
+        CliChecks.range(spec, "--backlog", backlog, 1, Integer.MAX_VALUE);
+        if (selector != null) {
+            CliChecks.knownSelector(spec, "--selector", selector);
+        }
         DaemonConfig config;
         try {
-            DaemonConfig.Builder b = DaemonConfig.builder(control).socketMode(Integer.parseInt(socketMode, 8))
-                    .maxWindow(maxWindow).hashSecret(hashSecret).backlog(backlog);
+            DaemonConfig.Builder b = DaemonConfig.builder(control).socketMode(socketMode).maxWindow(maxWindow)
+                    .hashSecret(hashSecret).backlog(backlog);
             if (selector != null) {
                 b.defaultSelector(selector);
             }
@@ -54,8 +82,7 @@ public final class DaemonCommand implements Callable<Integer> {
             }
             config = b.build();
         } catch (IllegalArgumentException e) {
-            System.err.println("hoststack daemon: " + e.getMessage());
-            return 2;
+            throw CliChecks.usage(spec, "%s", Main.oneLine(e.getMessage()));
         }
         return DaemonMain.run(config, System.out, System.err);
     }

@@ -9,6 +9,7 @@ import dev.hoststack.session.ListenOptions;
 import dev.hoststack.stack.Stack;
 import dev.hoststack.stack.StackConfig;
 import dev.hoststack.tcp.TcpPeer;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,16 +20,22 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParseResult;
 
 /**
  * {@code hoststack demo}: the design note's example on a real stack built from the modules, for
  * each shipped selector, beside what the real kernel's SO_REUSEPORT does with the same layout.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"The design note's example: app1, app2, app3 with 1, 2, 3 workers listen with reuseport on one",
-            "endpoint; real SYN and ACK segments from distinct clients go through transport-tcp; the dispatch",
-            "order and the shares per application and worker are printed for each selector, beside the real",
-            "Linux kernel's SO_REUSEPORT on loopback with the same six sockets."})
+        header = "The design note's example: three applications share one endpoint; each selector beside the kernel's.",
+        description = "The design note's example: app1, app2 and app3 with 1, 2 and 3 workers listen with reuseport on one endpoint; real SYN and"
+            + " final ACK segments from distinct clients go through transport-tcp. For each selector it prints the first"
+            + " 12 dispatches beside the design note's order, then the connections per application and per worker,"
+            + " beside what the Linux kernel's SO_REUSEPORT does with six real sockets on a loopback port. With --real:"
+            + " real processes instead (a daemon and three worker processes on loopback), beside the kernel's SO_REUSEPORT"
+            + " held by the same processes; everything it starts, it stops. Exits with 1 if a connection went unanswered"
+            + " or the processes could not start.",
+        sortOptions = false)
 public final class DemoCommand implements Callable<Integer> {
 
     /** The seed's first nine dispatches, workers numbered from 1 as the design note numbers them. */
@@ -41,22 +48,25 @@ public final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--connections", description = "connections per run (default: ${DEFAULT-VALUE})", defaultValue = "6000")
+    @Option(names = "--connections", paramLabel = "N", defaultValue = "6000",
+            description = "connections per run, at least 12 (default: ${DEFAULT-VALUE})")
     int connections;
 
-    @Option(names = "--hash-secret", description = "the hash selector's secret (default: ${DEFAULT-VALUE})", defaultValue = "0")
+    @Option(names = "--hash-secret", paramLabel = "N", defaultValue = "0", converter = CliChecks.Secret32.class,
+            description = "the hash selector's secret, 32 bits: decimal -2147483648..4294967295 or 0x and up to 8 hex"
+                + " digits; with --real, the daemon's (default: ${DEFAULT-VALUE})")
     int hashSecret;
 
-    @Option(names = "--no-kernel", description = "skip the real-kernel comparison")
+    @Option(names = "--no-kernel", description = "skip the real kernel's column (not with --real)")
     boolean noKernel;
 
-    @Option(names = "--real", description = {"real processes instead: a daemon and three worker processes on loopback, real",
-        "TCP connections from a built-in client (--connections, default 6000 here too), beside the kernel's own",
-        "SO_REUSEPORT held by the same processes; everything it starts, it stops"})
+    @Option(names = "--real", description = "real processes: a daemon and three worker processes on loopback, real TCP"
+            + " connections from a built-in client, one after another")
     boolean real;
 
-    @Option(names = "--selector", description = "with --real: the group's selector (default: ${DEFAULT-VALUE})",
-            defaultValue = "roundrobin")
+    @Option(names = "--selector", paramLabel = "NAME", description = "with --real: the group's selector, roundrobin, hash"
+            + " or one of your own on the class path (default: roundrobin; without --real the demo runs both shipped"
+            + " selectors)")
     String selector;
 
     /** The result of one selector's run. */
@@ -66,12 +76,25 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream out = spec.commandLine().getOut() == null ? System.out : new PrintStream(System.out, true);
-        if (connections < 12) {
-            out.println("--connections must be at least 12");
-            return 2;
-        }
+        CliChecks.range(spec, "--connections", connections, 12, Integer.MAX_VALUE);
+        ParseResult given = spec.commandLine().getParseResult();
         if (real) {
-            return RealDemo.run(out, connections, selector);
+            if (given.hasMatchedOption("--no-kernel")) {
+                throw CliChecks.usage(spec, "--no-kernel applies to the model's demo, not to --real (whose worker processes"
+                        + " hold the kernel's sockets too)");
+            }
+            String name = selector == null ? "roundrobin" : selector;
+            CliChecks.knownSelector(spec, "--selector", name);
+            try {
+                return RealDemo.run(out, connections, name, hashSecret);
+            } catch (IOException e) {
+                System.err.println("hoststack demo --real: " + Main.oneLine(e.getMessage()));
+                return Main.FAILED;
+            }
+        }
+        if (selector != null) {
+            throw CliChecks.usage(spec, "--selector applies to --real only (the model's demo runs both shipped selectors,"
+                    + " roundrobin and hash)");
         }
         long start = System.nanoTime();
         out.println("hoststack demo: app1, app2, app3 with 1, 2, 3 workers listen with reuseport on " + URI);

@@ -127,12 +127,69 @@ final class RealBench {
         return n;
     }
 
-    static int run(PrintStream out, int connections, int concurrency, int rounds, int warmup, Path doc, String command)
-            throws Exception {
-        out.printf("hoststack bench --real: %d connections per phase, %d in flight, %d rounds (daemon, kernel alternating), "
-                + "%d warm-up connections per path%n", connections, concurrency, rounds, warmup);
-        List<String> flags = List.of("-XX:+UseSerialGC", "-Xmx256m");
+    /** One run: fresh processes, warm-up, then the rounds' phases in order (daemon, kernel, daemon, ...). */
+    record Run(String loadAtStart, List<Phase> phases) {
+        Phase total(String path) {
+            return sum(phases, path);
+        }
+
+        /** The daemon path's rate over the kernel's, pooled over the run's rounds. */
+        double rateRatio() {
+            return total("daemon").rate() / total("kernel").rate();
+        }
+
+        /** The daemon path's server CPU per connection over the kernel's. */
+        double cpuRatio() {
+            return total("daemon").serverCpuMicros() / total("kernel").serverCpuMicros();
+        }
+
+        /** Round by round: the daemon phase's rate over the kernel phase's that followed it. */
+        List<Double> roundRatios() {
+            List<Double> r = new ArrayList<>();
+            for (int i = 0; i + 1 < phases.size(); i += 2) {
+                r.add(phases.get(i).rate() / phases.get(i + 1).rate());
+            }
+            return r;
+        }
+
+        int failed() {
+            return phases.stream().mapToInt(Phase::failed).sum();
+        }
+    }
+
+    static int run(PrintStream out, int connections, int concurrency, int rounds, int warmup, int runs, Path doc,
+                   String command) throws IOException, InterruptedException {
+        out.printf("hoststack bench --real: %d run%s; each: %d warm-up connections per path, then %d round%s of %d"
+                + " connections per path (daemon, kernel alternating), %d in flight%n", runs, runs == 1 ? "" : "s", warmup,
+                rounds, rounds == 1 ? "" : "s", connections, concurrency);
         String loadBefore = loadAverage();
+        List<Run> done = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            Run r = runOnce(out, i + 1, connections, concurrency, rounds, warmup);
+            done.add(r);
+            if (runs > 1) {
+                out.printf("  run %d: daemon / kernel %.2f× the rate, %.2f× the server CPU per connection%n", i + 1,
+                        r.rateRatio(), r.cpuRatio());
+            }
+        }
+        String report = report(done, connections, concurrency, rounds, warmup, command)
+                + "\nLoad average (1, 5, 15 min) before the first run: " + loadBefore + "; after the last: " + loadAverage()
+                + " (on " + Runtime.getRuntime().availableProcessors() + " cores; anything above the bench's own"
+                + " processes is other work sharing the machine).\n";
+        out.println();
+        out.print(report);
+        if (doc != null) {
+            writeSection(doc, report);
+            out.println("written to " + doc);
+        }
+        int failed = done.stream().mapToInt(Run::failed).sum();
+        return failed == 0 ? 0 : 1;
+    }
+
+    private static Run runOnce(PrintStream out, int run, int connections, int concurrency, int rounds, int warmup)
+            throws IOException, InterruptedException {
+        List<String> flags = List.of("-XX:+UseSerialGC", "-Xmx256m");
+        String load = loadAverage().split(" ")[0];
         List<Phase> phases = new ArrayList<>();
         try (RealCluster c = RealCluster.start(flags)) {
             String uri = "tcp://127.0.0.1/0";
@@ -153,29 +210,23 @@ final class RealBench {
                         Phase p = drive(group, daemonPath ? "daemon" : "kernel", daemonPath ? viaDaemon : viaKernel,
                                 connections, concurrency, c);
                         phases.add(p);
-                        out.printf("  round %d %-6s %9.0f conn/s  server CPU %6.1f µs/conn (daemon %5.1f, workers %5.1f)"
-                                        + "  p50 %5d µs  p99 %6d µs  failed %d%n", r + 1, p.path(), p.rate(), p.serverCpuMicros(),
-                                p.daemonCpuNanos() / 1e3 / p.connections(), p.workersCpuNanos() / 1e3 / p.connections(),
-                                p.latency().getValueAtPercentile(50), p.latency().getValueAtPercentile(99), p.failed());
+                        out.printf("  run %d round %d %-6s %9.0f conn/s  server CPU %6.1f µs/conn (daemon %5.1f,"
+                                        + " workers %5.1f)  p50 %5d µs  p99 %6d µs  failed %d%n", run, r + 1, p.path(),
+                                p.rate(), p.serverCpuMicros(), p.daemonCpuNanos() / 1e3 / p.connections(),
+                                p.workersCpuNanos() / 1e3 / p.connections(), p.latency().getValueAtPercentile(50),
+                                p.latency().getValueAtPercentile(99), p.failed());
                     }
                 }
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IOException("run " + run + ": the client failed: " + e, e);
             } finally {
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             }
-            JsonObject totals = c.show().getAsJsonObject("totals");
-            out.println("  daemon counters: " + totals);
+            out.println("  run " + run + " daemon counters: " + c.totals());
         }
-        String report = report(phases, connections, concurrency, rounds, warmup, command)
-                + "\nLoad average (1, 5, 15 min) before the run: " + loadBefore + "; after: " + loadAverage()
-                + " (on 2 cores, anything above the bench's own processes is other work sharing the machine).\n";
-        out.println();
-        out.print(report);
-        if (doc != null) {
-            writeSection(doc, report);
-            out.println("written to " + doc);
-        }
-        int failed = phases.stream().mapToInt(Phase::failed).sum();
-        return failed == 0 ? 0 : 1;
+        return new Run(load, phases);
     }
 
     private static Phase sum(List<Phase> ps, String path) {
@@ -198,11 +249,31 @@ final class RealBench {
         return new Phase(path, n, failed, s, d, w, h);
     }
 
-    static String report(List<Phase> phases, int connections, int concurrency, int rounds, int warmup, String command) {
-        Phase d = sum(phases, "daemon");
-        Phase k = sum(phases, "kernel");
+    /** The median of some values (the mean of the middle two for an even count). */
+    static double median(List<Double> values) {
+        List<Double> v = new ArrayList<>(values);
+        v.sort(null);
+        int n = v.size();
+        return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
+    }
+
+    /** {@code median× (min–max×)}, or the one value. */
+    static String spread(List<Double> values) {
+        if (values.size() == 1) {
+            return String.format("%.2f×", values.get(0));
+        }
+        return String.format("%.2f× (%.2f–%.2f×)", median(values), values.stream().min(Double::compare).orElseThrow(),
+                values.stream().max(Double::compare).orElseThrow());
+    }
+
+    static String report(List<Run> runs, int connections, int concurrency, int rounds, int warmup, String command) {
+        List<Phase> all = new ArrayList<>();
+        runs.forEach(r -> all.addAll(r.phases()));
+        Phase d = sum(all, "daemon");
+        Phase k = sum(all, "kernel");
         StringBuilder b = new StringBuilder();
         b.append("## Real processes: daemon → workers vs the kernel's SO_REUSEPORT\n\n");
+        b.append("<!-- generated by the command below; everything up to the next section is replaced by each --write -->\n\n");
         b.append("Command: `").append(command).append("`  \n");
         b.append("Machine: ").append(machine()).append("\n\n");
         b.append("Three worker processes (app1, app2, app3 with 1, 2, 3 workers; `hoststack worker`, JDK ")
@@ -210,10 +281,18 @@ final class RealBench {
                 .append("`roundrobin`), and through six sockets of one kernel SO_REUSEPORT group held by the same processes. ")
                 .append("The client (the bench's JVM, one Netty epoll thread) keeps ").append(concurrency)
                 .append(" connections in flight; each connects, reads the worker's one-line answer and closes (RST, no TIME_WAIT). ")
-                .append(rounds).append(" rounds of ").append(connections).append(" connections per path, alternating, after ")
-                .append(warmup).append(" warm-up connections per path. Server CPU is user + system time of the daemon and ")
+                .append(runs.size() == 1 ? "One run" : runs.size() + " runs, each with fresh processes")
+                .append(": ").append(warmup).append(" warm-up connections per path, then ").append(rounds)
+                .append(rounds == 1 ? " round" : " rounds").append(" of ").append(connections)
+                .append(" connections per path, the paths alternating. Server CPU is user + system time of the daemon and ")
                 .append("the workers (/proc/PID/stat, 10 ms ticks) over the phase, per connection. Latency is from the ")
                 .append("client's connect to the first byte of the worker's answer (HdrHistogram).\n\n");
+        List<Double> rate = runs.stream().map(Run::rateRatio).toList();
+        List<Double> cpu = runs.stream().map(Run::cpuRatio).toList();
+        b.append("Daemon path / kernel: **").append(spread(rate)).append("** the rate, ").append(spread(cpu))
+                .append(" the server CPU per connection")
+                .append(runs.size() == 1 ? "" : " (median over " + runs.size() + " runs, then min–max)").append(".\n\n");
+        b.append(runs.size() == 1 ? "All rounds:\n\n" : "All runs pooled:\n\n");
         b.append("| path | connections | conn/s | server CPU µs/conn | of which daemon | p50 µs | p99 µs | failed |\n");
         b.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Phase p : List.of(d, k)) {
@@ -222,16 +301,22 @@ final class RealBench {
                     p.daemonCpuNanos() / 1e3 / p.connections(), p.latency().getValueAtPercentile(50),
                     p.latency().getValueAtPercentile(99), p.failed()));
         }
-        b.append(String.format("%nDaemon path / kernel: **%.2f×** the rate, %.2f× the server CPU per connection.%n",
-                d.rate() / k.rate(), d.serverCpuMicros() / k.serverCpuMicros()));
-        b.append("\nPer round:\n\n| round | path | conn/s | server CPU µs/conn | p50 µs | p99 µs |\n|---:|---|---:|---:|---:|---:|\n");
-        int r = 0;
-        for (Phase p : phases) {
-            if (p.path().equals("daemon")) {
-                r++;
+        b.append("\nPer run (the rate ratio pooled over the run's rounds, then round by round):\n\n");
+        b.append("| run | load at start | daemon conn/s | kernel conn/s | rate ratio | by round | daemon CPU µs/conn"
+                + " | kernel CPU µs/conn | of which daemon |\n");
+        b.append("|---:|---:|---:|---:|---:|---|---:|---:|---:|\n");
+        int i = 0;
+        for (Run r : runs) {
+            i++;
+            Phase rd = r.total("daemon");
+            Phase rk = r.total("kernel");
+            StringBuilder byRound = new StringBuilder();
+            for (double x : r.roundRatios()) {
+                byRound.append(byRound.length() == 0 ? "" : ", ").append(String.format("%.2f", x));
             }
-            b.append(String.format("| %d | %s | %.0f | %.1f | %d | %d |%n", r, p.path(), p.rate(), p.serverCpuMicros(),
-                    p.latency().getValueAtPercentile(50), p.latency().getValueAtPercentile(99)));
+            b.append(String.format("| %d | %s | %.0f | %.0f | %.2f× | %s | %.1f | %.1f | %.1f |%n", i, r.loadAtStart(),
+                    rd.rate(), rk.rate(), r.rateRatio(), byRound, rd.serverCpuMicros(), rk.serverCpuMicros(),
+                    rd.daemonCpuNanos() / 1e3 / rd.connections()));
         }
         return b.toString();
     }
@@ -274,7 +359,7 @@ final class RealBench {
         int at = text.indexOf(marker);
         if (at >= 0) {
             int end = text.indexOf("\n## ", at + marker.length());
-            text = text.substring(0, at) + report + (end >= 0 ? text.substring(end + 1) : "");
+            text = text.substring(0, at) + report + (end >= 0 ? "\n" + text.substring(end + 1) : "");
         } else {
             text = text + (text.endsWith("\n\n") ? "" : "\n") + report;
         }

@@ -32,12 +32,13 @@ final class RealCluster implements AutoCloseable {
         final Process process;
         final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         final List<String> all = Collections.synchronizedList(new ArrayList<>());
+        private final Thread reader;
         String ready;
 
         Child(String name, List<String> command) throws IOException {
             this.name = name;
             this.process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            Thread t = new Thread(() -> {
+            reader = new Thread(() -> {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                     String l;
                     while ((l = r.readLine()) != null) {
@@ -48,22 +49,43 @@ final class RealCluster implements AutoCloseable {
                     // it ended
                 }
             }, "out-" + name);
-            t.setDaemon(true);
-            t.start();
+            reader.setDaemon(true);
+            reader.start();
         }
 
+        /**
+         * Waits for a line starting with {@code prefix} (or {@code orPrefix}) and returns it.
+         *
+         * @throws IOException when the process exits first, or the time runs out; the message names
+         *         the process and its last line of output, on one line
+         */
         String await(String prefix, String orPrefix, Duration timeout) throws IOException, InterruptedException {
             long end = System.nanoTime() + timeout.toNanos();
             while (true) {
                 long left = end - System.nanoTime();
-                String l = left <= 0 ? null : lines.poll(left, TimeUnit.NANOSECONDS);
+                String l = left <= 0 ? null : lines.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)), TimeUnit.NANOSECONDS);
                 if (l == null) {
-                    throw new IOException(name + " did not start in " + timeout.toSeconds() + " s; its output:\n  "
-                            + String.join("\n  ", all));
+                    if (!process.isAlive() && lines.isEmpty()) {
+                        reader.join(1000); // it may still be adding the last lines
+                        if (lines.isEmpty()) {
+                            throw new IOException(name + " exited with " + process.exitValue() + " before it was ready: "
+                                    + lastLine());
+                        }
+                    }
+                    if (left <= 0) {
+                        throw new IOException(name + " was not ready after " + timeout.toSeconds() + " s: " + lastLine());
+                    }
+                    continue;
                 }
                 if (l.startsWith(prefix) || orPrefix != null && l.startsWith(orPrefix)) {
                     return l;
                 }
+            }
+        }
+
+        private String lastLine() {
+            synchronized (all) {
+                return all.isEmpty() ? "it printed nothing" : all.get(all.size() - 1);
             }
         }
 
@@ -191,6 +213,19 @@ final class RealCluster implements AutoCloseable {
     /** The daemon's live counters. */
     JsonObject show() throws HoststackException {
         return JsonParser.parseString(HoststackApp.show(control, Duration.ofSeconds(10))).getAsJsonObject();
+    }
+
+    /**
+     * The daemon's totals.
+     *
+     * @throws IOException when the daemon does not answer 'show'
+     */
+    JsonObject totals() throws IOException {
+        try {
+            return show().getAsJsonObject("totals");
+        } catch (HoststackException e) {
+            throw new IOException("the daemon did not answer 'show': " + e.getMessage(), e);
+        }
     }
 
     @Override

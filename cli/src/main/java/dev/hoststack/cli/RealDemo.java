@@ -50,15 +50,17 @@ final class RealDemo {
         return RealCluster.field(body, "app") + "-w" + RealCluster.field(body, "worker");
     }
 
-    static int run(PrintStream out, int connections, String selector) throws Exception {
+    static int run(PrintStream out, int connections, String selector, int hashSecret) throws IOException, InterruptedException {
         long start = System.nanoTime();
         out.println("hoststack demo --real: a daemon and three worker processes on 127.0.0.1, real TCP connections.");
         out.println("workers are numbered from 0 here; the design note numbers them from 1 (app1-w0 here is its app1-w1).");
         out.println();
         List<String> flags = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m");
         int code;
-        try (RealCluster c = RealCluster.start(flags)) {
-            out.println("started: hoststack daemon --control " + c.control + "   (pid " + c.daemon.pid() + ")");
+        String secret = Long.toString(Integer.toUnsignedLong(hashSecret));
+        try (RealCluster c = RealCluster.start(flags, "--hash-secret", secret)) {
+            out.println("started: hoststack daemon --control " + c.control + (hashSecret == 0 ? "" : " --hash-secret " + secret)
+                    + "   (pid " + c.daemon.pid() + ")");
             String uri = "tcp://127.0.0.1/0";
             String kernel = "tcp://127.0.0.1/0";
             for (int a = 0; a < WORKERS.length; a++) {
@@ -136,13 +138,18 @@ final class RealDemo {
             DispatchTable.print(out, columns);
             out.printf("  unanswered: daemon %d, kernel %d; time: daemon %.2f s, kernel %.2f s (sequential, one client)%n",
                     failed, kernelFailed, daemonSeconds, kernelSeconds);
-            JsonObject totals = c.show().getAsJsonObject("totals");
+            JsonObject totals = c.totals();
             out.println("  daemon counters: accepted " + totals.get("accepted") + ", handed " + totals.get("handed")
                     + ", taken " + totals.get("taken") + ", congestion skips " + totals.get("congestion_skips")
                     + ", dropped " + totals.get("dropped"));
             out.println();
-            out.println("round robin gives each application a third whatever its workers; the kernel hashes the 4-tuple");
-            out.println("over its six sockets, so app3 with three sockets gets about half.");
+            if (selector.equals("roundrobin")) {
+                out.println("round robin gives each application a third whatever its workers; the kernel hashes the 4-tuple");
+                out.println("over its six sockets, so app3 with three sockets gets about half.");
+            } else {
+                out.println("the kernel hashes the 4-tuple over its six sockets, so app3 with three sockets gets about half;");
+                out.println("the daemon's column is what selector '" + selector + "' made of the same connections.");
+            }
             out.println("stopping the workers and the daemon.");
             code = failed == 0 && kernelFailed == 0 ? 0 : 1;
         }

@@ -60,8 +60,19 @@ public final class Replayer {
         public long accepted;
         /** Drops by reason, over the whole stack. */
         public final Map<String, Long> drops = new TreeMap<>();
+        /**
+         * Pure SYNs no listener took ({@code NO_LISTENER}), by the endpoint they were sent to, in the
+         * order first seen: at most {@link #UNHEARD_ENDPOINTS} endpoints, the rest counted in
+         * {@link #synsUnheardElsewhere}. What a replay with the wrong set-up shows.
+         */
+        public final Map<String, Long> synsUnheard = new LinkedHashMap<>();
+        /** Pure SYNs to no listener beyond the endpoints in {@link #synsUnheard}. */
+        public long synsUnheardElsewhere;
         /** The capture's problem, if it ended with one. */
         public String error;
+
+        /** The most endpoints {@link #synsUnheard} names. */
+        public static final int UNHEARD_ENDPOINTS = 8;
     }
 
     private final ScenarioRunner runner;
@@ -134,6 +145,9 @@ public final class Replayer {
                     r.established++;
                     AppWorkerImpl w = layer.worker(layer.session(in.session()).appWorkerIndex());
                     r.accepted += acceptAll(w);
+                } else if (result == TcpTransport.DROPPED && in.drop() == DropReason.NO_LISTENER
+                        && seg.has(TcpSegment.SYN) && !seg.has(TcpSegment.ACK)) {
+                    unheard(r);
                 }
                 if ((r.packets & 63) == 0) {
                     stack.pollAll();
@@ -150,6 +164,20 @@ public final class Replayer {
             }
         }
         return r;
+    }
+
+    /** Counts the parsed SYN under the endpoint it was sent to. */
+    private void unheard(Result r) {
+        String to = new Endpoint(TransportProto.TCP, seg.isIp4() ? dev.hoststack.api.Ip.fromIp4(seg.localIp4())
+                : dev.hoststack.api.Ip.fromIp6(seg.localIp6Hi(), seg.localIp6Lo()), seg.localPort()).toUri();
+        Long n = r.synsUnheard.get(to);
+        if (n != null) {
+            r.synsUnheard.put(to, n + 1);
+        } else if (r.synsUnheard.size() < Result.UNHEARD_ENDPOINTS) {
+            r.synsUnheard.put(to, 1L);
+        } else {
+            r.synsUnheardElsewhere++;
+        }
     }
 
     private long acceptAll(AppWorkerImpl w) {

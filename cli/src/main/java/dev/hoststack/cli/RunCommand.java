@@ -6,49 +6,63 @@ import dev.hoststack.cli.scenario.ScenarioSyntaxException;
 import dev.hoststack.cli.scenario.Step;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code hoststack run SCENARIO}: runs a scenario file (see docs/scenarios.md). */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Runs a scenario: namespaces, apps, workers, listeners, then syn/ack/rst/fin segments, accepts",
-            "and shows. Every line is parsed before anything runs; a line that cannot be parsed stops the run with",
-            "exit code 2. A refused command reports an error and the scenario goes on. See docs/scenarios.md."})
+        header = "Runs a scenario file: namespaces, applications, listeners, then segments, accepts and shows.",
+        description = "Runs a scenario against a real stack: namespaces, applications, workers, listeners, then syn, ack,"
+            + " rst and fin segments, accepts and shows, each answered by one event (a line, or with --json one JSON"
+            + " object). Every line is parsed before anything runs. Exits with 2, printing 'hoststack run: FILE:LINE:"
+            + " what was expected' (or 'FILE: why' for a file that cannot be read), when a line cannot be parsed or the"
+            + " file cannot be read; a command the stack refuses answers an 'error' event and the scenario goes on."
+            + " The language: docs/scenarios.md; examples: docs/scenarios/.",
+        sortOptions = false)
 public final class RunCommand implements Callable<Integer> {
 
     /** Exit code of a scenario that cannot be parsed or read. */
-    public static final int SYNTAX_ERROR = 2;
+    public static final int SYNTAX_ERROR = Main.USAGE;
 
-    @Parameters(index = "0", paramLabel = "SCENARIO", description = "the scenario file")
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "SCENARIO", description = "the scenario file (UTF-8 text)")
     Path scenario;
 
     @Option(names = "--json", description = "one JSON object per line, per command")
     boolean json;
 
-    @Option(names = "--threads", description = "data threads unless the scenario says 'threads N' (default: ${DEFAULT-VALUE})",
-            defaultValue = "2")
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "2",
+            description = "data threads, 1..1024, unless the scenario says 'threads N' (default: ${DEFAULT-VALUE})")
     int threads;
 
     /**
      * Checks {@code --threads} and parses a scenario for a command, printing why it cannot run.
      *
      * @return the steps, or null (the command then exits with {@link #SYNTAX_ERROR})
+     * @throws picocli.CommandLine.ParameterException for {@code --threads} out of range
      */
-    static List<Step> load(String command, Path file, int threads) {
-        if (threads < 1 || threads > 1024) {
-            System.err.println("hoststack " + command + ": --threads must be in 1..1024, not " + threads);
+    static List<Step> load(CommandSpec spec, Path file, int threads) {
+        CliChecks.range(spec, "--threads", threads, 1, 1024);
+        String command = spec.qualifiedName();
+        if (Files.isDirectory(file)) {
+            System.err.println(command + ": " + file + ": is a directory, not a scenario file");
             return null;
         }
         try {
             return ScenarioParser.parse(file);
         } catch (ScenarioSyntaxException e) {
-            System.err.println("hoststack " + command + ": " + e.getMessage());
+            System.err.println(command + ": " + e.getMessage());
         } catch (IOException e) {
-            System.err.println("hoststack " + command + ": cannot read " + file + ": " + e);
+            System.err.println(command + ": " + file + ": " + CliChecks.why(e));
         }
         return null;
     }
@@ -56,7 +70,7 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintStream out = System.out;
-        List<Step> steps = load("run", scenario, threads);
+        List<Step> steps = load(spec, scenario, threads);
         if (steps == null) {
             return SYNTAX_ERROR;
         }

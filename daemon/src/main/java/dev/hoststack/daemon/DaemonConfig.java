@@ -5,7 +5,9 @@ import static java.util.Objects.requireNonNull;
 import dev.hoststack.protocol.Protocol;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Everything a daemon is started with, validated once by {@link Builder#build()}.
@@ -34,21 +36,50 @@ public record DaemonConfig(Path controlDir, int socketMode, int maxWindow, Strin
      * @param fib    its FIB index
      */
     public record Namespace(String name, long secret, int fib) {
+
         /**
-         * Parses {@code NAME:SECRET:FIB}.
+         * Validates: a name other than {@code default} without spaces or colons, a FIB in 0..65535.
+         *
+         * @throws IllegalArgumentException naming the namespace and what is wrong
+         */
+        public Namespace {
+            requireNonNull(name, "name");
+            if (name.isEmpty() || name.chars().anyMatch(c -> Character.isWhitespace(c) || c == ':')) {
+                throw new IllegalArgumentException("namespace '" + name + "': a name is one word without ':'");
+            }
+            if (name.equals("default")) {
+                throw new IllegalArgumentException("namespace 'default' always exists (secret 0, FIB 0); add another name");
+            }
+            if (fib < 0 || fib > 0xFFFF) {
+                throw new IllegalArgumentException("namespace '" + name + "': FIB " + fib + " is not in 0..65535");
+            }
+        }
+
+        /**
+         * Parses {@code NAME:SECRET:FIB}; SECRET is decimal or {@code 0x} hex (64 bits), FIB decimal.
          *
          * @throws IllegalArgumentException naming the form expected
          */
         public static Namespace parse(String text) {
-            String[] p = text.split(":");
+            String[] p = text.split(":", -1);
             if (p.length != 3) {
                 throw new IllegalArgumentException("namespace '" + text + "': expected NAME:SECRET:FIB, e.g. blue:42:1");
             }
+            long secret;
             try {
-                return new Namespace(p[0], Long.parseLong(p[1]), Integer.parseInt(p[2]));
+                secret = p[1].startsWith("0x") || p[1].startsWith("0X") ? Long.parseUnsignedLong(p[1].substring(2), 16)
+                        : Long.parseLong(p[1]);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("namespace '" + text + "': SECRET and FIB are numbers", e);
+                throw new IllegalArgumentException("namespace '" + text + "': SECRET '" + p[1]
+                        + "' is not a 64-bit number (decimal, or 0x and up to 16 hex digits)", e);
             }
+            int fib;
+            try {
+                fib = Integer.parseInt(p[2]);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("namespace '" + text + "': FIB '" + p[2] + "' is not a number in 0..65535", e);
+            }
+            return new Namespace(p[0], secret, fib);
         }
     }
 
@@ -65,6 +96,12 @@ public record DaemonConfig(Path controlDir, int socketMode, int maxWindow, Strin
             throw new IllegalArgumentException("backlog " + backlog + " is not positive");
         }
         namespaces = List.copyOf(namespaces);
+        Set<String> names = new HashSet<>();
+        for (Namespace ns : namespaces) {
+            if (!names.add(ns.name())) {
+                throw new IllegalArgumentException("namespace '" + ns.name() + "' is given twice");
+            }
+        }
     }
 
     /** The control socket's path. */

@@ -71,7 +71,7 @@ public final class DaemonMain {
         try {
             d = Daemon.start(config, err);
         } catch (IOException e) {
-            err.println("hoststack daemon: " + e.getMessage());
+            err.println("hoststack daemon: " + oneLine(e));
             return 1;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(d::close, "hoststack-daemon-stop"));
@@ -84,6 +84,22 @@ public final class DaemonMain {
             d.close();
         }
         return 0;
+    }
+
+    /**
+     * Why the daemon could not start, in one line: the message, or for a failure with a cause (a
+     * Guice {@code CreationException} carries its only error as its cause) the innermost cause's
+     * message, without the wrapper's listing and stack traces.
+     */
+    static String oneLine(IOException e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = root == e || root.getMessage() == null ? String.valueOf(e.getMessage())
+                : "the daemon could not start: " + root.getMessage();
+        int nl = m.indexOf('\n');
+        return (nl < 0 ? m : m.substring(0, nl)).strip();
     }
 
     /** Parses and runs; returns the exit code. */

@@ -6,6 +6,10 @@ import dev.hoststack.api.Scope;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,9 +33,37 @@ public final class ScenarioParser {
         this.file = file;
     }
 
-    /** Parses a file. */
+    /**
+     * Parses a file of UTF-8 text.
+     *
+     * @throws ScenarioSyntaxException also for bytes that are not UTF-8, naming their line and column
+     * @throws IOException when the file cannot be read
+     */
     public static List<Step> parse(Path path) throws IOException, ScenarioSyntaxException {
-        return parse(path.toString(), Files.readAllLines(path, StandardCharsets.UTF_8));
+        return parse(path.toString(), decode(path.toString(), Files.readAllBytes(path)).lines().toList());
+    }
+
+    /** The text, or an error naming the line and column (in bytes) of the first byte that is not UTF-8. */
+    static String decode(String name, byte[] bytes) throws ScenarioSyntaxException {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult r = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT).decode(in, out, true);
+        if (r.isError()) {
+            int at = in.position();
+            int line = 1;
+            int lineStart = 0;
+            for (int i = 0; i < at; i++) {
+                if (bytes[i] == '\n' || bytes[i] == '\r' && (i + 1 >= bytes.length || bytes[i + 1] != '\n')) {
+                    line++;
+                    lineStart = i + 1;
+                }
+            }
+            throw new ScenarioSyntaxException(name, line, String.format("not UTF-8 text: byte 0x%02x at column %d"
+                    + " (save the file as UTF-8)", bytes[at] & 0xFF, at - lineStart + 1));
+        }
+        out.flip();
+        return out.toString();
     }
 
     /** Parses lines; {@code name} names them in errors. */

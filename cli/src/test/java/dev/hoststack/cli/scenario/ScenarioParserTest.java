@@ -447,17 +447,38 @@ class ScenarioParserTest {
     }
 
     @Test
-    void aFileThatCannotBeReadStopsTheRunWithExitCode2(@TempDir Path dir) throws IOException {
+    void aFileThatCannotBeReadStopsTheRunWithExitCode2AndOneLineFileColonWhy(@TempDir Path dir) throws IOException {
         CliRun missing = CliRun.of("run", dir.resolve("missing.scn").toString());
         assertThat(missing.exitCode()).isEqualTo(2);
         assertThat(missing.out()).isEmpty();
-        assertThat(missing.err()).contains("cannot read " + dir.resolve("missing.scn"));
+        assertThat(missing.err()).isEqualTo("hoststack run: " + dir.resolve("missing.scn") + ": no such file\n");
 
         Path latin1 = dir.resolve("latin1.scn");
-        Files.write(latin1, "app attach caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1));
+        Files.write(latin1, "# caf\u00e9 is Latin-1 below\napp attach caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1));
         CliRun notUtf8 = CliRun.of("run", latin1.toString());
         assertThat(notUtf8.exitCode()).isEqualTo(2);
         assertThat(notUtf8.out()).isEmpty();
-        assertThat(notUtf8.err()).contains("cannot read " + latin1);
+        assertThat(notUtf8.err()).as("the line and column of the first byte that is not UTF-8")
+                .isEqualTo("hoststack run: " + latin1 + ":1: not UTF-8 text: byte 0xe9 at column 6 (save the file as UTF-8)\n");
+
+        CliRun directory = CliRun.of("run", dir.toString());
+        assertThat(directory.exitCode()).isEqualTo(2);
+        assertThat(directory.out()).isEmpty();
+        assertThat(directory.err()).isEqualTo("hoststack run: " + dir + ": is a directory, not a scenario file\n");
+    }
+
+    @Test
+    void utf8TextWithEveryKindOfLineEndParsesAsBefore() throws ScenarioSyntaxException {
+        byte[] text = "# caf\u00e9 \u2014 fine\r\napp attach a\rworker add a\n\nworker add a".getBytes(StandardCharsets.UTF_8);
+        assertThat(ScenarioParser.decode("t.scn", text).lines().toList())
+                .containsExactly("# caf\u00e9 \u2014 fine", "app attach a", "worker add a", "", "worker add a");
+    }
+
+    @Test
+    void aBadByteOnALaterLineIsFoundWhateverTheLineEnds() {
+        byte[] text = "a\r\nb\rc\n\u00e9\u00e9x\u00ff".getBytes(StandardCharsets.ISO_8859_1);
+        assertThatThrownBy(() -> ScenarioParser.decode("t.scn", text))
+                .isInstanceOf(ScenarioSyntaxException.class)
+                .hasMessage("t.scn:4: not UTF-8 text: byte 0xe9 at column 1 (save the file as UTF-8)");
     }
 }

@@ -39,8 +39,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * with {@code via=kernel}, so one set of processes serves both paths.
  *
  * <p>Prints {@code ready app=.. workers=.. pid=.. uri=.. [kernel_uri=..]} once it listens, or
- * {@code error CODE message} and exits with 3 if the daemon refuses. It exits with 4 when the
- * daemon goes away; with {@code --reconnect} it reattaches instead ({@link Reconnect#backoff()},
+ * {@code error CODE message} and exits with 3 if the daemon refuses (with 4 when the code is the
+ * library's {@code UNREACHABLE}, {@code TIMEOUT} or {@code CLOSED}: no daemon answered). It exits
+ * with 4 when the daemon goes away; with {@code --reconnect} it reattaches instead ({@link Reconnect#backoff()},
  * {@code --reconnect-attempts} and {@code --reconnect-max-delay} change it), prints
  * {@code reattached app=.. workers=.. pid=.. uri=.. count=N} each time, and exits with 4 only
  * when every attempt failed.
@@ -263,7 +264,11 @@ public final class AnswerWorker {
         } catch (HoststackException e) {
             out.println("error " + e.code() + " " + e.getMessage());
             out.flush();
-            return 3;
+            // the library's own codes mean no daemon answered (or it went away mid-request): not a refusal
+            return switch (e.code()) {
+                case HoststackException.UNREACHABLE, HoststackException.TIMEOUT, HoststackException.CLOSED -> 4;
+                default -> 3;
+            };
         } finally {
             for (Channel s : kernelSockets) {
                 s.close();
