@@ -3,6 +3,7 @@ package dev.hoststack.cli;
 import dev.hoststack.api.Endpoint;
 import dev.hoststack.api.TransportProto;
 import dev.hoststack.api.spi.ReuseportSelectorProvider;
+import dev.hoststack.client.AttachSpec;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.AccessDeniedException;
@@ -26,7 +27,7 @@ import picocli.CommandLine.TypeConversionException;
 final class CliChecks {
 
     /** The control socket's file name in a daemon's control directory. */
-    static final String SOCKET_NAME = "hoststack.sock";
+    static final String SOCKET_NAME = AttachSpec.SOCKET_NAME;
 
     private CliChecks() {
     }
