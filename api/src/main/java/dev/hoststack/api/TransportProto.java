@@ -39,4 +39,9 @@ public enum TransportProto {
         }
         return null;
     }
+
+    /** The protocol of an IANA IP protocol number, or {@code null} if none matches. Allocation-free. */
+    public static TransportProto ofIpProtocol(int ipProtocol) {
+        return ipProtocol == 6 ? TCP : ipProtocol == 17 ? UDP : null;
+    }
 }

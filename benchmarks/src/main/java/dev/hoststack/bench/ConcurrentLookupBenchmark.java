@@ -1,11 +1,13 @@
 package dev.hoststack.bench;
 
 import dev.hoststack.api.Endpoint;
+import dev.hoststack.api.TransportProto;
 import dev.hoststack.bench.support.Flows;
 import dev.hoststack.bench.support.NaiveListeners;
 import dev.hoststack.bench.support.Stacks;
 import dev.hoststack.session.DataThread;
 import dev.hoststack.session.ListenOptions;
+import dev.hoststack.session.ListenTarget;
 import dev.hoststack.session.SessionLayer;
 import dev.hoststack.session.SessionTables;
 import dev.hoststack.stack.Stack;
@@ -110,12 +112,11 @@ public class ConcurrentLookupBenchmark extends AbstractBenchmark {
         }
     }
 
-    /** A reader's own data thread, scratch key and flow cursor. */
+    /** A reader's own data thread and flow cursor. */
     @State(Scope.Thread)
     public static class Reader {
         int thread;
         DataThread dataThread;
-        final long[] scratch = new long[6];
         int cursor;
 
         /** Takes data thread 1 or 2. */
@@ -155,13 +156,14 @@ public class ConcurrentLookupBenchmark extends AbstractBenchmark {
         }
     }
 
-    /** The project's readers: {@code lookupListener} + {@code dispatch}. */
+    /** The project's readers: {@code findListener} + the listener's {@code dispatch}, as the SYN path does. */
     @Benchmark
     @Group("hoststack")
     @GroupThreads(2)
     public long hoststackRead(Shared s, Reader r) {
         TcpSegment f = r.next(s, true);
-        return s.layer.dispatch(s.layer.lookupListener(s.tables, f, r.scratch), f, r.thread);
+        ListenTarget l = s.layer.findListener(s.tables, TransportProto.TCP, f);
+        return l == null ? -1 : l.dispatch(f, r.thread);
     }
 
     /** The project's writer: {@code churn} joins and leaves the group; then it runs data thread 0's mailbox. */

@@ -1,10 +1,12 @@
 package dev.hoststack.bench;
 
 import dev.hoststack.api.SessionHandle;
+import dev.hoststack.api.TransportProto;
 import dev.hoststack.bench.support.FiveTuple4;
 import dev.hoststack.bench.support.Flows;
 import dev.hoststack.bench.support.Stacks;
 import dev.hoststack.session.ListenOptions;
+import dev.hoststack.session.ListenTarget;
 import dev.hoststack.session.SessionLayer;
 import dev.hoststack.stack.Stack;
 import dev.hoststack.tcp.TcpSegment;
@@ -21,10 +23,10 @@ import org.openjdk.jmh.annotations.State;
  * is the seed's 1 + 2 + 3) on 10.0.0.1:80, and one choice per operation for a SYN whose listener
  * value (the group value) is already known.
  *
- * <p>{@link #hoststack} calls {@link SessionLayer#dispatch}: the group table's
- * {@code select} (view, selector through the SPI, validation) and the resolution of the chosen
- * member and worker to a listen session and a global worker index, i.e. everything after the
- * table lookup. {@link #baseline} is what a developer writes for the same policy over a flat array
+ * <p>{@link #hoststack} calls the group's {@link ListenTarget#dispatch}, as the SYN path does once
+ * the listener index gave it the group: the current view, the selector through the SPI (it answers
+ * a worker slot), the bounds check and the slot's precomputed dispatch result (listen session and
+ * global worker index), and the per-thread selection count: everything after the lookup. {@link #baseline} is what a developer writes for the same policy over a flat array
  * of all workers: an {@link AtomicLong} counter modulo the worker count (round robin; Netty's
  * chooser), or the 5-tuple record's {@code hashCode()} modulo the count (hash). Flows: 1024 real
  * parsed SYNs, in turn.
@@ -43,7 +45,7 @@ public class SelectionBenchmark extends AbstractBenchmark {
     private static final int FLOWS = 1024;
 
     SessionLayer layer;
-    long groupValue;
+    ListenTarget group;
     TcpSegment[] flows;
     int[] allWorkers;
     boolean hash;
@@ -76,16 +78,16 @@ public class SelectionBenchmark extends AbstractBenchmark {
         layer = stack.session();
         hash = selector.equals("hash");
         flows = Flows.syns4(FLOWS, Flows.ip4(10, 0, 0, 1), 80, 13);
-        groupValue = layer.lookupListener(layer.fib(0), flows[0], new long[6]);
-        if (!SessionHandle.isGroupValue(groupValue)) {
-            throw new IllegalStateException("no group value: " + SessionHandle.format(groupValue));
+        group = layer.findListener(layer.fib(0), TransportProto.TCP, flows[0]);
+        if (group == null || !SessionHandle.isGroupValue(group.value())) {
+            throw new IllegalStateException("no reuseport group listens: " + group);
         }
         allWorkers = new int[total];
         for (int i = 0; i < total; i++) {
             allWorkers[i] = i;
         }
         for (TcpSegment f : flows) {
-            if (layer.dispatch(groupValue, f, 0) < 0) {
+            if (group.dispatch(f, 0) < 0) {
                 throw new IllegalStateException("dispatch dropped " + f);
             }
         }
@@ -103,10 +105,10 @@ public class SelectionBenchmark extends AbstractBenchmark {
         return flows[c];
     }
 
-    /** The project: {@code SessionLayer.dispatch(groupValue, flow, thread)}. */
+    /** The project: the group's {@code dispatch(flow, thread)}, as the SYN path calls it after the listener lookup. */
     @Benchmark
     public long hoststack() {
-        return layer.dispatch(groupValue, nextFlow(), 0);
+        return group.dispatch(nextFlow(), 0);
     }
 
     /** Baseline: a flat array of workers with an {@code AtomicLong} counter, or the record's hash. */

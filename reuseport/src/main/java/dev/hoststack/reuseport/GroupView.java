@@ -71,8 +71,6 @@ final class GroupView implements ReuseportGroupView {
 
     private final int index;
     private final Endpoint endpoint;
-    /** The endpoint's port, for the data plane's check that a group index was not reused meanwhile. */
-    final int port;
     private final long epoch;
     private final Member[] members;
     /** Per member: its first slot; one more entry holds the slot count. */
@@ -85,7 +83,6 @@ final class GroupView implements ReuseportGroupView {
     GroupView(int index, Endpoint endpoint, long epoch, List<ListenSession> sessions) {
         this.index = index;
         this.endpoint = endpoint;
-        this.port = endpoint.port();
         this.epoch = epoch;
         this.members = new Member[sessions.size()];
         this.memberStart = new int[members.length + 1];

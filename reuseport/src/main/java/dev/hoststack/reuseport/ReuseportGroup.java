@@ -1,9 +1,15 @@
 package dev.hoststack.reuseport;
 
+import dev.hoststack.api.DropReason;
 import dev.hoststack.api.Endpoint;
+import dev.hoststack.api.JHash;
+import dev.hoststack.api.SessionHandle;
+import dev.hoststack.api.spi.FlowView;
 import dev.hoststack.api.spi.ReuseportSelector;
 import dev.hoststack.session.AppNamespaceImpl;
+import dev.hoststack.session.Dispatch;
 import dev.hoststack.session.ListenSession;
+import dev.hoststack.session.ListenTarget;
 import dev.hoststack.session.SessionTables;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +19,12 @@ import java.util.concurrent.atomic.LongAdder;
  * One reuseport group: every reuseport listen session on one (table set, protocol, family,
  * address, port), with its selector. Membership changes on the control thread by publishing a
  * new {@link GroupView}; data threads read the current view without locks.
+ *
+ * <p>As a {@link ListenTarget} it is what the table set's listener index holds for the group's
+ * endpoint: a SYN goes from its port straight here, then to the selector and the view's
+ * precomputed dispatch result of the slot it answers.
  */
-public final class ReuseportGroup {
+public final class ReuseportGroup extends ListenTarget {
 
     private final int index;
     private final SessionTables tables;
@@ -49,6 +59,50 @@ public final class ReuseportGroup {
         this.migrate = migrate;
         this.hashSecret = hashSecret;
         this.selectionsByThread = new long[threads * PAD];
+        value(SessionHandle.groupValue(index));
+    }
+
+    /**
+     * The selector's slot, validated by one bounds check against the view it was given and
+     * resolved to the slot's precomputed dispatch result; an answer out of range falls back to the
+     * kernel's hash over all slots, counted; {@link ReuseportSelector#DROP} drops the SYN,
+     * counted. No liveness reads: a view names only live listen sessions and workers (see
+     * {@link GroupView}). Data plane; lock-free, allocation-free.
+     */
+    @Override
+    public long dispatch(FlowView flow, int thread) {
+        final GroupView v = view;
+        final int n = v.dispatch.length;
+        if (n == 0) {
+            return Dispatch.drop(DropReason.LISTENER_GONE);
+        }
+        return resolve(v, selector.select(v, flow, thread), flow, thread);
+    }
+
+    /** The selector's {@link ReuseportSelector#reselect} after the slot of {@code rejected}. */
+    @Override
+    public long redispatch(FlowView flow, int thread, long rejected, int attempt) {
+        final GroupView v = view;
+        if (v.dispatch.length == 0) {
+            return Dispatch.drop(DropReason.LISTENER_GONE);
+        }
+        final int rejectedSlot = v.slotOf(rejected);
+        return resolve(v, rejectedSlot < 0 ? selector.select(v, flow, thread)
+                : selector.reselect(v, flow, thread, rejectedSlot, attempt), flow, thread);
+    }
+
+    private long resolve(GroupView v, int slot, FlowView flow, int thread) {
+        final long[] dispatch = v.dispatch;
+        if (slot < 0 || slot >= dispatch.length) {
+            if (slot == ReuseportSelector.DROP) {
+                selectorDrops.increment();
+                return Dispatch.drop(DropReason.SELECTOR_DROP);
+            }
+            fallbacks.increment();
+            slot = JHash.reciprocalScale(JHash.flowHash(flow, hashSecret), dispatch.length);
+        }
+        countSelection(thread);
+        return dispatch[slot];
     }
 
     /** Counts a selection made on data thread {@code thread} (that thread only; allocation-free). */

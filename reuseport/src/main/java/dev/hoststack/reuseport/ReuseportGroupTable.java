@@ -4,16 +4,15 @@ import static java.util.Objects.requireNonNull;
 
 import dev.hoststack.api.DropReason;
 import dev.hoststack.api.Endpoint;
-import dev.hoststack.api.JHash;
 import dev.hoststack.api.SessionError;
 import dev.hoststack.api.SessionException;
 import dev.hoststack.api.spi.FlowView;
 import dev.hoststack.api.spi.ReuseportSelectorProvider;
 import dev.hoststack.api.spi.SelectorContext;
-import dev.hoststack.api.spi.ReuseportSelector;
 import dev.hoststack.session.ApplicationImpl;
 import dev.hoststack.session.Dispatch;
 import dev.hoststack.session.ListenSession;
+import dev.hoststack.session.ListenTarget;
 import dev.hoststack.session.ReuseportGroups;
 import dev.hoststack.session.SessionLayer;
 import java.util.ArrayList;
@@ -41,7 +40,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *       {@link dev.hoststack.api.spi.ReuseportSelector#membershipChanged}. The last member leaving
  *       removes the group.</li>
  *   <li>A selector answers a worker slot of the group's view; an answer out of range falls back
- *       to the kernel's hash over all slots, counted; {@link ReuseportSelector#DROP} drops the
+ *       to the kernel's hash over all slots, counted; {@link dev.hoststack.api.spi.ReuseportSelector#DROP} drops the
  *       SYN, counted.</li>
  * </ul>
  *
@@ -256,50 +255,29 @@ public final class ReuseportGroupTable implements ReuseportGroups {
     }
 
     @Override
+    public ListenTarget target(int groupIndex) {
+        return require(groupIndex);
+    }
+
+    @Override
     public long select(int groupIndex, FlowView flow, int thread) {
-        return choose(groupIndex, flow, thread, -1L, 0);
+        final ReuseportGroup g = live(groupIndex, flow);
+        return g == null ? Dispatch.drop(DropReason.LISTENER_GONE) : g.dispatch(flow, thread);
     }
 
     @Override
     public long reselect(int groupIndex, FlowView flow, int thread, long rejected, int attempt) {
-        return choose(groupIndex, flow, thread, rejected, attempt);
+        final ReuseportGroup g = live(groupIndex, flow);
+        return g == null ? Dispatch.drop(DropReason.LISTENER_GONE) : g.redispatch(flow, thread, rejected, attempt);
     }
 
     /**
-     * A first choice ({@code attempt} 0) or a next one: the selector's slot, validated by one
-     * bounds check against the view it was given, resolved to the slot's precomputed dispatch
-     * result; an answer out of range falls back to the kernel's hash, counted. No liveness reads:
-     * a view names only live listen sessions and workers (see {@link GroupView}).
-     *
-     * @return a {@link Dispatch} result
+     * The group of an index taken from a table value, or null if it is gone or the index now
+     * names another group (indices of removed groups are reused at once; the listener index's
+     * path holds the group itself and needs no such check).
      */
-    private long choose(int groupIndex, FlowView flow, int thread, long rejected, int attempt) {
+    private ReuseportGroup live(int groupIndex, FlowView flow) {
         final ReuseportGroup g = group(groupIndex);
-        if (g == null) {
-            return Dispatch.drop(DropReason.LISTENER_GONE);
-        }
-        final GroupView v = g.view();
-        final long[] dispatch = v.dispatch;
-        if (v.port != flow.localPort() || dispatch.length == 0) {
-            return Dispatch.drop(DropReason.LISTENER_GONE);
-        }
-        int slot;
-        if (attempt == 0) {
-            slot = g.selector().select(v, flow, thread);
-        } else {
-            final int rejectedSlot = v.slotOf(rejected);
-            slot = rejectedSlot < 0 ? g.selector().select(v, flow, thread)
-                    : g.selector().reselect(v, flow, thread, rejectedSlot, attempt);
-        }
-        if (slot < 0 || slot >= dispatch.length) {
-            if (slot == ReuseportSelector.DROP) {
-                g.selectorDrops.increment();
-                return Dispatch.drop(DropReason.SELECTOR_DROP);
-            }
-            g.fallbacks.increment();
-            slot = JHash.reciprocalScale(JHash.flowHash(flow, g.hashSecret()), dispatch.length);
-        }
-        g.countSelection(thread);
-        return dispatch[slot];
+        return g == null || g.endpoint().port() != flow.localPort() ? null : g;
     }
 }

@@ -1,7 +1,9 @@
 package dev.hoststack.session;
 
 import dev.hoststack.api.AppListener;
+import dev.hoststack.api.DropReason;
 import dev.hoststack.api.Endpoint;
+import dev.hoststack.api.spi.FlowView;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -10,20 +12,36 @@ import java.util.List;
  * An app listener: one application's listener on one endpoint, shared by its workers, which it
  * records in a bitmap (VPP's {@code app_listener_t}).
  *
- * <p>The bitmap is replaced, never changed in place, on the control thread; data threads read it
- * without locks. {@link #selectWorker()} is VPP's round robin: the next set bit after a rotor,
- * wrapping to the first set bit. Like VPP's, the rotor is written by whichever data thread
- * receives the SYN, with no atomics: exactly round robin when one thread receives, roughly so
- * when several do (two threads may pick the same worker).
+ * <p>The bitmap, with each listening worker's precomputed {@link Dispatch} result, is replaced,
+ * never changed in place, on the control thread; data threads read it without locks.
+ * {@link #selectWorker()} is VPP's round robin: the next set bit after a rotor, wrapping to the
+ * first set bit. Like VPP's, the rotor is written by whichever data thread receives the SYN, with
+ * no atomics: exactly round robin when one thread receives, roughly so when several do (two
+ * threads may pick the same worker).
+ *
+ * <p>As a {@link ListenTarget} it dispatches the SYNs of a listener without reuseport. It reads
+ * no liveness flag: a worker that stops listening (or leaves) is taken out of the bitmap first,
+ * and its index is freed only after every data thread has passed a quiescent point.
  */
-public final class AppListenerImpl implements AppListener {
+public final class AppListenerImpl extends ListenTarget implements AppListener {
+
+    /** The bitmap and, per worker index, the dispatch result of the workers it has set. Immutable. */
+    private static final class Workers {
+        final long[] bits;
+        final long[] dispatch;
+
+        Workers(long[] bits, long[] dispatch) {
+            this.bits = bits;
+            this.dispatch = dispatch;
+        }
+    }
 
     private final ApplicationImpl app;
     private final Endpoint endpoint;
     private final boolean reuseport;
     private final String selector;
     private ListenSession listenSession;
-    private volatile long[] workers = new long[1];
+    private volatile Workers workers = new Workers(new long[1], new long[0]);
     private int rotor;
 
     AppListenerImpl(ApplicationImpl app, Endpoint endpoint, boolean reuseport, String selector) {
@@ -60,6 +78,7 @@ public final class AppListenerImpl implements AppListener {
 
     void listenSession(ListenSession ls) {
         this.listenSession = ls;
+        value(ls.handle());
     }
 
     @Override
@@ -70,7 +89,7 @@ public final class AppListenerImpl implements AppListener {
     @Override
     public List<Integer> workers() {
         List<Integer> out = new ArrayList<>();
-        long[] bits = workers;
+        long[] bits = workers.bits;
         for (int i = nextSetBit(bits, 0); i >= 0; i = nextSetBit(bits, i + 1)) {
             out.add(i);
         }
@@ -84,27 +103,32 @@ public final class AppListenerImpl implements AppListener {
 
     /** Whether worker {@code w} listens. Allocation-free. */
     public boolean hasWorker(int w) {
-        long[] bits = workers;
+        long[] bits = workers.bits;
         return w >= 0 && (w >> 6) < bits.length && (bits[w >> 6] & 1L << w) != 0;
     }
 
     /** The number of listening workers. */
     public int workerCount() {
         int n = 0;
-        for (long word : workers) {
+        for (long word : workers.bits) {
             n += Long.bitCount(word);
         }
         return n;
     }
 
+    /** Sets or clears worker {@code w}'s bit (control thread; the listen session is set). */
     void setWorker(int w, boolean on) {
-        long[] bits = Arrays.copyOf(workers, Math.max(workers.length, (w >> 6) + 1));
+        long[] bits = Arrays.copyOf(workers.bits, Math.max(workers.bits.length, (w >> 6) + 1));
         if (on) {
             bits[w >> 6] |= 1L << w;
         } else {
             bits[w >> 6] &= ~(1L << w);
         }
-        workers = bits;
+        long[] dispatch = new long[bits.length * 64];
+        for (int i = nextSetBit(bits, 0); i >= 0; i = nextSetBit(bits, i + 1)) {
+            dispatch[i] = Dispatch.of(listenSession.index(), app.worker(i).globalIndex());
+        }
+        workers = new Workers(bits, dispatch);
     }
 
     /**
@@ -114,7 +138,10 @@ public final class AppListenerImpl implements AppListener {
      * @return a worker index, or -1 if none listens
      */
     public int selectWorker() {
-        long[] bits = workers;
+        return select(workers.bits);
+    }
+
+    private int select(long[] bits) {
         int next = nextSetBit(bits, rotor + 1);
         if (next < 0) {
             next = nextSetBit(bits, 0);
@@ -123,6 +150,20 @@ public final class AppListenerImpl implements AppListener {
             rotor = next;
         }
         return next;
+    }
+
+    /** VPP's round robin over the listening workers. Data plane; allocation-free. */
+    @Override
+    public long dispatch(FlowView flow, int thread) {
+        final Workers ws = workers;
+        final int w = select(ws.bits);
+        return w < 0 ? Dispatch.drop(DropReason.NO_WORKER) : ws.dispatch[w];
+    }
+
+    /** The next worker in the round robin. */
+    @Override
+    public long redispatch(FlowView flow, int thread, long rejected, int attempt) {
+        return dispatch(flow, thread);
     }
 
     static int nextSetBit(long[] bits, int from) {

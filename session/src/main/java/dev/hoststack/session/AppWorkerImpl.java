@@ -4,13 +4,18 @@ import dev.hoststack.api.AppEventHandler;
 import dev.hoststack.api.AppEventType;
 import dev.hoststack.api.AppWorker;
 import dev.hoststack.session.internal.MpscLongRing;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * An app worker: its identity, its event queue, and its counters.
  *
  * <p>Data threads queue events ({@link #deliver}) and bump counters concurrently; the
- * application takes events from one thread at a time ({@link #pollEvents}).
+ * application takes events from one thread at a time ({@link #pollEvents}). The SYN path's
+ * counters (dispatched, accepted, migrated in) are kept per data thread, each in its own
+ * 128-byte region written only by that thread with a plain increment and an opaque store (no
+ * CAS); a read sums them (exact once the data threads are quiescent).
  */
 public final class AppWorkerImpl implements AppWorker {
 
@@ -21,9 +26,15 @@ public final class AppWorkerImpl implements AppWorker {
     private final MpscLongRing events;
     private volatile boolean alive = true;
 
-    private final LongAdder dispatched = new LongAdder();
-    private final LongAdder accepted = new LongAdder();
-    private final LongAdder migratedIn = new LongAdder();
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+    /** Longs per data thread's region: 128 bytes, so no two threads share a cache line pair. */
+    private static final int STRIDE = 16;
+    private static final int DISPATCHED = 0;
+    private static final int ACCEPTED = 1;
+    private static final int MIGRATED_IN = 2;
+
+    /** Per data thread t, at {@code t * STRIDE + counter}. */
+    private final long[] perThread;
     private final LongAdder queueFull = new LongAdder();
 
     private AppEventHandler pollHandler;
@@ -31,6 +42,7 @@ public final class AppWorkerImpl implements AppWorker {
 
     AppWorkerImpl(SessionLayer layer, ApplicationImpl app, int workerIndex, int globalIndex, int queueCapacity) {
         this.layer = layer;
+        this.perThread = new long[layer.threadCount() * STRIDE];
         this.adapter = (type, session, listener) -> {
             AppEventType t = AppEventType.of((int) type);
             pollHandler.onEvent(t, session, listener);
@@ -102,31 +114,45 @@ public final class AppWorkerImpl implements AppWorker {
         return false;
     }
 
-    void countDispatched() {
-        dispatched.increment();
+    /** Counts on data thread {@code thread} (that thread only; allocation-free, no CAS). */
+    private void count(int thread, int counter) {
+        final int i = thread * STRIDE + counter;
+        LONGS.setOpaque(perThread, i, perThread[i] + 1);
     }
 
-    void countAccepted() {
-        accepted.increment();
+    private long sum(int counter) {
+        long n = 0;
+        for (int i = counter; i < perThread.length; i += STRIDE) {
+            n += (long) LONGS.getOpaque(perThread, i);
+        }
+        return n;
     }
 
-    void countMigratedIn() {
-        migratedIn.increment();
+    void countDispatched(int thread) {
+        count(thread, DISPATCHED);
+    }
+
+    void countAccepted(int thread) {
+        count(thread, ACCEPTED);
+    }
+
+    void countMigratedIn(int thread) {
+        count(thread, MIGRATED_IN);
     }
 
     /** SYNs whose connection was given to this worker. */
     public long dispatched() {
-        return dispatched.sum();
+        return sum(DISPATCHED);
     }
 
     /** Accept events queued for it. */
     public long accepted() {
-        return accepted.sum();
+        return sum(ACCEPTED);
     }
 
     /** Connections moved to it from a worker that left. */
     public long migratedIn() {
-        return migratedIn.sum();
+        return sum(MIGRATED_IN);
     }
 
     /** Events refused because its queue was full. */

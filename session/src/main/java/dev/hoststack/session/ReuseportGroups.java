@@ -44,6 +44,12 @@ public interface ReuseportGroups {
      */
     boolean leave(int groupIndex, ListenSession member);
 
+    /**
+     * The group's {@link ListenTarget}: what its listener index entry leads a SYN to (the group's
+     * selection). The same object for the group's whole life.
+     */
+    ListenTarget target(int groupIndex);
+
     /** A member's set of listening workers changed. */
     void workersChanged(int groupIndex, ListenSession member);
 

@@ -469,11 +469,11 @@ public final class SessionLayer {
             closeSession(dt, s, SessionCounter.CONTROL_CLOSES);
             return;
         }
-        AppWorkerImpl w = worker((int) d);
-        int listener = (int) (d >>> 32);
+        AppWorkerImpl w = worker(Dispatch.worker(d));
+        int listener = Dispatch.listenSession(d);
         pool.listener(s, listener);
         pool.appWorker(s, w.globalIndex());
-        w.countMigratedIn();
+        w.countMigratedIn(dt.index());
         g.countMigration(group);
         dt.count(SessionCounter.MIGRATED);
         if (pool.state(s) == SessionState.ACCEPTING) {
@@ -482,7 +482,7 @@ public final class SessionLayer {
                 closeSession(dt, s, SessionCounter.CONTROL_CLOSES);
                 return;
             }
-            w.countAccepted();
+            w.countAccepted(dt.index());
             dt.count(SessionCounter.ACCEPT_EVENTS);
         }
     }
@@ -645,6 +645,9 @@ public final class SessionLayer {
             throw refused(SessionError.LIMIT.exception("app '%s' listening on %s: %s", ls.app().name(), ls.endpoint().toUri(),
                     r == SessionHashTable.FULL ? "table " + tables.name() + " is full" : "the entry appeared meanwhile"));
         }
+        // the SYN path's index of the same entry, holding what it leads to
+        tables.listeners(ls.endpoint().proto(), p.ip4()).put(ls.endpoint(),
+                p.group() >= 0 ? groups.target(p.group()) : ls.appListener());
     }
 
     /**
@@ -664,13 +667,17 @@ public final class SessionLayer {
 
     private void unplace(ListenSession ls, ListenSession.Placement p) {
         SessionHashTable table = p.tables().table(p.ip4());
+        ListenerIndex index = p.tables().listeners(ls.endpoint().proto(), p.ip4());
         if (p.group() >= 0) {
             int g = p.group();
             p.group(-1);
+            ListenTarget target = groups.target(g);
             if (groups.leave(g, ls)) {
+                index.remove(ls.endpoint(), target);
                 table.remove(p.key(), SessionHandle.groupValue(g));
             }
         } else {
+            index.remove(ls.endpoint(), ls.appListener());
             table.remove(p.key(), ls.handle());
         }
     }
@@ -791,21 +798,30 @@ public final class SessionLayer {
     // ================================================================ data plane: lookups
 
     /**
+     * The listener a SYN of {@code flow} reaches in a table set: the exact local address first,
+     * then the wildcard (VPP's order), from the table set's {@link ListenerIndex}. Lock-free,
+     * allocation-free.
+     *
+     * @param proto the transport's protocol
+     * @return the listener's {@link ListenTarget}, or null if none listens
+     */
+    public ListenTarget findListener(SessionTables tables, TransportProto proto, FlowView flow) {
+        final int port = flow.localPort();
+        return flow.isIp4()
+                ? tables.listeners(proto, true).find4(flow.localIp4(), port)
+                : tables.listeners(proto, false).find6(flow.localIp6Hi(), flow.localIp6Lo(), port);
+    }
+
+    /**
      * The listener value for a flow's local endpoint in a table set: the exact local address
      * first, then the wildcard. Lock-free, allocation-free.
      *
-     * @param scratch a key array of at least 6 words owned by the caller's thread
      * @return a listen session handle, a group value, or {@link SessionHandle#INVALID}
      */
-    public long lookupListener(SessionTables tables, FlowView flow, long[] scratch) {
-        boolean ip4 = SessionKeys.listener(scratch, flow, false);
-        SessionHashTable table = tables.table(ip4);
-        long v = table.get(scratch);
-        if (v != SessionHandle.INVALID) {
-            return v;
-        }
-        SessionKeys.listener(scratch, flow, true);
-        return table.get(scratch);
+    public long lookupListener(SessionTables tables, FlowView flow) {
+        TransportProto proto = TransportProto.ofIpProtocol(flow.protocol());
+        ListenTarget t = proto == null ? null : findListener(tables, proto, flow);
+        return t == null ? SessionHandle.INVALID : t.value();
     }
 
     /**
@@ -833,12 +849,7 @@ public final class SessionLayer {
             return g == null ? Dispatch.drop(DropReason.LISTENER_GONE) : g.select(SessionHandle.groupIndex(listenerValue), flow, thread);
         }
         ListenSession ls = listenSession(SessionHandle.index(listenerValue));
-        if (ls == null || !ls.live() || ls.endpoint().port() != flow.localPort()) {
-            return Dispatch.drop(DropReason.LISTENER_GONE);
-        }
-        int wi = ls.appListener().selectWorker();
-        AppWorkerImpl w = wi < 0 ? null : ls.app().worker(wi);
-        return w == null || !w.alive() ? Dispatch.drop(DropReason.NO_WORKER) : Dispatch.of(ls.index(), w.globalIndex());
+        return ls == null ? Dispatch.drop(DropReason.LISTENER_GONE) : ls.appListener().dispatch(flow, thread);
     }
 
     /**
@@ -895,7 +906,7 @@ public final class SessionLayer {
         if (listenSessionIndex != SessionPool.NONE) {
             AppWorkerImpl w = worker(workerGlobalIndex);
             if (w != null) {
-                w.countDispatched();
+                w.countDispatched(t.index());
             }
         }
         t.count(SessionCounter.CREATED);
@@ -921,7 +932,7 @@ public final class SessionLayer {
             pool.state(session, SessionState.CREATED);
             return DropReason.APP_QUEUE_FULL;
         }
-        w.countAccepted();
+        w.countAccepted(t.index());
         t.count(SessionCounter.ACCEPT_EVENTS);
         return null;
     }

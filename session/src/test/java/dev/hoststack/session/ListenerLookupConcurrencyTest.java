@@ -66,7 +66,7 @@ class ListenerLookupConcurrencyTest {
                     Flow flow = Flow.of("192.0.2.7", 40000, "10.0.0.1", BASE_PORT + p);
                     long e0 = epoch.get(p);
                     long h = handle.get(p);
-                    long v = layer.lookupListener(layer.fib(0), flow, dt.key);
+                    long v = layer.lookupListener(layer.fib(0), flow);
                     long d = v == SessionHandle.INVALID ? 0 : layer.dispatch(v, flow, thread);
                     ListenSession ls = v == SessionHandle.INVALID ? null : layer.listenSession(SessionHandle.index(v));
                     String found = ls == null ? "no listen session" : ls.live() ? ls.endpoint().toUri() : "dead " + ls;
@@ -140,7 +140,7 @@ class ListenerLookupConcurrencyTest {
         if (!found.equals("tcp://10.0.0.1/" + (BASE_PORT + p))) {
             return port + ": the handle found names " + found;
         }
-        if (d < 0 || (int) (d >>> 32) != SessionHandle.index(h)) {
+        if (d < 0 || Dispatch.listenSession(d) != SessionHandle.index(h)) {
             return port + ": dispatch of a live listener gave " + (d < 0 ? Dispatch.dropReason(d) : d);
         }
         return null;

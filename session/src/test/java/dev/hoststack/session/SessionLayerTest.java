@@ -47,8 +47,7 @@ class SessionLayerTest {
     }
 
     private long lookup(String dst, int port) {
-        return layer.lookupListener(layer.fib(0), Flow.of(dst.contains(":") ? "2001:db8::9" : "192.0.2.9", 5555, dst, port),
-                new long[6]);
+        return layer.lookupListener(layer.fib(0), Flow.of(dst.contains(":") ? "2001:db8::9" : "192.0.2.9", 5555, dst, port));
     }
 
     @Test
@@ -191,7 +190,7 @@ class SessionLayerTest {
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < 7; i++) {
             long d = layer.dispatch(value, f, 0);
-            order.add(layer.worker((int) d).workerIndex());
+            order.add(layer.worker(Dispatch.worker(d)).workerIndex());
         }
         assertThat(order).as("VPP: next set bit after rotor 0, wrapping").containsExactly(1, 2, 0, 1, 2, 0, 1);
         layer.unlisten("app1", 2, ep("tcp://0.0.0.0/80"));

@@ -12,6 +12,7 @@ import dev.hoststack.api.TransportConnection;
 import dev.hoststack.api.TransportProto;
 import dev.hoststack.session.DataThread;
 import dev.hoststack.session.Dispatch;
+import dev.hoststack.session.ListenTarget;
 import dev.hoststack.session.SessionLayer;
 import dev.hoststack.session.SessionPool;
 import dev.hoststack.session.SessionTables;
@@ -251,7 +252,10 @@ public final class TcpTransport implements Transport {
             return existing(pt, SessionHandle.index(found), table);
         }
         final SessionHashTable halfOpen = tables.halfOpen(ip4);
-        final long opening = halfOpen.get(key);
+        // VPP's order: established, then half-open, then listeners. A half-open table with no
+        // entry cannot match (a racy read of its size: an insert on another thread that this read
+        // misses is one that happened after this segment's lookup)
+        final long opening = halfOpen.size() == 0 ? SessionHandle.INVALID : halfOpen.get(key);
         if (opening != SessionHandle.INVALID) {
             if (SessionHandle.thread(opening) != thread) {
                 return drop(pt, DropReason.WRONG_THREAD, null);
@@ -273,14 +277,15 @@ public final class TcpTransport implements Transport {
         final DataThread dt = pt.dt;
         final TcpSegment seg = pt.seg;
         final InputResult r = pt.result;
-        final long lv = layer.lookupListener(tables, seg, dt.key2);
-        if (lv == SessionHandle.INVALID) {
+        final ListenTarget listener = layer.findListener(tables, TransportProto.TCP, seg);
+        if (listener == null) {
             return drop(pt, DropReason.NO_LISTENER, seg);
         }
+        final long lv = listener.value();
         r.listenerValue = lv;
         r.viaGroup = SessionHandle.isGroupValue(lv);
-        final long d = layer.dispatch(lv, seg, thread);
-        if (d < 0) {
+        final long d = listener.dispatch(seg, thread);
+        if (Dispatch.isDrop(d)) {
             return drop(pt, Dispatch.dropReason(d), seg);
         }
         if (pt.conns.live() == pt.conns.max()) {
@@ -291,8 +296,8 @@ public final class TcpTransport implements Transport {
         if (conn == TcpConnections.NONE) {
             return drop(pt, DropReason.CONNECTION_POOL_FULL, null);
         }
-        final int workerGlobal = (int) d;
-        final int s = layer.createSession(dt, TransportProto.TCP, (int) (d >>> 32), workerGlobal, conn, fib);
+        final int workerGlobal = Dispatch.worker(d);
+        final int s = layer.createSession(dt, TransportProto.TCP, Dispatch.listenSession(d), workerGlobal, conn, fib);
         if (s == SessionPool.NONE) {
             c.free(conn);
             return drop(pt, DropReason.SESSION_POOL_FULL, null);

@@ -26,7 +26,6 @@ final class Dispatcher {
     private final SessionLayer layer;
     private final Set<WorkerConn> dirty = new LinkedHashSet<>();
     private final MutableFlow flow = new MutableFlow();
-    private final long[] scratch = new long[6];
 
     Dispatcher(Core core) {
         this.core = core;
@@ -65,7 +64,7 @@ final class Dispatcher {
             return true;
         }
         SessionTables tables = layer.fib(real.fib);
-        long v = tables == null ? SessionHandle.INVALID : layer.lookupListener(tables, flow, scratch);
+        long v = tables == null ? SessionHandle.INVALID : layer.lookupListener(tables, flow);
         if (v == SessionHandle.INVALID) {
             drop(p, DropReason.NO_LISTENER);
             return true;
@@ -74,7 +73,7 @@ final class Dispatcher {
         int members = members(real);
         int attempt = 0;
         while (d >= 0) {
-            WorkerConn w = core.byGlobal.get((int) d);
+            WorkerConn w = core.byGlobal.get(Dispatch.worker(d));
             if (w != null && !w.congested()) {
                 hand(w, p, requeue, false);
                 return true;

@@ -34,7 +34,17 @@ public final class MpscLongRing {
     private final long[] sequence;
     private final long[] data;
     private final AtomicLong tail = new AtomicLong();
+    /** Written by the consumer only, with release stores; read by anyone for {@link #size()}. */
     private volatile long head;
+    private static final VarHandle HEAD;
+
+    static {
+        try {
+            HEAD = MethodHandles.lookup().findVarHandle(MpscLongRing.class, "head", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /**
      * @param capacity records it holds, a power of two
@@ -108,7 +118,10 @@ public final class MpscLongRing {
             final long c = width > 2 ? data[p + 2] : 0;
             SEQ.setRelease(sequence, slot, h + capacity);
             h++;
-            head = h;
+            // a release store, not a volatile one: producers synchronise through the slot's
+            // sequence, and head is only read for size estimates (a volatile store is a full
+            // fence per record on x86)
+            HEAD.setRelease(this, h);
             n++;
             handler.onRecord(a, b, c);
         }
