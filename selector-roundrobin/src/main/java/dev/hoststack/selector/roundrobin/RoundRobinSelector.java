@@ -33,24 +33,31 @@ final class RoundRobinSelector implements ReuseportSelector {
     private static final int PAD_INTS = 32;
 
     private final int threads;
-    private volatile State state = new State(0, new long[0], 1, new int[0]);
+    private volatile State state = new State(null, 0, new long[0], 1, new int[0], new int[] {0});
 
     /**
-     * One membership epoch's rotors. For thread t, {@code cells[t * stride]} is the next member's
-     * position and {@code cells[t * stride + 1 + m]} member m's next worker (its index in the
-     * member's worker list).
+     * One membership epoch's rotors, with that epoch's layout (so {@link #select} reads no view
+     * accessor). For thread t, {@code cells[t * stride]} is the next member's position and
+     * {@code cells[t * stride + 1 + m]} member m's next worker (its position in the member's
+     * slots); member m's slots are {@code start[m] .. start[m + 1] - 1}.
      */
     private static final class State {
+        final ReuseportGroupView view;
         final long epoch;
         final long[] handles;
         final int stride;
         final int[] cells;
+        final int[] start;
+        final int members;
 
-        State(long epoch, long[] handles, int stride, int[] cells) {
+        State(ReuseportGroupView view, long epoch, long[] handles, int stride, int[] cells, int[] start) {
+            this.view = view;
             this.epoch = epoch;
             this.handles = handles;
             this.stride = stride;
             this.cells = cells;
+            this.start = start;
+            this.members = start.length - 1;
         }
     }
 
@@ -61,26 +68,28 @@ final class RoundRobinSelector implements ReuseportSelector {
     @Override
     public int select(ReuseportGroupView group, FlowView flow, int thread) {
         final State st = state;
-        if (st.epoch != group.epoch()) {
+        if (st.view != group && st.epoch != group.epoch()) {
             // a selection still running on the view before a change: answer safely, keep no state
             return 0;
         }
         final int[] c = st.cells;
+        final int[] start = st.start;
+        final int n = st.members;
         final int base = thread * st.stride;
-        final int n = group.memberCount();
         int m = c[base];
         if (m >= n) {
             m = 0;
         }
         c[base] = m + 1 == n ? 0 : m + 1;
-        final int wc = group.memberWorkerCount(m);
+        final int first = start[m];
+        final int wc = start[m + 1] - first;
         final int rotor = base + 1 + m;
         int k = c[rotor];
         if (k >= wc) {
             k = 0;
         }
         c[rotor] = k + 1 == wc ? 0 : k + 1;
-        return group.memberFirstSlot(m) + k;
+        return first + k;
     }
 
     /** The next choice is simply the next in the rotation. */
@@ -94,9 +103,12 @@ final class RoundRobinSelector implements ReuseportSelector {
         final State old = state;
         final int n = group.memberCount();
         final long[] handles = new long[n];
+        final int[] start = new int[n + 1];
         for (int m = 0; m < n; m++) {
             handles[m] = group.member(m).listenSessionHandle();
+            start[m] = group.memberFirstSlot(m);
         }
+        start[n] = group.workerCount();
         final int stride = (1 + n + PAD_INTS - 1) / PAD_INTS * PAD_INTS;
         final int[] cells = new int[threads * stride];
         Map<Long, Integer> oldPosition = new HashMap<>();
@@ -112,6 +124,6 @@ final class RoundRobinSelector implements ReuseportSelector {
                 cells[t * stride + 1 + m] = old.cells[t * old.stride + 1 + was];
             }
         }
-        state = new State(group.epoch(), handles, stride, cells);
+        state = new State(group, group.epoch(), handles, stride, cells, start);
     }
 }
