@@ -162,7 +162,7 @@ public class ConcurrentLookupBenchmark extends AbstractBenchmark {
     @GroupThreads(2)
     public long hoststackRead(Shared s, Reader r) {
         TcpSegment f = r.next(s, true);
-        ListenTarget l = s.layer.findListener(s.tables, TransportProto.TCP, f);
+        ListenTarget l = s.layer.dataPlane().findListener(s.tables, TransportProto.TCP, f);
         return l == null ? -1 : l.dispatch(f, r.thread);
     }
 

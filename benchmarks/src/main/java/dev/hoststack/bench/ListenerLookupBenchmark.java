@@ -88,8 +88,8 @@ public class ListenerLookupBenchmark extends AbstractBenchmark {
         };
         flows = Flows.syns4(FLOWS, SERVER, port, 11);
         for (TcpSegment f : flows) {
-            long v = layer.lookupListener(tables, f);
-            if (v < 0 || layer.dispatch(v, f, 0) < 0 || naive.lookup(TCP, f.localIp4(), f.localPort()) == null) {
+            long v = layer.dataPlane().lookupListener(tables, f);
+            if (v < 0 || layer.dataPlane().dispatch(v, f, 0) < 0 || naive.lookup(TCP, f.localIp4(), f.localPort()) == null) {
                 throw new IllegalStateException("flow " + f + " finds no listener");
             }
         }
@@ -115,14 +115,14 @@ public class ListenerLookupBenchmark extends AbstractBenchmark {
     @Benchmark
     public long hoststack() {
         final TcpSegment f = nextFlow();
-        final ListenTarget l = layer.findListener(tables, TransportProto.TCP, f);
+        final ListenTarget l = layer.dataPlane().findListener(tables, TransportProto.TCP, f);
         return l == null ? -1 : l.dispatch(f, 0);
     }
 
     /** Component: {@code findListener} alone. */
     @Benchmark
     public ListenTarget hoststackLookupOnly() {
-        return layer.findListener(tables, TransportProto.TCP, nextFlow());
+        return layer.dataPlane().findListener(tables, TransportProto.TCP, nextFlow());
     }
 
     /** Baseline: {@code HashMap<ListenerKey, Listener>} exact then wildcard, then the listener's choice. */

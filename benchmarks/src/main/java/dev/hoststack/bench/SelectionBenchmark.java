@@ -78,7 +78,7 @@ public class SelectionBenchmark extends AbstractBenchmark {
         layer = stack.session();
         hash = selector.equals("hash");
         flows = Flows.syns4(FLOWS, Flows.ip4(10, 0, 0, 1), 80, 13);
-        group = layer.findListener(layer.fib(0), TransportProto.TCP, flows[0]);
+        group = layer.dataPlane().findListener(layer.fib(0), TransportProto.TCP, flows[0]);
         if (group == null || !SessionHandle.isGroupValue(group.value())) {
             throw new IllegalStateException("no reuseport group listens: " + group);
         }

@@ -284,10 +284,10 @@ class ReuseportGroupTest {
         dev.hoststack.tcp.SegmentParser.parse(dev.hoststack.tcp.SegmentWriter.ip4(0x0A0A0A0A, 5555,
                 Ip.ip4(Ip.parseAddress("10.0.0.1", "")), 80, 1, 0, TcpSegment.SYN), flow);
         List<String> order = new java.util.ArrayList<>();
-        long d = layer.dispatch(value, flow, 0);
+        long d = layer.dataPlane().dispatch(value, flow, 0);
         order.add(layer.worker(Dispatch.worker(d)).label());
         for (int attempt = 1; attempt < 6; attempt++) {
-            d = layer.redispatch(value, flow, 0, d, attempt);
+            d = layer.dataPlane().redispatch(value, flow, 0, d, attempt);
             order.add(layer.worker(Dispatch.worker(d)).label());
         }
         assertThat(order).as("hash: the next worker slots, wrapping, each worker once").doesNotHaveDuplicates().hasSize(6);
@@ -299,8 +299,8 @@ class ReuseportGroupTest {
 
         GroupFixture rr = seedExample(new GroupFixture(), ListenOptions.REUSEPORT);
         long rv = rr.layer.fib(0).table(true).get(SessionKeys.listener(Endpoint.parseUri(URI)));
-        long first = rr.layer.dispatch(rv, flow, 0);
-        long next = rr.layer.redispatch(rv, flow, 0, first, 1);
+        long first = rr.layer.dataPlane().dispatch(rv, flow, 0);
+        long next = rr.layer.dataPlane().redispatch(rv, flow, 0, first, 1);
         assertThat(rr.layer.worker(Dispatch.worker(first)).label()).isEqualTo("app1-w0");
         assertThat(rr.layer.worker(Dispatch.worker(next)).label()).as("round robin: simply the next in the rotation").isEqualTo("app2-w0");
     }

@@ -47,7 +47,7 @@ public final class AppWorkerImpl implements AppWorker {
             AppEventType t = AppEventType.of((int) type);
             pollHandler.onEvent(t, session, listener);
             if (t == AppEventType.RESET || t == AppEventType.DISCONNECT) {
-                this.layer.release(session);
+                this.layer.dataPlane().release(session);
             }
         };
         this.app = app;

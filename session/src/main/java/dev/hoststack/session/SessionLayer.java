@@ -27,8 +27,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The session layer: namespaces, applications and their workers, listeners, per-thread session
- * pools and the session tables, with VPP's rules.
+ * The session layer's control plane: namespaces, applications and their workers, listeners and
+ * their table entries, reuseport membership, and the retirement of what leaves, with VPP's rules.
+ * Its data plane, what the transport and the daemon see, is {@link SessionDataPlane}
+ * ({@link #dataPlane()}).
  *
  * <h2>Threading</h2>
  * <ul>
@@ -37,10 +39,11 @@ import java.util.Map;
  *       control (main) thread, the thread that created the layer unless {@link #claimControl()}
  *       moved it. Other threads get an {@link IllegalStateException}. The control thread also owns
  *       data thread 0, whose pool holds every listen session.</li>
- *   <li><b>Data plane</b> — lookups, {@link #dispatch}, session creation and notification: on the
- *       Java thread that owns the data thread concerned ({@link #claim(int)}); one Java thread may
- *       own several data threads (the command line drives them all). Lookups take no lock and do
- *       not allocate; they run while the control plane changes the tables.</li>
+ *   <li><b>Data plane</b> — lookups, dispatch, session creation and notification
+ *       ({@link SessionDataPlane}): on the Java thread that owns the data thread concerned
+ *       ({@link #claim(int)}); one Java thread may own several data threads (the command line
+ *       drives them all). Lookups take no lock and do not allocate; they run while the control
+ *       plane changes the tables.</li>
  *   <li><b>Applications</b> — {@link #acceptReply}, {@link #close}, {@link #reset}: any thread.
  *       They post to the session's data thread, which applies them when it next runs its mailbox
  *       ({@link #runPending}).</li>
@@ -49,11 +52,14 @@ import java.util.Map;
  *       next runs it.</li>
  * </ul>
  *
- * <h2>What a SYN does here</h2>
- * The transport parses it, asks {@link #lookupListener} (exact address, then wildcard), then
- * {@link #dispatch} (a listen session's app listener picks a worker round robin, or a reuseport
- * group's selector picks member and worker), then {@link #createSession} on the receiving thread;
- * on the final ACK, {@link #established} queues the accept event for the app worker.
+ * <h2>Retirement: why the data plane reads no liveness flags</h2>
+ * A departing worker or listener is first taken out of what data threads read (the listener
+ * index, the app listener's worker bitmap, the reuseport group's view: each replaced by a new
+ * published copy); then a sweep is posted to every data thread's mailbox (it migrates or resets
+ * the departed worker's sessions); only when every data thread has run it (a quiescent point)
+ * are the worker's global index and the listen session's pool index freed for reuse. A data
+ * thread still holding an old copy therefore never reaches something freed, and a session it
+ * creates meanwhile for the departing worker is found by the sweep.
  */
 public final class SessionLayer {
 
@@ -63,41 +69,24 @@ public final class SessionLayer {
     private static final int APP_OPS_CAPACITY = 1 << 13;
 
     private final SessionLayerConfig config;
-    private final DataThread[] threads;
-    private final MpscLongRing.RecordHandler[] appOpHandlers;
-    private final Transport[] transports = new Transport[TransportProto.values().length];
-    private volatile ReuseportGroups groups;
-    private volatile Thread controlThread;
+    /** The data plane: everything a data thread reads, published by this control plane. */
+    private final SessionDataPlane dp;
 
     private final Map<String, AppNamespaceImpl> namespaces = new LinkedHashMap<>();
-    private volatile SessionTables[] fibTables = new SessionTables[0];
     private int nextTableSetId;
 
     private final Map<String, ApplicationImpl> appsByName = new LinkedHashMap<>();
     private volatile ApplicationImpl[] appsByIndex = new ApplicationImpl[0];
-    private volatile AppWorkerImpl[] workersByGlobal = new AppWorkerImpl[0];
-    private volatile ListenSession[] listenSessions = new ListenSession[16];
-    /** Work the data threads hand back to the control thread (index reclamation after sweeps). */
-    private final java.util.Queue<Runnable> controlTasks = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final java.util.Map<SessionError, java.util.concurrent.atomic.AtomicLong> refusals =
             new java.util.EnumMap<>(SessionError.class);
 
     /** Creates a layer with the default namespace; the calling thread becomes the control thread. */
     public SessionLayer(SessionLayerConfig config) {
         this.config = requireNonNull(config, "config");
-        this.controlThread = Thread.currentThread();
         for (SessionError e : SessionError.values()) {
             refusals.put(e, new java.util.concurrent.atomic.AtomicLong());
         }
-        this.threads = new DataThread[config.threads()];
-        this.appOpHandlers = new MpscLongRing.RecordHandler[config.threads()];
-        for (int t = 0; t < threads.length; t++) {
-            DataThread dt = new DataThread(t,
-                    new SessionPool(t, config.initialSessionsPerThread(), config.maxSessionsPerThread()),
-                    APP_OPS_CAPACITY);
-            threads[t] = dt;
-            appOpHandlers[t] = (op, handle, unused) -> applyAppOp(dt, (int) op, handle);
-        }
+        this.dp = new SessionDataPlane(config, APP_OPS_CAPACITY);
         addNamespace(DEFAULT_NAMESPACE, 0, 0);
     }
 
@@ -106,31 +95,87 @@ public final class SessionLayer {
         return config;
     }
 
+
+    /** The data plane: the narrow type the transport and the daemon work with. */
+    public SessionDataPlane dataPlane() {
+        return dp;
+    }
+
+    /** The tables of a FIB, or null if no namespace uses it. Any thread. */
+    public SessionTables fib(int fibIndex) {
+        return dp.fib(fibIndex);
+    }
+
+    /** The app worker of a global index, or null. Any thread, allocation-free. */
+    public AppWorkerImpl worker(int globalIndex) {
+        return dp.worker(globalIndex);
+    }
+
+    /** The listen session of an index, or null. Any thread, allocation-free. */
+    public ListenSession listenSession(int index) {
+        return dp.listenSession(index);
+    }
+
+    /** A data thread. */
+    public DataThread thread(int index) {
+        return dp.thread(index);
+    }
+
+    /** The number of data threads. */
+    public int threadCount() {
+        return dp.threadCount();
+    }
+
+    /**
+     * The application accepts a session it got an ACCEPT event for; the session becomes READY
+     * when its data thread next runs its mailbox. Any thread.
+     *
+     * @return false if the data thread's mailbox is full (try again)
+     */
+    public boolean acceptReply(long sessionHandle) {
+        return dp.acceptReply(sessionHandle);
+    }
+
+    /** The application closes a session (FIN). Any thread; applied by the session's data thread. */
+    public boolean close(long sessionHandle) {
+        return dp.close(sessionHandle);
+    }
+
+    /** The application resets a session (RST). Any thread; applied by the session's data thread. */
+    public boolean reset(long sessionHandle) {
+        return dp.reset(sessionHandle);
+    }
+
+    /** Runs a data thread's mailbox (owner of the data thread only); see {@link SessionDataPlane#runPending}. */
+    public int runPending(DataThread t) {
+        return dp.runPending(t);
+    }
+
     // ================================================================ wiring
 
     /** Registers the transport for its protocol (at composition, on the control thread). */
     public void registerTransport(Transport transport) {
         checkControl("registerTransport");
         TransportProto p = transport.proto();
-        checkArgument(transports[p.ordinal()] == null, "a %s transport is registered already", p);
-        transports[p.ordinal()] = transport;
+        checkArgument(dp.transports[p.ordinal()] == null, "a %s transport is registered already", p);
+        dp.transports[p.ordinal()] = transport;
     }
 
     /** The transport of a protocol, or null. */
     public Transport transport(TransportProto proto) {
-        return transports[proto.ordinal()];
+        return dp.transports[proto.ordinal()];
     }
 
     /** Installs the reuseport groups (at composition, on the control thread). */
     public void installReuseport(ReuseportGroups reuseportGroups) {
         checkControl("installReuseport");
-        checkArgument(groups == null, "reuseport groups are installed already");
-        this.groups = requireNonNull(reuseportGroups, "reuseportGroups");
+        checkArgument(dp.groups == null, "reuseport groups are installed already");
+        dp.groups = requireNonNull(reuseportGroups, "reuseportGroups");
     }
 
     /** The installed reuseport groups, or null. */
     public ReuseportGroups reuseportGroups() {
-        return groups;
+        return dp.groups;
     }
 
     /**
@@ -138,25 +183,25 @@ public final class SessionLayer {
      * control plane runs on another thread than the one that built the stack (e.g. an event loop).
      */
     public void claimControl() {
-        controlThread = Thread.currentThread();
-        threads[0].owner(controlThread);
+        dp.controlThread = Thread.currentThread();
+        dp.threads[0].owner(dp.controlThread);
     }
 
     /** Makes the calling thread the owner of data thread {@code thread} (not 0: see {@link #claimControl()}). */
     public DataThread claim(int thread) {
-        checkArgument(thread > 0 && thread < threads.length, "data thread %s is not in 1..%s", thread, threads.length - 1);
-        threads[thread].owner(Thread.currentThread());
-        return threads[thread];
+        checkArgument(thread > 0 && thread < dp.threads.length, "data thread %s is not in 1..%s", thread, dp.threads.length - 1);
+        dp.threads[thread].owner(Thread.currentThread());
+        return dp.threads[thread];
     }
 
     private void checkControl(String call) {
         Thread me = Thread.currentThread();
-        if (me != controlThread) {
+        if (me != dp.controlThread) {
             throw new IllegalStateException(call + " is a control-plane call: make it on the control thread '"
-                    + controlThread.getName() + "', not '" + me.getName() + "' (or claimControl() first)");
+                    + dp.controlThread.getName() + "', not '" + me.getName() + "' (or claimControl() first)");
         }
         Runnable task;
-        while ((task = controlTasks.poll()) != null) {
+        while ((task = dp.controlTasks.poll()) != null) {
             task.run();
         }
     }
@@ -178,12 +223,12 @@ public final class SessionLayer {
      * for are freed only then, so no data thread can confuse a reused index with the departed one.
      */
     private void sweepThenReclaim(java.util.function.Consumer<DataThread> sweep, Runnable reclaim) {
-        java.util.concurrent.atomic.AtomicInteger remaining = new java.util.concurrent.atomic.AtomicInteger(threads.length);
-        for (DataThread t : threads) {
+        java.util.concurrent.atomic.AtomicInteger remaining = new java.util.concurrent.atomic.AtomicInteger(dp.threads.length);
+        for (DataThread t : dp.threads) {
             t.post(dt -> {
                 sweep.accept(dt);
                 if (remaining.decrementAndGet() == 0) {
-                    controlTasks.add(reclaim);
+                    dp.controlTasks.add(reclaim);
                 }
             });
         }
@@ -226,20 +271,15 @@ public final class SessionLayer {
     }
 
     private void ensureFib(int fib) {
-        SessionTables[] cur = fibTables;
+        SessionTables[] cur = dp.fibTables;
         if (fib < cur.length && cur[fib] != null) {
             return;
         }
         SessionTables[] next = Arrays.copyOf(cur, Math.max(cur.length, fib + 1));
         next[fib] = newTables("fib " + fib, false);
-        fibTables = next;
+        dp.fibTables = next;
     }
 
-    /** The tables of a FIB, or null if no namespace uses it. Data plane safe. */
-    public SessionTables fib(int fibIndex) {
-        SessionTables[] t = fibTables;
-        return fibIndex >= 0 && fibIndex < t.length ? t[fibIndex] : null;
-    }
 
     // ================================================================ applications
 
@@ -337,20 +377,15 @@ public final class SessionLayer {
             throw refused(SessionError.LIMIT.exception("app '%s' has %s workers, the configured maximum",
                     app.name(), config.maxWorkersPerApp()));
         }
-        int global = freeSlot(workersByGlobal);
+        int global = freeSlot(dp.workersByGlobal);
         AppWorkerImpl w = new AppWorkerImpl(this, app, wi, global, config.appEventQueueCapacity());
-        AppWorkerImpl[] ws = Arrays.copyOf(workersByGlobal, Math.max(workersByGlobal.length, global + 1));
+        AppWorkerImpl[] ws = Arrays.copyOf(dp.workersByGlobal, Math.max(dp.workersByGlobal.length, global + 1));
         ws[global] = w;
-        workersByGlobal = ws;
+        dp.workersByGlobal = ws;
         app.putWorker(w);
         return w;
     }
 
-    /** The app worker of a global index, or null. Data plane safe, allocation-free. */
-    public AppWorkerImpl worker(int globalIndex) {
-        AppWorkerImpl[] ws = workersByGlobal;
-        return globalIndex >= 0 && globalIndex < ws.length ? ws[globalIndex] : null;
-    }
 
     /**
      * Removes a worker, as if that one thread of the application's process stopped: it stops
@@ -405,7 +440,7 @@ public final class SessionLayer {
     /** The app's listen session indices mapped to the FIB group they are members of, where it migrates. */
     private Map<Integer, Integer> migratingGroups(ApplicationImpl app) {
         Map<Integer, Integer> out = new java.util.HashMap<>();
-        ReuseportGroups g = groups;
+        ReuseportGroups g = dp.groups;
         if (g == null) {
             return out;
         }
@@ -446,11 +481,11 @@ public final class SessionLayer {
                 }
             }
         }, () -> {
-            AppWorkerImpl[] ws = workersByGlobal.clone();
+            AppWorkerImpl[] ws = dp.workersByGlobal.clone();
             for (int g : globals) {
                 ws[g] = null;
             }
-            workersByGlobal = ws;
+            dp.workersByGlobal = ws;
         });
     }
 
@@ -461,8 +496,8 @@ public final class SessionLayer {
      */
     private void migrate(DataThread dt, int s, int group) {
         SessionPool pool = dt.sessions();
-        ReuseportGroups g = groups;
-        FlowView flow = transports[pool.proto(s)].flow(dt.index(), pool.connection(s));
+        ReuseportGroups g = dp.groups;
+        FlowView flow = dp.transports[pool.proto(s)].flow(dt.index(), pool.connection(s));
         long d = g.select(group, flow, dt.index());
         if (d < 0) {
             dt.drop(Dispatch.dropReason(d));
@@ -514,7 +549,7 @@ public final class SessionLayer {
             throw refused(SessionError.INVALID_ENDPOINT.exception("app '%s' worker %s: cannot listen on port 0 (%s)",
                     app.name(), workerIndex, endpoint.toUri()));
         }
-        Transport transport = transports[endpoint.proto().ordinal()];
+        Transport transport = dp.transports[endpoint.proto().ordinal()];
         if (transport == null) {
             throw refused(SessionError.TRANSPORT.exception("app '%s': no %s transport is registered for %s",
                     app.name(), endpoint.proto(), endpoint.toUri()));
@@ -530,7 +565,7 @@ public final class SessionLayer {
             notifyWorkersChanged(existing.listenSession());
             return existing.listenSession().handle();
         }
-        if (options.reuseport() && groups == null) {
+        if (options.reuseport() && dp.groups == null) {
             throw refused(SessionError.REUSEPORT_UNAVAILABLE.exception("app '%s' asked for reuseport on %s",
                     app.name(), endpoint.toUri()));
         }
@@ -540,7 +575,7 @@ public final class SessionLayer {
             checkCanListen(app, endpoint, options, p);
         }
 
-        SessionPool pool0 = threads[0].sessions();
+        SessionPool pool0 = dp.threads[0].sessions();
         int index = pool0.allocate();
         if (index == SessionPool.NONE) {
             throw refused(SessionError.LIMIT.exception("app '%s' listening on %s: thread 0's session pool is full (%s sessions)",
@@ -612,7 +647,7 @@ public final class SessionLayer {
                     "app '%s' cannot listen on %s in %s without reuseport: a reuseport group listens there",
                     app.name(), endpoint.toUri(), tables.name()));
         }
-        groups.checkJoin(SessionHandle.groupIndex(value), app, options.selector());
+        dp.groups.checkJoin(SessionHandle.groupIndex(value), app, options.selector());
     }
 
     private void place(ListenSession ls, ListenSession.Placement p, ListenOptions options) {
@@ -623,10 +658,10 @@ public final class SessionLayer {
             long existing = table.get(p.key());
             int group;
             if (existing == SessionHandle.INVALID) {
-                group = groups.create(ls, p, options.selector());
+                group = dp.groups.create(ls, p, options.selector());
             } else {
                 group = SessionHandle.groupIndex(existing);
-                groups.join(group, ls);
+                dp.groups.join(group, ls);
             }
             p.group(group);
             if (existing != SessionHandle.INVALID) {
@@ -639,7 +674,7 @@ public final class SessionLayer {
         int r = putListener(table, p.key(), value, p.group() >= 0);
         if (r != SessionHashTable.INSERTED) {
             if (p.group() >= 0) {
-                groups.leave(p.group(), ls);
+                dp.groups.leave(p.group(), ls);
                 p.group(-1);
             }
             throw refused(SessionError.LIMIT.exception("app '%s' listening on %s: %s", ls.app().name(), ls.endpoint().toUri(),
@@ -647,7 +682,7 @@ public final class SessionLayer {
         }
         // the SYN path's index of the same entry, holding what it leads to
         tables.listeners(ls.endpoint().proto(), p.ip4()).put(ls.endpoint(),
-                p.group() >= 0 ? groups.target(p.group()) : ls.appListener());
+                p.group() >= 0 ? dp.groups.target(p.group()) : ls.appListener());
     }
 
     /**
@@ -671,8 +706,8 @@ public final class SessionLayer {
         if (p.group() >= 0) {
             int g = p.group();
             p.group(-1);
-            ListenTarget target = groups.target(g);
-            if (groups.leave(g, ls)) {
+            ListenTarget target = dp.groups.target(g);
+            if (dp.groups.leave(g, ls)) {
                 index.remove(ls.endpoint(), target);
                 table.remove(p.key(), SessionHandle.groupValue(g));
             }
@@ -685,7 +720,7 @@ public final class SessionLayer {
     private void notifyWorkersChanged(ListenSession ls) {
         for (ListenSession.Placement p : ls.placements()) {
             if (p.group() >= 0) {
-                groups.workersChanged(p.group(), ls);
+                dp.groups.workersChanged(p.group(), ls);
             }
         }
     }
@@ -726,7 +761,7 @@ public final class SessionLayer {
             destroyListener(al, false);
         }
         int lsIndex = ls.index();
-        Runnable reclaim = last ? () -> threads[0].sessions().free(lsIndex) : () -> { };
+        Runnable reclaim = last ? () -> dp.threads[0].sessions().free(lsIndex) : () -> { };
         if (w == null || !sweep) {
             if (last) {
                 sweepThenReclaim(dt -> { }, reclaim);
@@ -760,31 +795,26 @@ public final class SessionLayer {
         for (ListenSession.Placement p : ls.placements()) {
             unplace(ls, p);
         }
-        transports[al.endpoint().proto().ordinal()].stopListen(ls.transportListener());
+        dp.transports[al.endpoint().proto().ordinal()].stopListen(ls.transportListener());
         publishListenSession(ls.index(), null);
         al.application().listeners.remove(al.endpoint());
         if (freeIndexAfterSweep) {
             int lsIndex = ls.index();
-            sweepThenReclaim(dt -> { }, () -> threads[0].sessions().free(lsIndex));
+            sweepThenReclaim(dt -> { }, () -> dp.threads[0].sessions().free(lsIndex));
         }
     }
 
     private void publishListenSession(int index, ListenSession ls) {
-        ListenSession[] cur = listenSessions;
+        ListenSession[] cur = dp.listenSessions;
         if (index >= cur.length) {
             cur = Arrays.copyOf(cur, Math.max(cur.length * 2, index + 1));
         } else {
             cur = cur.clone();
         }
         cur[index] = ls;
-        listenSessions = cur;
+        dp.listenSessions = cur;
     }
 
-    /** The listen session of an index, or null. Data plane safe, allocation-free. */
-    public ListenSession listenSession(int index) {
-        ListenSession[] ls = listenSessions;
-        return index >= 0 && index < ls.length ? ls[index] : null;
-    }
 
     /** Every live app listener, by application (control plane). */
     public List<AppListenerImpl> listeners() {
@@ -797,32 +827,7 @@ public final class SessionLayer {
 
     // ================================================================ data plane: lookups
 
-    /**
-     * The listener a SYN of {@code flow} reaches in a table set: the exact local address first,
-     * then the wildcard (VPP's order), from the table set's {@link ListenerIndex}. Lock-free,
-     * allocation-free.
-     *
-     * @param proto the transport's protocol
-     * @return the listener's {@link ListenTarget}, or null if none listens
-     */
-    public ListenTarget findListener(SessionTables tables, TransportProto proto, FlowView flow) {
-        final int port = flow.localPort();
-        return flow.isIp4()
-                ? tables.listeners(proto, true).find4(flow.localIp4(), port)
-                : tables.listeners(proto, false).find6(flow.localIp6Hi(), flow.localIp6Lo(), port);
-    }
 
-    /**
-     * The listener value for a flow's local endpoint in a table set: the exact local address
-     * first, then the wildcard. Lock-free, allocation-free.
-     *
-     * @return a listen session handle, a group value, or {@link SessionHandle#INVALID}
-     */
-    public long lookupListener(SessionTables tables, FlowView flow) {
-        TransportProto proto = TransportProto.ofIpProtocol(flow.protocol());
-        ListenTarget t = proto == null ? null : findListener(tables, proto, flow);
-        return t == null ? SessionHandle.INVALID : t.value();
-    }
 
     /**
      * A local-scope lookup (VPP's {@code session_lookup_local_endpoint}): what an application of
@@ -837,279 +842,32 @@ public final class SessionLayer {
         return v != SessionHandle.INVALID ? v : table.get(SessionKeys.listener(endpoint.wildcard()));
     }
 
-    /**
-     * Chooses the listen session and app worker for a SYN that found {@code listenerValue}: a
-     * reuseport group's selector, or the app listener's round robin. Allocation-free.
-     *
-     * @return a {@link Dispatch} result: listen session and app worker, or a drop
-     */
-    public long dispatch(long listenerValue, FlowView flow, int thread) {
-        if (SessionHandle.isGroupValue(listenerValue)) {
-            ReuseportGroups g = groups;
-            return g == null ? Dispatch.drop(DropReason.LISTENER_GONE) : g.select(SessionHandle.groupIndex(listenerValue), flow, thread);
-        }
-        ListenSession ls = listenSession(SessionHandle.index(listenerValue));
-        return ls == null ? Dispatch.drop(DropReason.LISTENER_GONE) : ls.appListener().dispatch(flow, thread);
-    }
 
-    /**
-     * The next choice after the worker of {@code rejected} (a result of {@link #dispatch} or of this
-     * method) could not take the connection: the group selector's
-     * {@link dev.hoststack.api.spi.ReuseportSelector#reselect}, or the app listener's next worker
-     * in its round robin. The caller bounds the attempts (at most the number of workers minus one
-     * brings every worker up once for a group whose selector visits them all). Allocation-free.
-     *
-     * @return as {@link #dispatch}
-     */
-    public long redispatch(long listenerValue, FlowView flow, int thread, long rejected, int attempt) {
-        if (!SessionHandle.isGroupValue(listenerValue)) {
-            return dispatch(listenerValue, flow, thread);
-        }
-        ReuseportGroups g = groups;
-        if (g == null) {
-            return Dispatch.drop(DropReason.LISTENER_GONE);
-        }
-        return g.reselect(SessionHandle.groupIndex(listenerValue), flow, thread, rejected, attempt);
-    }
 
     // ================================================================ data plane: sessions
 
-    /** A data thread. */
-    public DataThread thread(int index) {
-        return threads[index];
-    }
 
-    /** The number of data threads. */
-    public int threadCount() {
-        return threads.length;
-    }
 
-    /**
-     * Creates a session in state CREATED on the receiving thread for a SYN that {@link #dispatch}
-     * assigned to a worker. Owner of the data thread only; allocation-free once the pool is warm.
-     *
-     * @return the session's index, or {@link SessionPool#NONE} if the pool is full (the caller
-     *         counts {@link DropReason#SESSION_POOL_FULL})
-     */
-    public int createSession(DataThread t, TransportProto proto, int listenSessionIndex, int workerGlobalIndex,
-                             int connection, int fib) {
-        SessionPool pool = t.sessions();
-        int s = pool.allocate();
-        if (s == SessionPool.NONE) {
-            return SessionPool.NONE;
-        }
-        pool.proto(s, proto);
-        pool.listener(s, listenSessionIndex);
-        pool.appWorker(s, workerGlobalIndex);
-        pool.connection(s, connection);
-        pool.fib(s, fib);
-        if (listenSessionIndex != SessionPool.NONE) {
-            AppWorkerImpl w = worker(workerGlobalIndex);
-            if (w != null) {
-                w.countDispatched(t.index());
-            }
-        }
-        t.count(SessionCounter.CREATED);
-        return s;
-    }
 
-    /**
-     * The handshake completed: the session becomes ACCEPTING and its worker gets an accept event.
-     * Owner of the data thread only; allocation-free.
-     *
-     * @return null on success, otherwise why the connection must be reset (the worker is gone,
-     *         or its event queue is full); the session is left for the caller to free
-     */
-    public DropReason established(DataThread t, int session) {
-        SessionPool pool = t.sessions();
-        AppWorkerImpl w = worker(pool.appWorker(session));
-        if (w == null || !w.alive()) {
-            return DropReason.NO_WORKER;
-        }
-        pool.state(session, SessionState.ACCEPTING);
-        long handle = SessionHandle.make(t.index(), session);
-        if (!w.deliver(AppEventType.ACCEPT, handle, SessionHandle.make(0, pool.listener(session)))) {
-            pool.state(session, SessionState.CREATED);
-            return DropReason.APP_QUEUE_FULL;
-        }
-        w.countAccepted(t.index());
-        t.count(SessionCounter.ACCEPT_EVENTS);
-        return null;
-    }
 
-    /**
-     * An outgoing connection completed its handshake: the session becomes READY and its worker
-     * gets a CONNECTED event. Owner of the data thread only; allocation-free.
-     *
-     * @return null on success, otherwise why the connection must be reset
-     */
-    public DropReason connected(DataThread t, int session) {
-        SessionPool pool = t.sessions();
-        AppWorkerImpl w = worker(pool.appWorker(session));
-        if (w == null || !w.alive()) {
-            return DropReason.NO_WORKER;
-        }
-        if (!w.deliver(AppEventType.CONNECTED, SessionHandle.make(t.index(), session), SessionHandle.INVALID)) {
-            return DropReason.APP_QUEUE_FULL;
-        }
-        pool.state(session, SessionState.READY);
-        t.count(SessionCounter.CONNECTED);
-        return null;
-    }
 
-    /**
-     * The transport lost the connection (peer RST or FIN): an established session's worker is
-     * told ({@code reset} picks RESET or DISCONNECT) and the session stays, in state CLOSED, until
-     * the app has taken that event (then it is freed); an embryonic one, or one whose worker is
-     * gone, is freed at once. Owner of the data thread only.
-     */
-    public void connectionLost(DataThread t, int session, boolean reset) {
-        SessionPool pool = t.sessions();
-        SessionState st = pool.state(session);
-        if (st == SessionState.ACCEPTING || st == SessionState.READY || st == SessionState.CONNECTING) {
-            t.count(reset ? SessionCounter.PEER_RESETS : SessionCounter.PEER_CLOSES);
-            AppWorkerImpl w = worker(pool.appWorker(session));
-            if (w != null && w.alive() && w.deliver(reset ? AppEventType.RESET : AppEventType.DISCONNECT,
-                    SessionHandle.make(t.index(), session), SessionHandle.INVALID)) {
-                // as in VPP, the session outlives its transport until the app has heard of its end:
-                // its index is not reused before then, so a late reply cannot reach another session
-                pool.state(session, SessionState.CLOSED);
-                pool.connection(session, SessionPool.NONE);
-                return;
-            }
-        } else {
-            t.count(SessionCounter.EMBRYONIC_FREED);
-        }
-        pool.free(session);
-    }
 
-    /**
-     * Frees a session without telling anyone, counted as {@link SessionCounter#ABORTED} unless a
-     * control or app close already counted it (the transport's cleanup). Owner only.
-     */
-    public void free(DataThread t, int session) {
-        t.sessions().free(session);
-    }
 
-    /** Frees a session the transport could not complete right after creating it (e.g. a full table). Owner only. */
-    public void abort(DataThread t, int session) {
-        t.count(SessionCounter.ABORTED);
-        t.sessions().free(session);
-    }
 
     // ================================================================ application calls
 
-    /**
-     * The application accepts a session it got an ACCEPT event for; the session becomes READY
-     * when its data thread next runs its mailbox. Any thread.
-     *
-     * @return false if the data thread's mailbox is full (try again)
-     */
-    public boolean acceptReply(long sessionHandle) {
-        return postAppOp(DataThread.OP_ACCEPT_REPLY, sessionHandle);
-    }
 
-    /** The application closes a session (FIN). Any thread; applied by the session's data thread. */
-    public boolean close(long sessionHandle) {
-        return postAppOp(DataThread.OP_CLOSE, sessionHandle);
-    }
 
-    /** The application resets a session (RST). Any thread; applied by the session's data thread. */
-    public boolean reset(long sessionHandle) {
-        return postAppOp(DataThread.OP_RESET, sessionHandle);
-    }
 
-    /**
-     * The app has taken the RESET or DISCONNECT event of a session: the session's index may now be
-     * reused. Called by {@link AppWorkerImpl#pollEvents} after handing such an event over; waits
-     * while the data thread's mailbox is full.
-     */
-    void release(long sessionHandle) {
-        DataThread t = threads[SessionHandle.thread(sessionHandle)];
-        while (!t.postAppOp(DataThread.OP_RELEASE, sessionHandle)) {
-            if (t.ownedByCaller()) {
-                runPending(t);
-            } else {
-                Thread.onSpinWait();
-            }
-        }
-    }
 
-    private boolean postAppOp(int op, long handle) {
-        int t = SessionHandle.thread(handle);
-        if (t < 0 || t >= threads.length) {
-            throw new IllegalArgumentException("session handle " + SessionHandle.format(handle) + " names thread " + t
-                    + " of " + threads.length);
-        }
-        return threads[t].postAppOp(op, handle);
-    }
 
-    private void applyAppOp(DataThread t, int op, long handle) {
-        SessionPool pool = t.sessions();
-        int s = SessionHandle.index(handle);
-        if (!pool.isLive(s) || pool.state(s) == SessionState.LISTENING) {
-            t.count(SessionCounter.STALE_REPLIES);
-            return;
-        }
-        switch (op) {
-            case DataThread.OP_ACCEPT_REPLY -> {
-                if (pool.state(s) == SessionState.ACCEPTING) {
-                    pool.state(s, SessionState.READY);
-                    t.count(SessionCounter.ACCEPTED);
-                } else {
-                    t.count(SessionCounter.STALE_REPLIES);
-                }
-            }
-            case DataThread.OP_RELEASE -> {
-                if (pool.state(s) == SessionState.CLOSED) {
-                    pool.free(s);
-                } else {
-                    t.count(SessionCounter.STALE_REPLIES);
-                }
-            }
-            case DataThread.OP_CLOSE, DataThread.OP_RESET -> {
-                if (pool.state(s) == SessionState.CLOSED) {
-                    t.count(SessionCounter.STALE_REPLIES);
-                    return;
-                }
-                Transport tp = transports[pool.proto(s)];
-                t.count(SessionCounter.APP_CLOSES);
-                if (op == DataThread.OP_CLOSE) {
-                    tp.close(t.index(), pool.connection(s));
-                } else {
-                    tp.reset(t.index(), pool.connection(s));
-                }
-            }
-            default -> throw new IllegalStateException("unknown app op " + op);
-        }
-    }
 
-    /**
-     * Runs a data thread's mailbox: application replies and control-plane work posted to it.
-     * Owner of the data thread only. Cheap when empty (two volatile reads).
-     *
-     * @return how many items ran
-     */
-    public int runPending(DataThread t) {
-        int n = 0;
-        if (t.hasPending()) {
-            n += t.drainRpcs() + t.drainAppOps(appOpHandlers[t.index()]);
-        }
-        if (t.index() == 0 && !controlTasks.isEmpty() && Thread.currentThread() == controlThread) {
-            Runnable task;
-            while ((task = controlTasks.poll()) != null) {
-                task.run();
-                n++;
-            }
-        }
-        return n;
-    }
 
     /** Resets a session through its transport (data thread of the session), counting why. */
     private void closeSession(DataThread t, int s, SessionCounter counter) {
         SessionPool pool = t.sessions();
         t.count(counter);
-        transports[pool.proto(s)].reset(t.index(), pool.connection(s));
+        dp.transports[pool.proto(s)].reset(t.index(), pool.connection(s));
     }
 
     // ================================================================ inspection
@@ -1120,7 +878,7 @@ public final class SessionLayer {
      */
     public List<Session> sessions() {
         List<Session> out = new ArrayList<>();
-        for (DataThread t : threads) {
+        for (DataThread t : dp.threads) {
             SessionPool pool = t.sessions();
             for (int s = 0; s < pool.highWater(); s++) {
                 if (pool.isLive(s) && pool.state(s) != SessionState.LISTENING) {
@@ -1134,15 +892,15 @@ public final class SessionLayer {
     /** A snapshot of one session, or null if it is not live. Same rule as {@link #sessions()}. */
     public Session session(long handle) {
         int t = SessionHandle.thread(handle);
-        if (t < 0 || t >= threads.length || !threads[t].sessions().isLive(SessionHandle.index(handle))) {
+        if (t < 0 || t >= dp.threads.length || !dp.threads[t].sessions().isLive(SessionHandle.index(handle))) {
             return null;
         }
         return snapshot(t, SessionHandle.index(handle));
     }
 
     private Session snapshot(int thread, int s) {
-        SessionPool pool = threads[thread].sessions();
-        Transport tp = transports[pool.proto(s)];
+        SessionPool pool = dp.threads[thread].sessions();
+        Transport tp = dp.transports[pool.proto(s)];
         int conn = pool.connection(s);
         FiveTuple tuple = tp == null || conn < 0 ? null : tp.tuple(thread, conn);
         TransportConnection tc = tp == null || conn < 0 ? null : tp.describe(thread, conn);
@@ -1159,7 +917,7 @@ public final class SessionLayer {
     /** Drops counted for a reason, summed over data threads. */
     public long drops(DropReason reason) {
         long n = 0;
-        for (DataThread t : threads) {
+        for (DataThread t : dp.threads) {
             n += t.drops(reason);
         }
         return n;
@@ -1168,7 +926,7 @@ public final class SessionLayer {
     /** A session counter summed over data threads. */
     public long counter(SessionCounter counter) {
         long n = 0;
-        for (DataThread t : threads) {
+        for (DataThread t : dp.threads) {
             n += t.counter(counter);
         }
         return n;

@@ -66,8 +66,8 @@ class ListenerLookupConcurrencyTest {
                     Flow flow = Flow.of("192.0.2.7", 40000, "10.0.0.1", BASE_PORT + p);
                     long e0 = epoch.get(p);
                     long h = handle.get(p);
-                    long v = layer.lookupListener(layer.fib(0), flow);
-                    long d = v == SessionHandle.INVALID ? 0 : layer.dispatch(v, flow, thread);
+                    long v = layer.dataPlane().lookupListener(layer.fib(0), flow);
+                    long d = v == SessionHandle.INVALID ? 0 : layer.dataPlane().dispatch(v, flow, thread);
                     ListenSession ls = v == SessionHandle.INVALID ? null : layer.listenSession(SessionHandle.index(v));
                     String found = ls == null ? "no listen session" : ls.live() ? ls.endpoint().toUri() : "dead " + ls;
                     long e1 = epoch.get(p);

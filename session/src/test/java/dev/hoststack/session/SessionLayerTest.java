@@ -47,7 +47,7 @@ class SessionLayerTest {
     }
 
     private long lookup(String dst, int port) {
-        return layer.lookupListener(layer.fib(0), Flow.of(dst.contains(":") ? "2001:db8::9" : "192.0.2.9", 5555, dst, port));
+        return layer.dataPlane().lookupListener(layer.fib(0), Flow.of(dst.contains(":") ? "2001:db8::9" : "192.0.2.9", 5555, dst, port));
     }
 
     @Test
@@ -189,14 +189,14 @@ class SessionLayerTest {
         long value = lookup("10.0.0.1", 80);
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < 7; i++) {
-            long d = layer.dispatch(value, f, 0);
+            long d = layer.dataPlane().dispatch(value, f, 0);
             order.add(layer.worker(Dispatch.worker(d)).workerIndex());
         }
         assertThat(order).as("VPP: next set bit after rotor 0, wrapping").containsExactly(1, 2, 0, 1, 2, 0, 1);
         layer.unlisten("app1", 2, ep("tcp://0.0.0.0/80"));
         order.clear();
         for (int i = 0; i < 4; i++) {
-            order.add(layer.worker((int) layer.dispatch(value, f, 0)).workerIndex());
+            order.add(layer.worker((int) layer.dataPlane().dispatch(value, f, 0)).workerIndex());
         }
         assertThat(order).as("after worker 2 leaves, rotor at 1").containsExactly(0, 1, 0, 1);
     }

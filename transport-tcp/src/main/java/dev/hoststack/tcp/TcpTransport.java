@@ -13,6 +13,7 @@ import dev.hoststack.api.TransportProto;
 import dev.hoststack.session.DataThread;
 import dev.hoststack.session.Dispatch;
 import dev.hoststack.session.ListenTarget;
+import dev.hoststack.session.SessionDataPlane;
 import dev.hoststack.session.SessionLayer;
 import dev.hoststack.session.SessionPool;
 import dev.hoststack.session.SessionTables;
@@ -32,10 +33,11 @@ import java.util.function.LongSupplier;
  *
  * <h2>A segment's path ({@link #input})</h2>
  * Parse ({@link SegmentParser}; anything malformed is a counted drop) → the FIB's session table:
- * an established or embryonic connection's 5-tuple → that connection; else, for a SYN, the
- * listener (exact address, then wildcard) → {@link SessionLayer#dispatch} (app listener round
- * robin, or the reuseport group's selector) → a connection in SYN_RCVD and a CREATED session on
- * the receiving thread, the 5-tuple in the table, a SYN-ACK. The final ACK makes both
+ * an established or embryonic connection's 5-tuple → that connection; else (the half-open table,
+ * then) for a SYN the listener, exact address then wildcard ({@link SessionDataPlane#findListener})
+ * → its {@link dev.hoststack.session.ListenTarget#dispatch} (app listener round robin, or the
+ * reuseport group's selector) → a connection in SYN_RCVD and a CREATED session on the receiving
+ * thread ({@code syn}), the 5-tuple in the table, a SYN-ACK. The final ACK makes both
  * ESTABLISHED / ACCEPTING and queues the accept event. A RST or the handshake timeout before that
  * frees them without the app hearing of it. FIN or RST on an established connection closes it and
  * tells the app. A SYN nobody listens for, and any other segment for no connection, is answered
@@ -67,7 +69,8 @@ public final class TcpTransport implements Transport {
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
 
-    private final SessionLayer layer;
+    /** What it uses of the session layer: the data plane only (it registers with the control plane once). */
+    private final SessionDataPlane dp;
     private final TcpConfig config;
     private final LongSupplier clock;
     private final PerThread[] threads;
@@ -152,12 +155,12 @@ public final class TcpTransport implements Transport {
      *              test's manual clock)
      */
     public TcpTransport(SessionLayer layer, TcpConfig config, LongSupplier clock) {
-        this.layer = requireNonNull(layer, "layer");
+        this.dp = requireNonNull(layer, "layer").dataPlane();
         this.config = requireNonNull(config, "config");
         this.clock = requireNonNull(clock, "clock");
-        this.threads = new PerThread[layer.threadCount()];
+        this.threads = new PerThread[dp.threadCount()];
         for (int t = 0; t < threads.length; t++) {
-            threads[t] = new PerThread(layer.thread(t), config);
+            threads[t] = new PerThread(dp.thread(t), config);
         }
         layer.registerTransport(this);
     }
@@ -228,7 +231,7 @@ public final class TcpTransport implements Transport {
     public int input(int thread, ByteBuffer packet, int fib) {
         final PerThread pt = threads[thread];
         final DataThread dt = pt.dt;
-        layer.runPending(dt);
+        dp.runPending(dt);
         final InputResult r = pt.result;
         r.reset();
         pt.count(TcpCounter.SEGMENTS_IN);
@@ -237,7 +240,7 @@ public final class TcpTransport implements Transport {
         if (bad != null) {
             return drop(pt, bad, null);
         }
-        final SessionTables tables = layer.fib(fib);
+        final SessionTables tables = dp.fib(fib);
         if (tables == null) {
             return drop(pt, DropReason.NO_LISTENER, seg);
         }
@@ -277,7 +280,7 @@ public final class TcpTransport implements Transport {
         final DataThread dt = pt.dt;
         final TcpSegment seg = pt.seg;
         final InputResult r = pt.result;
-        final ListenTarget listener = layer.findListener(tables, TransportProto.TCP, seg);
+        final ListenTarget listener = dp.findListener(tables, TransportProto.TCP, seg);
         if (listener == null) {
             return drop(pt, DropReason.NO_LISTENER, seg);
         }
@@ -297,14 +300,14 @@ public final class TcpTransport implements Transport {
             return drop(pt, DropReason.CONNECTION_POOL_FULL, null);
         }
         final int workerGlobal = Dispatch.worker(d);
-        final int s = layer.createSession(dt, TransportProto.TCP, Dispatch.listenSession(d), workerGlobal, conn, fib);
+        final int s = dp.createSession(dt, TransportProto.TCP, Dispatch.listenSession(d), workerGlobal, conn, fib);
         if (s == SessionPool.NONE) {
             c.free(conn);
             return drop(pt, DropReason.SESSION_POOL_FULL, null);
         }
         final long handle = SessionHandle.make(thread, s);
         if (table.putIfAbsent(key, handle) != SessionHashTable.INSERTED) {
-            layer.abort(dt, s);
+            dp.abort(dt, s);
             c.free(conn);
             return drop(pt, DropReason.TABLE_FULL, null);
         }
@@ -386,7 +389,7 @@ public final class TcpTransport implements Transport {
             c.unlinkTimer(conn);
             c.state(conn, TcpState.ESTABLISHED);
             pt.count(TcpCounter.ESTABLISHED);
-            DropReason refused = layer.established(dt, s);
+            DropReason refused = dp.established(dt, s);
             if (refused != null) {
                 return resetAndRelease(pt, conn, table, refused);
             }
@@ -429,7 +432,7 @@ public final class TcpTransport implements Transport {
                 sendRst(pt, seg);
             }
             halfOpen.remove(key, r.session);
-            layer.connectionLost(dt, s, true);
+            dp.connectionLost(dt, s, true);
             c.free(conn);
             r.kind = CLOSED;
             return CLOSED;
@@ -443,7 +446,7 @@ public final class TcpTransport implements Transport {
         c.state(conn, TcpState.ESTABLISHED);
         pt.count(TcpCounter.ESTABLISHED);
         send(pt, conn, TcpSegment.ACK, TcpCounter.ACKS_SENT);
-        DropReason refused = layer.connected(dt, s);
+        DropReason refused = dp.connected(dt, s);
         if (refused != null) {
             return resetAndRelease(pt, conn, established, refused);
         }
@@ -466,11 +469,11 @@ public final class TcpTransport implements Transport {
     public long connect(int thread, int fib, int workerGlobal, FiveTuple tuple) {
         final PerThread pt = threads[thread];
         final DataThread dt = pt.dt;
-        final SessionTables tables = layer.fib(fib);
+        final SessionTables tables = dp.fib(fib);
         if (tables == null) {
             throw dev.hoststack.api.SessionError.INVALID_ENDPOINT.exception("no namespace uses FIB %s", fib);
         }
-        if (layer.worker(workerGlobal) == null || !layer.worker(workerGlobal).alive()) {
+        if (dp.worker(workerGlobal) == null || !dp.worker(workerGlobal).alive()) {
             throw dev.hoststack.api.SessionError.NO_SUCH_WORKER.exception("app worker %s is gone", workerGlobal);
         }
         final TcpSegment f = pt.flow;
@@ -496,7 +499,7 @@ public final class TcpTransport implements Transport {
         if (conn == TcpConnections.NONE) {
             throw dev.hoststack.api.SessionError.LIMIT.exception("thread %s's connection pool is full", thread);
         }
-        final int s = layer.createSession(dt, TransportProto.TCP, SessionPool.NONE, workerGlobal, conn, fib);
+        final int s = dp.createSession(dt, TransportProto.TCP, SessionPool.NONE, workerGlobal, conn, fib);
         if (s == SessionPool.NONE) {
             c.free(conn);
             throw dev.hoststack.api.SessionError.LIMIT.exception("thread %s's session pool is full", thread);
@@ -504,7 +507,7 @@ public final class TcpTransport implements Transport {
         dt.sessions().state(s, dev.hoststack.api.SessionState.CONNECTING);
         final long handle = SessionHandle.make(thread, s);
         if (tables.halfOpen(f.ip4).putIfAbsent(key, handle) != SessionHashTable.INSERTED) {
-            layer.abort(dt, s);
+            dp.abort(dt, s);
             c.free(conn);
             throw dev.hoststack.api.SessionError.LIMIT.exception("the half-open table of FIB %s is full", fib);
         }
@@ -532,7 +535,7 @@ public final class TcpTransport implements Transport {
         final long[] key = pt.dt.key2;
         fillKey(c, conn, key);
         table.remove(key, SessionHandle.make(pt.dt.index(), c.session[conn]));
-        layer.connectionLost(pt.dt, c.session[conn], reset);
+        dp.connectionLost(pt.dt, c.session[conn], reset);
         c.free(conn);
     }
 
@@ -564,7 +567,7 @@ public final class TcpTransport implements Transport {
      */
     public int poll(int thread) {
         PerThread pt = threads[thread];
-        return layer.runPending(pt.dt) + expireTimers(pt, clock.getAsLong());
+        return dp.runPending(pt.dt) + expireTimers(pt, clock.getAsLong());
     }
 
     private int expireTimers(PerThread pt, long now) {
@@ -574,7 +577,7 @@ public final class TcpTransport implements Transport {
             c.unlinkTimer(conn);
             pt.dt.drop(DropReason.HANDSHAKE_TIMEOUT);
             pt.count(TcpCounter.HANDSHAKE_TIMEOUTS);
-            SessionTables tables = layer.fib(c.fib[conn]);
+            SessionTables tables = dp.fib(c.fib[conn]);
             release(pt, conn, c.state(conn) == TcpState.SYN_SENT ? tables.halfOpen(c.ip4[conn]) : tables.table(c.ip4[conn]),
                     true);
             n++;
@@ -669,11 +672,11 @@ public final class TcpTransport implements Transport {
         TcpConnections c = pt.conns;
         long[] key = pt.dt.key2;
         fillKey(c, conn, key);
-        SessionTables tables = layer.fib(c.fib[conn]);
+        SessionTables tables = dp.fib(c.fib[conn]);
         (c.state(conn) == TcpState.SYN_SENT ? tables.halfOpen(c.ip4[conn]) : tables.table(c.ip4[conn]))
                 .remove(key, SessionHandle.make(pt.dt.index(), c.session[conn]));
         if (pt.dt.sessions().isLive(c.session[conn])) {
-            layer.free(pt.dt, c.session[conn]);
+            dp.free(pt.dt, c.session[conn]);
         }
         c.free(conn);
     }

@@ -64,12 +64,12 @@ final class Dispatcher {
             return true;
         }
         SessionTables tables = layer.fib(real.fib);
-        long v = tables == null ? SessionHandle.INVALID : layer.lookupListener(tables, flow);
+        long v = tables == null ? SessionHandle.INVALID : layer.dataPlane().lookupListener(tables, flow);
         if (v == SessionHandle.INVALID) {
             drop(p, DropReason.NO_LISTENER);
             return true;
         }
-        long d = layer.dispatch(v, flow, 0);
+        long d = layer.dataPlane().dispatch(v, flow, 0);
         int members = members(real);
         int attempt = 0;
         while (d >= 0) {
@@ -85,7 +85,7 @@ final class Dispatcher {
             if (++attempt >= members) {
                 break;
             }
-            d = layer.redispatch(v, flow, 0, d, attempt);
+            d = layer.dataPlane().redispatch(v, flow, 0, d, attempt);
         }
         if (d < 0) {
             drop(p, Dispatch.dropReason(d));
