@@ -32,6 +32,8 @@ public final class DataThread {
     private final long[] counters = new long[SessionCounter.values().length];
     private final MpscLongRing appOps;
     private final Queue<Consumer<DataThread>> rpcs = new ConcurrentLinkedQueue<>();
+    /** Set after every {@link #post}, cleared by the owner before it drains: one volatile read per check. */
+    private volatile boolean rpcPosted;
     private volatile Thread owner;
 
     /** Scratch key words for the owner's lookups (never shared across threads). */
@@ -93,6 +95,7 @@ public final class DataThread {
     /** Queues work to run on this thread the next time it runs its mailbox (any thread). */
     public void post(Consumer<DataThread> work) {
         rpcs.add(work);
+        rpcPosted = true;
     }
 
     /** Queues an app operation on a session of this thread; false if the queue is full. */
@@ -101,7 +104,7 @@ public final class DataThread {
     }
 
     boolean hasPending() {
-        return !appOps.isEmpty() || !rpcs.isEmpty();
+        return rpcPosted || !appOps.isEmpty();
     }
 
     int drainAppOps(MpscLongRing.RecordHandler handler) {
@@ -109,6 +112,8 @@ public final class DataThread {
     }
 
     int drainRpcs() {
+        // cleared before draining: work posted meanwhile is either drained now or sets it again
+        rpcPosted = false;
         int n = 0;
         Consumer<DataThread> work;
         while ((work = rpcs.poll()) != null) {

@@ -40,6 +40,8 @@ public final class SessionDataPlane {
     volatile ListenSession[] listenSessions = new ListenSession[16];
     /** Work the data threads hand back to the control thread (index reclamation after sweeps). */
     final Queue<Runnable> controlTasks = new ConcurrentLinkedQueue<>();
+    /** Set after a control task is queued, cleared by the control thread before it runs them. */
+    volatile boolean controlTaskQueued;
 
     SessionDataPlane(SessionLayerConfig config, int appOpsCapacity) {
         this.controlThread = Thread.currentThread();
@@ -353,7 +355,8 @@ public final class SessionDataPlane {
         if (t.hasPending()) {
             n += t.drainRpcs() + t.drainAppOps(appOpHandlers[t.index()]);
         }
-        if (t.index() == 0 && !controlTasks.isEmpty() && Thread.currentThread() == controlThread) {
+        if (t.index() == 0 && controlTaskQueued && Thread.currentThread() == controlThread) {
+            controlTaskQueued = false;
             Runnable task;
             while ((task = controlTasks.poll()) != null) {
                 task.run();

@@ -229,6 +229,7 @@ public final class SessionLayer {
                 sweep.accept(dt);
                 if (remaining.decrementAndGet() == 0) {
                     dp.controlTasks.add(reclaim);
+                    dp.controlTaskQueued = true;
                 }
             });
         }

@@ -567,7 +567,9 @@ public final class TcpTransport implements Transport {
      */
     public int poll(int thread) {
         PerThread pt = threads[thread];
-        return dp.runPending(pt.dt) + expireTimers(pt, clock.getAsLong());
+        final int ran = dp.runPending(pt.dt);
+        // no clock read while no handshake timer is armed
+        return pt.conns.timerHead() == TcpConnections.NONE ? ran : ran + expireTimers(pt, clock.getAsLong());
     }
 
     private int expireTimers(PerThread pt, long now) {
