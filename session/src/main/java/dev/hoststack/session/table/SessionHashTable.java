@@ -12,29 +12,57 @@ import java.lang.invoke.VarHandle;
  *
  * <h2>Layout</h2>
  * The array is cut into buckets of {@value #SLOTS_PER_BUCKET} slots. A bucket is one header word
- * (a sequence number and an <em>overflowed</em> bit) followed by its slots; a slot is the key words
- * followed by the value. A key hashes to a home bucket (by multiply-shift, so the bucket count need
- * not be a power of two) and is stored in any free slot of it; only when the home bucket is full
- * does it go to the next bucket with a free slot, and every bucket passed on the way is marked
- * overflowed (as VPP's bihash notes a bucket that spilled). A lookup scans its home bucket and goes
- * on only past buckets marked overflowed, so a miss usually costs one bucket. The key's
- * <em>marker word</em> (the one holding proto and ports, see {@link SessionKeys}) is never 0 for a
- * real key; 0 marks a free slot. A removal frees its slot at once: there are no tombstones, so a
- * table with connections coming and going does not fill up with them. Overflow marks are cleared
- * only by a rehash, which happens when the table grows or when more than half the buckets (and
- * twice as many as right after the last rehash) are marked.
+ * followed by its slots; a slot is the key words (VPP's layout, see {@link SessionKeys}) followed
+ * by the value: an IPv4 bucket is 1 + 5 &times; 3 = 16 words (128 bytes, two cache lines), an
+ * IPv6 bucket 1 + 5 &times; 7 = 36 words. The array starts with {@value #PAD} unused words so that
+ * a large table's buckets start on a 128-byte boundary (HotSpot's G1 puts an array of half a heap
+ * region or more at the start of a region, and a {@code long[]}'s first element 16 bytes after
+ * it); elsewhere only that alignment is lost, never correctness. A key hashes to a home bucket
+ * (multiply-shift, so the bucket count need not be a power of two) and goes to any free slot of it;
+ * only when it is full does the key go to the next bucket with a free slot.
+ *
+ * <p>The header word holds, from the low bits up: a 40-bit sequence number (odd while a writer is
+ * inside the bucket), an 8-bit <em>passing count</em> (keys whose home is an earlier bucket and
+ * that lie past this one, saturating at 255) and a 16-bit <em>passing filter</em> (for each such
+ * key, the bit its hash picks). A lookup compares the key's <em>marker word</em> (proto and ports,
+ * never 0 for a real key; 0 marks a free slot) with the marker word of all five slots without a
+ * branch, checks the rest of the key only where the marker matched, and goes on to the next
+ * bucket only if the key's filter bit is set in the bucket's header. So:
+ * <ul>
+ *   <li>a hit in the home bucket reads one bucket, with no branch that depends on where the key
+ *       sits in it: the branches a lookup takes are the same from one lookup to the next, so the
+ *       processor overlaps independent lookups instead of flushing them on a misprediction;</li>
+ *   <li>a miss goes past its home bucket only if a key that hashes to the same filter bit passed
+ *       it (about 3% of misses at the maximum load of {@value #MAX_LOAD_PERCENT}%): a miss costs
+ *       what a hit costs;</li>
+ *   <li>the slot loads of a lookup do not depend on each other or on the header, so all the
+ *       bucket's cache lines are fetched at once: a lookup in a table far larger than the caches
+ *       costs about one memory access, not two.</li>
+ * </ul>
+ * A removal frees its slot at once and takes its key out of the passing counts and filters of the
+ * buckets it passed (a count that reaches 0 clears the filter; otherwise the filter is recomputed
+ * from the keys still passing), so a table with connections coming and going never fills with
+ * tombstones or stale marks. Measured figures and what they cost: {@code docs/benchmarks.md}.
+ *
+ * <h2>Memory</h2>
+ * IPv4: 128 bytes per 5 slots, 25.6 bytes a slot, so 32 bytes a session at the maximum load of
+ * {@value #MAX_LOAD_PERCENT}% and 64 bytes just after the table doubled; IPv6: 57.6 bytes a slot,
+ * 72 to 144 bytes a session. A table that is rehashed needs the old and the new array at once
+ * (three times the old array) until the old one is collected. A stack that sets its bound close to
+ * its real peak caps growth there: the table never grows past the size for {@code maxEntries}.
  *
  * <h2>Threading</h2>
  * <ul>
  *   <li>Readers ({@link #get(long[])}, {@link #get(long, long)}) take no lock and do not
- *       allocate. They read a bucket optimistically between two reads of its sequence number
- *       (a seqlock, as {@link java.util.concurrent.locks.StampedLock#tryOptimisticRead} does) and
- *       retry the bucket if a writer was inside it. A reader therefore never sees a torn entry;
- *       it may see an entry removed after the read began, which callers validate.</li>
+ *       allocate. They read a bucket optimistically between two reads of its header (a seqlock, as
+ *       {@link java.util.concurrent.locks.StampedLock#tryOptimisticRead} does) and retry the bucket
+ *       if a writer was inside it or changed it meanwhile. A reader therefore never sees a torn
+ *       entry; it may see an entry removed after the read began, which callers validate.</li>
  *   <li>Writers ({@link #putIfAbsent}, {@link #remove}) may come from any thread and are
  *       serialised by one lock per table. A writer makes a bucket's sequence number odd, changes
  *       the bucket, and makes it even again. A key placed past its home bucket is written only
- *       after the buckets between are marked, so a reader that could find it finds the way.</li>
+ *       after the buckets between count it, and taken out of their counts only after it is gone,
+ *       so a reader that could find it always finds the way.</li>
  *   <li>A rehash copies the live entries into a new array and publishes it with a volatile write;
  *       readers still on the old array see a consistent older state.</li>
  * </ul>
@@ -47,7 +75,7 @@ import java.lang.invoke.VarHandle;
 public final class SessionHashTable {
 
     /** Slots per bucket. */
-    public static final int SLOTS_PER_BUCKET = 4;
+    public static final int SLOTS_PER_BUCKET = 5;
     /** The highest load (live entries over slots), in percent, before the table grows. */
     public static final int MAX_LOAD_PERCENT = 80;
 
@@ -59,12 +87,36 @@ public final class SessionHashTable {
     public static final int FULL = 2;
 
     private static final long FREE = 0L;
-    /** Set in a bucket's header once a key had to be placed past the bucket. */
-    private static final long OVERFLOWED = 1L << 62;
+
+    /** Header: the five 7-bit tags, one per 8-bit lane (0 = a free slot). */
+    static final long TAGS = 0x7F_7F7F_7F7FL;
+    private static final long LANE_LOW = 0x01_0101_0101L;
+    private static final long LANE_HIGH = 0x80_8080_8080L;
+    /** Header: the passing filter, 8 bits. */
+    private static final int FILTER_SHIFT = 40;
+    static final long FILTER = 0xFFL << FILTER_SHIFT;
+    /** Header: the change counter, 21 bits: the top 16 bits of the word and the top bit of each lane. */
+    private static final long COUNTER = 0xFFFF_0000_0000_0000L | LANE_HIGH;
+    /** Writer-side passing counts saturate here (then a removal recounts by scanning). */
+    private static final int MAX_COUNT = Character.MAX_VALUE;
+
     private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
 
     private static final long C1 = 0x9E37_79B9_7F4A_7C15L;
     private static final long C2 = 0xC2B2_AE3D_27D4_EB4FL;
+    private static final long C3 = 0x1656_67B1_9E37_79F9L;
+    private static final long C4 = 0xD6E8_FEB8_6659_FD93L;
+    private static final long C5 = 0xFF51_AFD7_ED55_8CCDL;
+    private static final long C6 = 0xC4CE_B9FE_1A85_EC53L;
+
+    /** IPv4 geometry: slot stride, a bucket's slot words, and all of a bucket's words (16: a shift). */
+    private static final int S4 = SessionKeys.IP4_WORDS + 1;
+    private static final int K4 = SLOTS_PER_BUCKET * S4;
+    private static final int B4 = 1 + K4;
+    /** IPv6 geometry. */
+    private static final int S6 = SessionKeys.IP6_WORDS + 1;
+    private static final int K6 = SLOTS_PER_BUCKET * S6;
+    private static final int B6 = 1 + K6;
 
     private final int keyWords;
     private final int marker;
@@ -74,22 +126,29 @@ public final class SessionHashTable {
     private final int maxBuckets;
     private final Object writeLock = new Object();
 
+    /** The writers' view of the published array: its geometry and bookkeeping. */
     private volatile Storage storage;
+    /**
+     * The published array, read by readers (who derive the bucket count from its length, one
+     * dependent load fewer than going through {@link #storage}); written after {@link #storage}.
+     */
+    private volatile long[] words;
     private volatile int size;
-    /** Buckets marked overflowed in the current storage, guarded by writeLock. */
-    private int overflowed;
-    /** How many were marked right after the last rehash (the floor a rebuild can reach). */
-    private int overflowedAfterRehash;
 
-    /** One published array and its geometry; changed after publication only by writers under the lock. */
+    /** One array and its writer-side bookkeeping; changed after publication only by writers under the lock. */
     private static final class Storage {
         final long[] words;
         final int buckets;
         final int threshold;
+        /** Per bucket, how many keys whose home is an earlier bucket lie past it (writers only). */
+        final char[] passing;
+        /** The farthest any key was placed from its home bucket in this array (writers only). */
+        int maxDisplacement;
 
         Storage(int buckets, int bucketWords) {
             this.buckets = buckets;
             this.words = new long[Math.multiplyExact(buckets, bucketWords)];
+            this.passing = new char[buckets];
             this.threshold = (int) ((long) buckets * SLOTS_PER_BUCKET * MAX_LOAD_PERCENT / 100);
         }
     }
@@ -113,6 +172,7 @@ public final class SessionHashTable {
         checkArgument((long) maxBuckets * bucketWords < Integer.MAX_VALUE - 16,
                 "maxEntries %s needs more than one Java array", maxEntries);
         this.storage = new Storage(bucketsFor(initialCapacity), bucketWords);
+        this.words = storage.words;
     }
 
     private static int bucketsFor(int entries) {
@@ -135,9 +195,10 @@ public final class SessionHashTable {
         return maxEntries;
     }
 
-    /** Bytes of the current array (the table's memory apart from a few object headers). */
+    /** Bytes of the current array and the writers' per-bucket counts (the table's memory apart from a few object headers). */
     public long footprintBytes() {
-        return (long) storage.words.length * Long.BYTES;
+        final Storage s = storage;
+        return (long) s.words.length * Long.BYTES + (long) s.passing.length * Character.BYTES;
     }
 
     /** Slots of the current array. */
@@ -147,14 +208,23 @@ public final class SessionHashTable {
 
     // ---------------------------------------------------------------- hashing
 
-    /** The hash of a 2-word key: multiply-xor, its high half folded in. */
+    /**
+     * The hash of a 2-word key: two independent multiplies, xor-ed, the high half folded into the
+     * low. The bucket comes from the high 32 bits (multiply-shift), the tag and the filter bit
+     * from the low bits.
+     */
     static long hash2(long k0, long k1) {
         long h = k0 * C1 ^ k1 * C2;
         return h ^ h >>> 32;
     }
 
-    private long hash(long[] key) {
-        return hashAt(key, 0);
+    /**
+     * The hash of a 6-word key: one multiply per word, summed, so the six multiplies run in
+     * parallel instead of as a chain.
+     */
+    static long hash6(long k0, long k1, long k2, long k3, long k4, long k5) {
+        long h = (k0 * C1 + k1 * C2) + (k2 * C3 + k3 * C4) + (k4 * C5 + k5 * C6);
+        return h ^ h >>> 32;
     }
 
     /** The hash of the key stored at {@code w[p..p+keyWords)}. */
@@ -162,15 +232,47 @@ public final class SessionHashTable {
         if (keyWords == SessionKeys.IP4_WORDS) {
             return hash2(w[p], w[p + 1]);
         }
-        long h = 0;
-        for (int i = 0; i < keyWords; i++) {
-            h = Long.rotateLeft(h ^ w[p + i] * C1, 29) * C2;
-        }
-        return h ^ h >>> 32;
+        return hash6(w[p], w[p + 1], w[p + 2], w[p + 3], w[p + 4], w[p + 5]);
     }
 
-    private static int bucketOf(long hash, int buckets) {
+    static int bucketOf(long hash, int buckets) {
         return (int) (((hash >>> 32) * buckets) >>> 32);
+    }
+
+    /** A key's tag: 7 bits of its hash, 1..127 (0 marks a free slot). */
+    static int tag(long hash) {
+        final int t = (int) hash & 0x7F;
+        return t | (t - 1) >>> 31;
+    }
+
+    /** A key's bit in the passing filter. */
+    static long filterBit(long hash) {
+        return 1L << (FILTER_SHIFT + ((int) (hash >>> 8) & 7));
+    }
+
+    /**
+     * The lanes of {@code hdr} whose tag is {@code tag}, as the top bit of each such lane (SWAR, as
+     * SwissTable matches a group of control bytes). The lowest bit set is exact; one above it may
+     * be a false positive, so every candidate is checked against the key.
+     */
+    static long matches(long hdr, int tag) {
+        final long x = hdr & TAGS ^ tag * LANE_LOW;
+        return (x - LANE_LOW) & ~x & LANE_HIGH;
+    }
+
+    /** Whether slot {@code slot}'s tag in {@code hdr} is exactly {@code tag} (a match above the lowest may be false). */
+    private static boolean tagIs(long hdr, int slot, int tag) {
+        return (hdr >>> (8 * slot) & 0x7F) == tag;
+    }
+
+    /** The slot index of the lowest lane set in a match mask. */
+    private static int slotOf(long matchMask) {
+        return Long.numberOfTrailingZeros(matchMask) >>> 3;
+    }
+
+    /** The first word of slot {@code slot} of bucket {@code bucket} in an array of {@code buckets} buckets. */
+    private int slotAt(int buckets, int bucket, int slot) {
+        return buckets + bucket * (bucketWords - 1) + slot * slotWords;
     }
 
     // ---------------------------------------------------------------- reads
@@ -178,34 +280,58 @@ public final class SessionHashTable {
     /**
      * The value stored under an IPv4 key, or {@link SessionHandle#INVALID}. Lock-free and
      * allocation-free; only for tables of {@link SessionKeys#IP4_WORDS}-word keys.
+     *
+     * <p>The common cases (a hit in the home bucket, a miss that need not look past it) are
+     * straight-line code whose branches go the same way from one lookup to the next; anything else
+     * (a key past its home bucket, a bucket changed while read, a tag shared by two keys) goes to
+     * {@link #get4Slow}.
      */
     public long get(long k0, long k1) {
-        if (k1 == FREE) {
-            return SessionHandle.INVALID;
-        }
-        final Storage s = storage;
-        final long[] w = s.words;
-        final int buckets = s.buckets;
-        int b = bucketOf(hash2(k0, k1), buckets);
-        for (int probed = 0; probed < buckets; ) {
-            final int base = b * bucketWords;
-            final long v1 = (long) WORDS.getAcquire(w, base);
-            if ((v1 & 1) != 0) {
-                Thread.onSpinWait();
-                continue;
+        final long[] w = words;
+        final long h = hash2(k0, k1);
+        final int buckets = w.length >>> 4; // B4 = 16
+        final int bucket = bucketOf(h, buckets);
+        final long hdr = (long) WORDS.getAcquire(w, bucket);
+        final long m = matches(hdr, tag(h));
+        long found = SessionHandle.INVALID;
+        boolean settled = m == 0;
+        if (!settled) {
+            final int p = buckets + bucket * K4 + S4 * slotOf(m);
+            if (w[p] == k0 && w[p + 1] == k1) {
+                found = w[p + 2];
+                settled = true;
             }
+        }
+        VarHandle.acquireFence();
+        if ((long) WORDS.getOpaque(w, bucket) == hdr && settled
+                && (found != SessionHandle.INVALID || (hdr & filterBit(h)) == 0)) {
+            return found;
+        }
+        return get4Slow(w, k0, k1, h);
+    }
+
+    /** The general IPv4 lookup: every candidate of the home bucket and of the buckets its key may have passed. */
+    private static long get4Slow(long[] w, long k0, long k1, long h) {
+        final int buckets = w.length / B4;
+        final int tag = tag(h);
+        final long fbit = filterBit(h);
+        int b = bucketOf(h, buckets);
+        for (int probed = 0; probed < buckets; ) {
+            final long hdr = (long) WORDS.getAcquire(w, b);
             long found = SessionHandle.INVALID;
-            for (int p = base + 1, i = 0; i < SLOTS_PER_BUCKET; i++, p += 3) {
-                if (w[p + 1] == k1 && w[p] == k0) {
+            for (long m = matches(hdr, tag); m != 0; m &= m - 1) {
+                final int p = buckets + b * K4 + S4 * slotOf(m);
+                if (w[p] == k0 && w[p + 1] == k1 && tagIs(hdr, slotOf(m), tag)) {
                     found = w[p + 2];
                     break;
                 }
             }
             VarHandle.acquireFence();
-            if ((long) WORDS.getOpaque(w, base) != v1) {
+            if ((long) WORDS.getOpaque(w, b) != hdr) {
+                Thread.onSpinWait();
                 continue;
             }
-            if (found != SessionHandle.INVALID || (v1 & OVERFLOWED) == 0) {
+            if (found != SessionHandle.INVALID || (hdr & fbit) == 0) {
                 return found;
             }
             b = b + 1 == buckets ? 0 : b + 1;
@@ -222,33 +348,56 @@ public final class SessionHashTable {
         if (keyWords == SessionKeys.IP4_WORDS) {
             return get(key[0], key[1]);
         }
-        final long km = key[marker];
-        if (km == FREE) {
-            return SessionHandle.INVALID;
-        }
-        final Storage s = storage;
-        final long[] w = s.words;
-        final int buckets = s.buckets;
-        int b = bucketOf(hash(key), buckets);
-        for (int probed = 0; probed < buckets; ) {
-            final int base = b * bucketWords;
-            final long v1 = (long) WORDS.getAcquire(w, base);
-            if ((v1 & 1) != 0) {
-                Thread.onSpinWait();
-                continue;
+        return get6(key[0], key[1], key[2], key[3], key[4], key[5]);
+    }
+
+    private long get6(long k0, long k1, long k2, long k3, long k4, long k5) {
+        final long[] w = words;
+        final long h = hash6(k0, k1, k2, k3, k4, k5);
+        final int buckets = w.length / B6;
+        final int bucket = bucketOf(h, buckets);
+        final long hdr = (long) WORDS.getAcquire(w, bucket);
+        final long m = matches(hdr, tag(h));
+        long found = SessionHandle.INVALID;
+        boolean settled = m == 0;
+        if (!settled) {
+            final int p = buckets + bucket * K6 + S6 * slotOf(m);
+            if (((w[p] ^ k0) | (w[p + 1] ^ k1) | (w[p + 2] ^ k2) | (w[p + 3] ^ k3) | (w[p + 4] ^ k4) | (w[p + 5] ^ k5)) == 0) {
+                found = w[p + 6];
+                settled = true;
             }
+        }
+        VarHandle.acquireFence();
+        if ((long) WORDS.getOpaque(w, bucket) == hdr && settled
+                && (found != SessionHandle.INVALID || (hdr & filterBit(h)) == 0)) {
+            return found;
+        }
+        return get6Slow(w, k0, k1, k2, k3, k4, k5, h);
+    }
+
+    /** The general IPv6 lookup, as {@link #get4Slow}. */
+    private static long get6Slow(long[] w, long k0, long k1, long k2, long k3, long k4, long k5, long h) {
+        final int buckets = w.length / B6;
+        final int tag = tag(h);
+        final long fbit = filterBit(h);
+        int b = bucketOf(h, buckets);
+        for (int probed = 0; probed < buckets; ) {
+            final long hdr = (long) WORDS.getAcquire(w, b);
             long found = SessionHandle.INVALID;
-            for (int p = base + 1, i = 0; i < SLOTS_PER_BUCKET; i++, p += slotWords) {
-                if (w[p + marker] == km && keyEquals(w, p, key)) {
-                    found = w[p + keyWords];
+            for (long m = matches(hdr, tag); m != 0; m &= m - 1) {
+                final int p = buckets + b * K6 + S6 * slotOf(m);
+                if (tagIs(hdr, slotOf(m), tag) && w[p + 4] == k4 && w[p] == k0 && w[p + 1] == k1 && w[p + 2] == k2
+                        && w[p + 3] == k3 && w[p + 5] == k5) {
+                    found = w[p + 6];
                     break;
                 }
             }
             VarHandle.acquireFence();
-            if ((long) WORDS.getOpaque(w, base) != v1) {
+            if ((long) WORDS.getOpaque(w, b) != hdr) {
+                Thread.onSpinWait();
                 continue;
             }
-            if (found != SessionHandle.INVALID || (v1 & OVERFLOWED) == 0) {
+            if (found != SessionHandle.INVALID || (hdr & fbit) == 0) {
                 return found;
             }
             b = b + 1 == buckets ? 0 : b + 1;
@@ -278,84 +427,125 @@ public final class SessionHashTable {
     public int putIfAbsent(long[] key, long value) {
         checkKey(key);
         checkArgument(value != SessionHandle.INVALID, "INVALID (-1) is not a value: it means 'absent'");
+        final long h = hashAt(key, 0);
         synchronized (writeLock) {
-            if (find(storage, key) >= 0) {
+            if (find(storage, key, h) >= 0) {
                 return EXISTS;
             }
             if (size >= maxEntries) {
                 return FULL;
             }
             Storage s = storage;
-            if (size + 1 > s.threshold || overflowed > Math.max(s.buckets / 2, 2 * overflowedAfterRehash)) {
+            if (size + 1 > s.threshold && s.buckets < maxBuckets) {
                 s = rehash(s);
             }
-            final long[] w = s.words;
-            final int home = bucketOf(hash(key), s.buckets);
-            int b = home;
-            int free = -1;
-            for (int probed = 0; probed < s.buckets && free < 0; probed++) {
-                free = firstFree(w, b * bucketWords);
-                if (free < 0) {
-                    b = b + 1 == s.buckets ? 0 : b + 1;
-                }
-            }
-            if (free < 0) {
-                throw new IllegalStateException("no free slot below the load threshold: a bug");
-            }
-            markOverflowed(w, home, b, s.buckets);
-            final int base = b * bucketWords;
-            beginWrite(w, base);
-            System.arraycopy(key, 0, w, free, keyWords);
-            w[free + keyWords] = value;
-            endWrite(w, base);
+            place(s, key, 0, value, h, true);
             size = size + 1;
             return INSERTED;
         }
     }
 
-    /** Where {@code key} is in {@code s} (the slot's first word), or -1. Writers only. */
-    private int find(Storage s, long[] key) {
+    /**
+     * Puts a key (at {@code src[from..]}) that is absent into the first bucket from its home with a
+     * free slot, counting it in the buckets it passes. {@code live}: the array is published, so
+     * every header change is a release store and the passing marks go first.
+     */
+    private void place(Storage s, long[] src, int from, long value, long h, boolean live) {
         final long[] w = s.words;
-        int b = bucketOf(hash(key), s.buckets);
-        for (int probed = 0; probed < s.buckets; probed++) {
-            final int base = b * bucketWords;
-            for (int p = base + 1, i = 0; i < SLOTS_PER_BUCKET; i++, p += slotWords) {
-                if (w[p + marker] == key[marker] && keyEquals(w, p, key)) {
-                    return p;
-                }
+        final int buckets = s.buckets;
+        final int home = bucketOf(h, buckets);
+        int b = home;
+        int slot = -1;
+        int displacement = 0;
+        for (; displacement < buckets; displacement++) {
+            slot = freeSlot(w[b]);
+            if (slot >= 0) {
+                break;
             }
-            if ((w[base] & OVERFLOWED) == 0) {
-                return -1;
-            }
-            b = b + 1 == s.buckets ? 0 : b + 1;
+            b = b + 1 == buckets ? 0 : b + 1;
         }
-        return -1;
+        if (slot < 0) {
+            throw new IllegalStateException("no free slot below the load threshold: a bug");
+        }
+        // the way first, then the key: a reader that can see the key can find it
+        final long fbit = filterBit(h);
+        for (int c = home, i = 0; i < displacement; i++, c = c + 1 == buckets ? 0 : c + 1) {
+            if (s.passing[c] < MAX_COUNT) {
+                s.passing[c]++;
+            }
+            final long hdr = w[c];
+            if ((hdr & fbit) == 0) {
+                publish(w, c, hdr | fbit, live);
+            }
+        }
+        if (displacement > s.maxDisplacement) {
+            s.maxDisplacement = displacement;
+        }
+        final int p = slotAt(buckets, b, slot);
+        if (live) {
+            // the slot's old words may still be read by a reader holding an older header, which
+            // will see the header change: the stores below must not pass the last header store
+            VarHandle.releaseFence();
+        }
+        System.arraycopy(src, from, w, p, keyWords);
+        w[p + keyWords] = value;
+        publish(w, b, w[b] | (long) tag(h) << (8 * slot), live);
     }
 
-    /** The first free slot of a bucket, or -1. */
-    private int firstFree(long[] w, int base) {
-        for (int p = base + 1, i = 0; i < SLOTS_PER_BUCKET; i++, p += slotWords) {
-            if (w[p + marker] == FREE) {
-                return p;
+    /** The first free slot of a bucket by its header, or -1. */
+    private static int freeSlot(long hdr) {
+        for (int i = 0; i < SLOTS_PER_BUCKET; i++) {
+            if ((hdr >>> (8 * i) & 0x7F) == 0) {
+                return i;
             }
         }
         return -1;
     }
 
     /**
-     * Marks every bucket from {@code from} up to, not including, {@code to} (wrapping) as
-     * overflowed, each under its sequence number so that readers see the change.
+     * Stores a bucket's new header with its change counter advanced (so that a reader that read the
+     * old header and then words written since sees a different header and retries).
      */
-    private void markOverflowed(long[] w, int from, int to, int buckets) {
-        for (int b = from; b != to; b = b + 1 == buckets ? 0 : b + 1) {
-            final int base = b * bucketWords;
-            if ((w[base] & OVERFLOWED) == 0) {
-                beginWrite(w, base);
-                WORDS.setOpaque(w, base, w[base] | OVERFLOWED);
-                endWrite(w, base);
-                overflowed++;
-            }
+    private static void publish(long[] w, int base, long hdr, boolean live) {
+        final long next = hdr & ~COUNTER | counterBits(counterOf(hdr) + 1);
+        if (live) {
+            WORDS.setRelease(w, base, next);
+        } else {
+            w[base] = next;
         }
+    }
+
+    /** The 21-bit change counter of a header. */
+    static int counterOf(long hdr) {
+        return (int) (hdr >>> 7 & 1 | hdr >>> 14 & 2 | hdr >>> 21 & 4 | hdr >>> 28 & 8 | hdr >>> 35 & 16 | hdr >>> 48 << 5);
+    }
+
+    /** A 21-bit counter value laid out in a header's counter bits. */
+    private static long counterBits(int counter) {
+        final long c = counter & 0x1F_FFFF;
+        return (c & 1) << 7 | (c & 2) << 14 | (c & 4) << 21 | (c & 8) << 28 | (c & 16) << 35 | (c >>> 5) << 48;
+    }
+
+    /** Where {@code key} (of hash {@code h}) is in {@code s} (the slot's first word), or -1. Writers only. */
+    private int find(Storage s, long[] key, long h) {
+        final long[] w = s.words;
+        final long fbit = filterBit(h);
+        final int tag = tag(h);
+        int b = bucketOf(h, s.buckets);
+        for (int probed = 0; probed < s.buckets; probed++) {
+            final long hdr = w[b];
+            for (long m = matches(hdr, tag); m != 0; m &= m - 1) {
+                final int p = slotAt(s.buckets, b, slotOf(m));
+                if (tagIs(hdr, slotOf(m), tag) && keyEquals(w, p, key)) {
+                    return p;
+                }
+            }
+            if ((hdr & fbit) == 0) {
+                return -1;
+            }
+            b = b + 1 == s.buckets ? 0 : b + 1;
+        }
+        return -1;
     }
 
     /**
@@ -378,10 +568,11 @@ public final class SessionHashTable {
 
     private long removeIf(long[] key, boolean checkValue, long expected) {
         checkKey(key);
+        final long h = hashAt(key, 0);
         synchronized (writeLock) {
             final Storage s = storage;
             final long[] w = s.words;
-            final int p = find(s, key);
+            final int p = find(s, key, h);
             if (p < 0) {
                 return SessionHandle.INVALID;
             }
@@ -389,16 +580,70 @@ public final class SessionHashTable {
             if (checkValue && old != expected) {
                 return SessionHandle.INVALID;
             }
-            final int base = (p - 1) / bucketWords * bucketWords;
-            beginWrite(w, base);
-            for (int k = 0; k < keyWords; k++) {
-                w[p + k] = FREE;
+            final int bucket = (p - s.buckets) / (bucketWords - 1);
+            final int slot = (p - slotAt(s.buckets, bucket, 0)) / slotWords;
+            // the slot is free once its tag is gone; its words stay until a put reuses it
+            publish(w, bucket, w[bucket] & ~(0x7FL << (8 * slot)), true);
+            // the key is gone: now the buckets it passed may forget it
+            final int home = bucketOf(h, s.buckets);
+            for (int c = home; c != bucket; c = c + 1 == s.buckets ? 0 : c + 1) {
+                removePassing(s, c);
             }
-            w[p + keyWords] = SessionHandle.INVALID;
-            endWrite(w, base);
             size = size - 1;
             return old;
         }
+    }
+
+    /**
+     * One key passing bucket {@code c} is gone: lowers its count and recomputes its filter from the
+     * keys still passing it (a saturated count is recounted).
+     */
+    private void removePassing(Storage s, int c) {
+        final long[] w = s.words;
+        final long hdr = w[c];
+        final int count = s.passing[c];
+        final long filter;
+        if (count == MAX_COUNT) {
+            final long counted = recount(s, c, Integer.MAX_VALUE);
+            s.passing[c] = (char) Math.min(counted >>> 32, MAX_COUNT);
+            filter = counted << 32 >>> 32 << FILTER_SHIFT;
+        } else {
+            s.passing[c] = (char) (count - 1);
+            filter = count == 1 ? 0 : (recount(s, c, count - 1) << 32 >>> 32) << FILTER_SHIFT;
+        }
+        if ((hdr & FILTER) != filter) {
+            publish(w, c, hdr & ~FILTER | filter, true);
+        }
+    }
+
+    /**
+     * How many keys pass bucket {@code c} (those in later buckets, within the largest displacement,
+     * whose home is at or before {@code c}; high 32 bits) and their filter (low 8 bits). Stops once
+     * {@code expect} are found.
+     */
+    private long recount(Storage s, int c, int expect) {
+        final long[] w = s.words;
+        final int buckets = s.buckets;
+        long found = 0;
+        long filter = 0;
+        int d = c;
+        for (int step = 1; step <= s.maxDisplacement && found < expect; step++) {
+            d = d + 1 == buckets ? 0 : d + 1;
+            final long hdr = w[d];
+            for (int i = 0; i < SLOTS_PER_BUCKET; i++) {
+                if ((hdr >>> (8 * i) & 0x7F) == 0) {
+                    continue;
+                }
+                final long h = hashAt(w, slotAt(buckets, d, i));
+                final int home = bucketOf(h, buckets);
+                final int displacement = d - home < 0 ? d - home + buckets : d - home;
+                if (displacement >= step) { // its home is c or before: it passed c
+                    found++;
+                    filter |= filterBit(h);
+                }
+            }
+        }
+        return found << 32 | filter >>> FILTER_SHIFT;
     }
 
     private void checkKey(long[] key) {
@@ -409,51 +654,84 @@ public final class SessionHashTable {
         }
     }
 
-    private static void beginWrite(long[] w, int base) {
-        long v = w[base];
-        WORDS.setOpaque(w, base, v + 1);
-        VarHandle.releaseFence();
-    }
-
-    private static void endWrite(long[] w, int base) {
-        WORDS.setRelease(w, base, w[base] + 1);
-    }
-
     /**
-     * Copies the live entries into a new array (twice as many buckets when the table is at its
-     * load threshold, the same number when only overflow marks piled up), with fresh overflow
-     * marks, and publishes it.
+     * Copies the live entries into a new array of twice as many buckets (at most the size for
+     * {@code maxEntries}), with fresh passing counts and filters, and publishes it.
      */
     private Storage rehash(Storage old) {
-        int buckets = old.buckets;
-        if (size + 1 > old.threshold && buckets < maxBuckets) {
-            buckets = (int) Math.min((long) buckets * 2, maxBuckets);
-        }
-        Storage next = new Storage(buckets, bucketWords);
+        final int buckets = (int) Math.min((long) old.buckets * 2, maxBuckets);
+        final Storage next = new Storage(buckets, bucketWords);
         final long[] from = old.words;
-        final long[] to = next.words;
-        int marks = 0;
         for (int bucket = 0; bucket < old.buckets; bucket++) {
-            for (int p = bucket * bucketWords + 1, i = 0; i < SLOTS_PER_BUCKET; i++, p += slotWords) {
-                if (from[p + marker] == FREE) {
-                    continue;
+            final long hdr = from[bucket];
+            for (int i = 0; i < SLOTS_PER_BUCKET; i++) {
+                if ((hdr >>> (8 * i) & 0x7F) != 0) {
+                    final int p = slotAt(old.buckets, bucket, i);
+                    // not yet published: no reader to tell
+                    place(next, from, p, from[p + keyWords], hashAt(from, p), false);
                 }
-                int b = bucketOf(hashAt(from, p), next.buckets);
-                int q;
-                while ((q = firstFree(to, b * bucketWords)) < 0) {
-                    if ((to[b * bucketWords] & OVERFLOWED) == 0) {
-                        to[b * bucketWords] |= OVERFLOWED; // not yet published: no reader to tell
-                        marks++;
-                    }
-                    b = b + 1 == next.buckets ? 0 : b + 1;
-                }
-                System.arraycopy(from, p, to, q, slotWords);
             }
         }
-        overflowed = marks;
-        overflowedAfterRehash = marks;
         storage = next;
+        words = next.words;
         return next;
+    }
+
+    // ---------------------------------------------------------------- checks for tests
+
+    /**
+     * Recomputes every bucket's passing count and filter from the keys and returns a description
+     * of the first bucket whose bookkeeping disagrees, or null (tests; takes the writer lock).
+     */
+    String checkPassingMarks() {
+        synchronized (writeLock) {
+            final Storage s = storage;
+            final long[] w = s.words;
+            final int buckets = s.buckets;
+            final int[] counts = new int[buckets];
+            final long[] filters = new long[buckets];
+            for (int d = 0; d < buckets; d++) {
+                final long hdr = w[d];
+                for (int i = 0; i < SLOTS_PER_BUCKET; i++) {
+                    if ((hdr >>> (8 * i) & 0x7F) == 0) {
+                        continue;
+                    }
+                    final int p = slotAt(buckets, d, i);
+                    final long h = hashAt(w, p);
+                    if ((hdr >>> (8 * i) & 0x7F) != tag(h)) {
+                        return "bucket " + d + " slot " + i + " has tag " + (hdr >>> (8 * i) & 0x7F) + ", its key's is " + tag(h);
+                    }
+                    final int home = bucketOf(h, buckets);
+                    for (int c = home; c != d; c = c + 1 == buckets ? 0 : c + 1) {
+                        counts[c]++;
+                        filters[c] |= filterBit(h);
+                    }
+                }
+            }
+            for (int c = 0; c < buckets; c++) {
+                final long hdr = w[c];
+                final int want = Math.min(counts[c], MAX_COUNT);
+                if (s.passing[c] != want) {
+                    return "bucket " + c + " counts " + (int) s.passing[c] + " passing keys, expected " + want;
+                }
+                final long filter = hdr & FILTER;
+                if (filter != filters[c]) {
+                    return "bucket " + c + " has passing filter 0x" + Long.toHexString(filter >>> FILTER_SHIFT)
+                            + ", expected 0x" + Long.toHexString(filters[c] >>> FILTER_SHIFT);
+                }
+            }
+            return null;
+        }
+    }
+
+    /** The passing count of a bucket (tests). */
+    int passingCount(int bucket) {
+        return storage.passing[bucket];
+    }
+
+    /** Buckets of the current array (tests). */
+    int buckets() {
+        return storage.buckets;
     }
 
     // ---------------------------------------------------------------- control plane
@@ -474,9 +752,10 @@ public final class SessionHashTable {
             final Storage s = storage;
             final long[] w = s.words;
             for (int bucket = 0; bucket < s.buckets; bucket++) {
-                for (int p = bucket * bucketWords + 1, i = 0; i < SLOTS_PER_BUCKET; i++, p += slotWords) {
-                    long m = w[p + marker];
-                    if (m != FREE) {
+                final long hdr = w[bucket];
+                for (int i = 0; i < SLOTS_PER_BUCKET; i++) {
+                    if ((hdr >>> (8 * i) & 0x7F) != 0) {
+                        final int p = slotAt(s.buckets, bucket, i);
                         long[] key = new long[keyWords];
                         System.arraycopy(w, p, key, 0, keyWords);
                         visitor.visit(key, w[p + keyWords]);

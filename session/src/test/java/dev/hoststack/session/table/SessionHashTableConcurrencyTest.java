@@ -360,6 +360,175 @@ class SessionHashTableConcurrencyTest {
         assertThat(out.maxSlots).as("the table stayed small").isLessThanOrEqualTo(12);
     }
 
+    /** The home bucket of a key in a table of {@code buckets} buckets, as the table computes it. */
+    static int homeBucket(long[] k, int keyWords, int buckets) {
+        long h = keyWords == SessionKeys.IP4_WORDS ? SessionHashTable.hash2(k[0], k[1])
+                : SessionHashTable.hash6(k[0], k[1], k[2], k[3], k[4], k[5]);
+        return SessionHashTable.bucketOf(h, buckets);
+    }
+
+    /**
+     * Keys crowded into two home buckets, so that most of them live past their home and the
+     * buckets between count them (the passing counts and filters that let a miss stop early). The
+     * writer swaps displaced keys in and out, and every removal takes the key out of the counts and
+     * recomputes the filters of the buckets it passed, while readers look up stable keys that also
+     * live past their home. A reader that met a bucket whose marks briefly forgot a key still
+     * passing it would miss a stable key; one that read a half-written slot would see another
+     * key's value.
+     */
+    @ParameterizedTest(name = "{0}-word keys")
+    @ValueSource(ints = {SessionKeys.IP4_WORDS, SessionKeys.IP6_WORDS})
+    void displacedKeysStayReachableWhileTheBucketsTheyPassAreRecounted(int keyWords) {
+        long seed = seed();
+        String hint = "seed " + seed + " (rerun with -Dhoststack.test.seed=" + seed + ")";
+        Outcome out = assertTimeoutPreemptively(HARD_LIMIT, () -> runCrowded(keyWords, seed), hint);
+        assertThat(out.failure.get()).as("first anomaly seen").isNull();
+        assertThat(out.writerOps).as("writer operations; %s", hint).isGreaterThan(50_000);
+        assertThat(out.lookups.get()).as("reader lookups; %s", hint).isGreaterThan(100_000);
+        assertThat(out.stableHits.get()).as("stable keys found; %s", hint).isGreaterThan(10_000);
+        assertThat(out.churnHits.get()).as("churn keys found while present; %s", hint).isPositive();
+        assertThat(out.churnMisses.get()).as("churn keys missed while absent; %s", hint).isPositive();
+    }
+
+    private static Outcome runCrowded(int keyWords, long seed) throws InterruptedException {
+        final int capacity = 160;
+        final int stableCount = 10;
+        final int churnCount = 30;
+        final SessionHashTable table = new SessionHashTable(keyWords, capacity, capacity);
+        final int buckets = table.buckets();
+        SplittableRandom setup = new SplittableRandom(seed);
+        Set<String> taken = new HashSet<>();
+        final long[][] crowd = new long[stableCount + churnCount][];
+        for (int n = 0; n < crowd.length; ) {
+            long[] k = distinctKeys(1, keyWords, setup, taken)[0];
+            if (homeBucket(k, keyWords, buckets) <= 1) {
+                crowd[n++] = k;
+            }
+        }
+        final long[][] stable = Arrays.copyOfRange(crowd, 0, stableCount);
+        final long[][] churn = Arrays.copyOfRange(crowd, stableCount, crowd.length);
+        final long[] stableValue = new long[stableCount];
+        final long[] churnValue = new long[churnCount];
+        final boolean[] present = new boolean[churnCount];
+        // half the churn keys first, so that the stable keys land past their home buckets
+        for (int i = 0; i < churnCount / 2; i++) {
+            churnValue[i] = valueOf(churn[i], keyWords);
+            present[i] = table.putIfAbsent(churn[i], churnValue[i]) == SessionHashTable.INSERTED;
+        }
+        for (int i = churnCount / 2; i < churnCount; i++) {
+            churnValue[i] = valueOf(churn[i], keyWords);
+        }
+        for (int i = 0; i < stableCount; i++) {
+            stableValue[i] = valueOf(stable[i], keyWords);
+            table.putIfAbsent(stable[i], stableValue[i]);
+        }
+        String hint = "seed " + seed + " (rerun with -Dhoststack.test.seed=" + seed + ")";
+        Outcome out = new Outcome();
+        String marks = table.checkPassingMarks();
+        if (marks != null) {
+            out.fail("after setup: " + marks + "; " + hint);
+            return out;
+        }
+        AtomicBoolean stop = new AtomicBoolean();
+        CountDownLatch readersStarted = new CountDownLatch(READERS);
+        Thread[] readers = new Thread[READERS];
+        for (int t = 0; t < READERS; t++) {
+            final SplittableRandom r = new SplittableRandom(seed ^ (0x5DEE_CE66DL * (t + 1)));
+            final int id = t;
+            readers[t] = new Thread(() -> {
+                readersStarted.countDown();
+                long lookups = 0;
+                long stableHits = 0;
+                long hits = 0;
+                long misses = 0;
+                while (!stop.get()) {
+                    for (int n = 0; n < 256; n++) {
+                        boolean isStable = r.nextInt(3) == 0;
+                        int i = r.nextInt(isStable ? stableCount : churnCount);
+                        long[] key = isStable ? stable[i] : churn[i];
+                        long want = isStable ? stableValue[i] : churnValue[i];
+                        long got = keyWords == SessionKeys.IP4_WORDS && (n & 1) == 0 ? table.get(key[0], key[1]) : table.get(key);
+                        lookups++;
+                        if (isStable) {
+                            if (got != want) {
+                                out.fail("reader " + id + ": stable displaced key #" + i + " " + hex(key) + " read " + got
+                                        + (got == INVALID ? " (not found)" : "") + ", expected " + want + "; " + hint);
+                                return;
+                            }
+                            stableHits++;
+                        } else if (got == INVALID) {
+                            misses++;
+                        } else if (got == want) {
+                            hits++;
+                        } else {
+                            out.fail("reader " + id + ": churn key #" + i + " read " + got + ", expected INVALID or " + want
+                                    + " (torn entry or another key's value); " + hint);
+                            return;
+                        }
+                    }
+                }
+                out.lookups.addAndGet(lookups);
+                out.stableHits.addAndGet(stableHits);
+                out.churnHits.addAndGet(hits);
+                out.churnMisses.addAndGet(misses);
+            }, "crowded-table-reader-" + t);
+            readers[t].setDaemon(true);
+        }
+        Thread writer = new Thread(() -> {
+            SplittableRandom r = new SplittableRandom(~seed);
+            long ops = 0;
+            long deadline = System.nanoTime() + TINY_RUN_NANOS;
+            try {
+                readersStarted.await();
+                while (out.failure.get() == null && System.nanoTime() < deadline) {
+                    for (int n = 0; n < 1024; n++) {
+                        int i = r.nextInt(churnCount);
+                        if (present[i]) {
+                            if (table.remove(churn[i]) != churnValue[i]) {
+                                out.fail("writer: remove of churn key #" + i + " did not return its value; " + hint);
+                                return;
+                            }
+                            present[i] = false;
+                        } else {
+                            if (table.putIfAbsent(churn[i], churnValue[i]) != SessionHashTable.INSERTED) {
+                                out.fail("writer: put of absent churn key #" + i + " was refused; " + hint);
+                                return;
+                            }
+                            present[i] = true;
+                        }
+                        ops++;
+                    }
+                }
+                String after = table.checkPassingMarks();
+                if (after != null) {
+                    out.fail("writer: after " + ops + " operations: " + after + "; " + hint);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException | Error e) {
+                out.fail("writer threw " + e + "; " + hint);
+            } finally {
+                out.writerOps = ops;
+                stop.set(true);
+            }
+        }, "crowded-table-writer");
+        writer.setDaemon(true);
+        try {
+            for (Thread t : readers) {
+                t.start();
+            }
+            writer.start();
+            writer.join();
+        } finally {
+            stop.set(true);
+            for (Thread t : readers) {
+                t.join(TimeUnit.SECONDS.toMillis(2));
+            }
+            writer.join(TimeUnit.SECONDS.toMillis(2));
+        }
+        return out;
+    }
+
     private static Outcome runTiny(int keyWords, long seed, int maxEntries) throws InterruptedException {
         final int hot = 12;
         SplittableRandom setup = new SplittableRandom(seed);

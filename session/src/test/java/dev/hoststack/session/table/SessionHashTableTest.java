@@ -348,70 +348,85 @@ class SessionHashTableTest {
     // ---------------------------------------------------------------- tombstones
 
     /**
-     * Twelve IPv4 keys with one home bucket fill it and spill into the next two buckets. Removing
-     * the four in the home bucket leaves tombstones there: lookups, removals and duplicate checks
-     * must probe past them, and new keys must reuse them (no rehash).
+     * Fifteen IPv4 keys with one home bucket fill it and spill into the next two buckets. Removing
+     * the five in the home bucket frees their slots at once: lookups, removals and duplicate checks
+     * of the keys past it must still find them (the passing marks), and new keys must reuse the
+     * freed slots (no rehash). The buckets' passing counts and filters stay exact throughout.
      */
     @Test
-    void tombstonesAreProbedPastAndReused() {
-        // 32 entries at 80% load: 40 slots, 10 buckets, threshold 32; 16 entries never rehash
+    void freedSlotsAreReusedAndDisplacedKeysStayReachable() {
+        // 32 entries at 80% load: 40 slots, 8 buckets, threshold 32; 20 entries never rehash
         SessionHashTable t = new SessionHashTable(SessionKeys.IP4_WORDS, 32, 32);
         int buckets = t.slots() / SessionHashTable.SLOTS_PER_BUCKET;
-        assertThat(buckets).as("bucket count of a table sized for 32 entries").isEqualTo(10);
+        assertThat(buckets).as("bucket count of a table sized for 32 entries").isEqualTo(8);
+        int per = SessionHashTable.SLOTS_PER_BUCKET;
         int home = 3;
         List<long[]> colliding = new ArrayList<>();
-        for (long n = 0; colliding.size() < 16; n++) {
+        for (long n = 0; colliding.size() < 4 * per; n++) {
             long[] k = key4(n);
             if (homeBucket4(k, buckets) == home) {
                 colliding.add(k);
             }
         }
-        List<long[]> first = colliding.subList(0, 12);
-        List<long[]> later = colliding.subList(12, 16);
+        List<long[]> first = colliding.subList(0, 3 * per);
+        List<long[]> later = colliding.subList(3 * per, 4 * per);
         for (int i = 0; i < first.size(); i++) {
             assertThat(t.putIfAbsent(first.get(i), 100 + i)).isEqualTo(SessionHashTable.INSERTED);
         }
-        // The 12 keys fill buckets 3, 4 and 5 in insertion order: forEach walks slots in array order.
-        assertThat(entries(t)).extracting(Map.Entry::getKey).as("slot order of 12 keys with home bucket %d", home)
+        assertThat(t.checkPassingMarks()).as("passing marks after filling three buckets from one home").isNull();
+        // The 15 keys fill buckets 3, 4 and 5 in insertion order: forEach walks slots in array order.
+        assertThat(entries(t)).extracting(Map.Entry::getKey).as("slot order of 15 keys with home bucket %d", home)
                 .containsExactlyElementsOf(first.stream().map(Words::new).toList());
 
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < per; i++) {
             assertThat(t.remove(first.get(i))).as("remove key #%d from the home bucket", i).isEqualTo(100 + i);
         }
-        for (int i = 4; i < 12; i++) {
-            assertThat(get(t, first.get(i))).as("key #%d, stored in bucket %d past 4 tombstones", i, home + i / 4)
+        assertThat(t.checkPassingMarks()).as("passing marks after emptying the home bucket").isNull();
+        for (int i = per; i < first.size(); i++) {
+            assertThat(get(t, first.get(i))).as("key #%d, stored in bucket %d past the emptied home bucket", i, home + i / per)
                     .isEqualTo(100 + i);
-            assertThat(t.putIfAbsent(first.get(i), -5)).as("put of key #%d stored past tombstones must see it", i)
+            assertThat(t.putIfAbsent(first.get(i), -5)).as("put of key #%d stored past its home bucket must see it", i)
                     .isEqualTo(SessionHashTable.EXISTS);
         }
-        assertThat(t.size()).as("no duplicate was added into a tombstone").isEqualTo(8);
+        assertThat(t.size()).as("no duplicate was added into a freed slot").isEqualTo(2 * per);
 
         int slotsBefore = t.slots();
         for (int i = 0; i < later.size(); i++) {
             assertThat(t.putIfAbsent(later.get(i), 500 + i)).isEqualTo(SessionHashTable.INSERTED);
         }
-        assertThat(t.slots()).as("reusing tombstones needs no rehash").isEqualTo(slotsBefore);
+        assertThat(t.slots()).as("reusing freed slots needs no rehash").isEqualTo(slotsBefore);
         List<Words> expectedOrder = new ArrayList<>();
         later.forEach(k -> expectedOrder.add(new Words(k)));
-        first.subList(4, 12).forEach(k -> expectedOrder.add(new Words(k)));
+        first.subList(per, first.size()).forEach(k -> expectedOrder.add(new Words(k)));
         assertThat(entries(t)).extracting(Map.Entry::getKey)
-                .as("the 4 new keys took the 4 tombstones of their home bucket, in order; the rest did not move")
+                .as("the 5 new keys took the 5 freed slots of their home bucket, in order; the rest did not move")
                 .containsExactlyElementsOf(expectedOrder);
         for (int i = 0; i < later.size(); i++) {
             assertThat(get(t, later.get(i))).isEqualTo(500 + i);
         }
 
-        // a tombstone two buckets past the home bucket is reused by the key that left it
-        assertThat(t.remove(first.get(9))).as("remove of key #9, two buckets past the home bucket").isEqualTo(109);
-        assertThat(get(t, first.get(10))).as("key #10, behind #9's tombstone").isEqualTo(110);
-        assertThat(t.putIfAbsent(first.get(9), 209)).isEqualTo(SessionHashTable.INSERTED);
-        assertThat(entries(t)).extracting(Map.Entry::getKey).as("#9 back in its own slot")
+        // a slot freed two buckets past the home bucket is reused by the key that left it
+        int farther = 2 * per + 2;
+        assertThat(t.remove(first.get(farther))).as("remove of key #%d, two buckets past the home bucket", farther)
+                .isEqualTo(100 + farther);
+        assertThat(get(t, first.get(farther + 1))).as("key #%d, behind the freed slot", farther + 1).isEqualTo(101 + farther);
+        assertThat(t.checkPassingMarks()).as("passing marks after removing a key two buckets past home").isNull();
+        assertThat(t.putIfAbsent(first.get(farther), 209)).isEqualTo(SessionHashTable.INSERTED);
+        assertThat(entries(t)).extracting(Map.Entry::getKey).as("#%d back in its own slot", farther)
                 .containsExactlyElementsOf(expectedOrder);
-        for (int i = 4; i < 12; i++) {
-            assertThat(get(t, first.get(i))).as("key #%d after tombstone reuse", i).isEqualTo(i == 9 ? 209 : 100 + i);
+        for (int i = per; i < first.size(); i++) {
+            assertThat(get(t, first.get(i))).as("key #%d after slot reuse", i).isEqualTo(i == farther ? 209 : 100 + i);
         }
-        assertThat(t.size()).isEqualTo(12);
+        assertThat(t.size()).isEqualTo(3 * per);
         assertThat(t.slots()).isEqualTo(slotsBefore);
+        assertThat(t.checkPassingMarks()).isNull();
+
+        // everything displaced goes: the buckets passed forget it, and a miss stops at home again
+        for (int i = per; i < first.size(); i++) {
+            t.remove(first.get(i));
+        }
+        assertThat(t.checkPassingMarks()).as("passing marks after every displaced key left").isNull();
+        assertThat(t.passingCount(home)).as("keys passing the home bucket once only its own keys are left").isZero();
     }
 
     /** A one-bucket IPv6 table: every key collides; tombstones in front of live keys. */
@@ -566,7 +581,7 @@ class SessionHashTableTest {
     }
 
     @Test
-    void footprintOfOneMillionIp4EntriesIsAtMost40BytesEach() {
+    void footprintOfOneMillionIp4EntriesIsAtMost32AndAHalfBytesEach() {
         int n = 1_000_000;
         SessionHashTable t = new SessionHashTable(SessionKeys.IP4_WORDS, n, n);
         long before = t.footprintBytes();
@@ -581,8 +596,9 @@ class SessionHashTableTest {
         assertThat(t.size()).isEqualTo(n);
         assertThat(t.footprintBytes()).as("sized for %d entries up front: no growth while filling", n).isEqualTo(before);
         double perEntry = (double) t.footprintBytes() / n;
-        assertThat(perEntry).as("bytes per IPv4 entry (16-byte key + 8-byte value at <= 80%% load, plus bucket headers); "
-                + "footprint %d bytes", t.footprintBytes()).isLessThanOrEqualTo(40.0);
+        assertThat(perEntry).as("bytes per IPv4 entry (128-byte buckets of 5 slots at 80%% load: 32 bytes, plus the "
+                + "writers' 2-byte count per bucket and the alignment pad); footprint %d bytes", t.footprintBytes())
+                .isLessThanOrEqualTo(32.501);
         SessionKeys.ip4(k, TCP, 0x0A00_0000 + 123_456, 80, 0xC0A8_0000 + 123_456 * 7, 1024 + 123_456 % 60_000);
         assertThat(t.get(k)).isEqualTo(123_456);
     }
@@ -681,6 +697,7 @@ class SessionHashTableTest {
                 }
                 if (i % 20_000 == 0 || i == phaseOps - 1) {
                     assertThat(contents(t)).as("forEach vs model after op %d, %s", op, hint).isEqualTo(model);
+                    assertThat(t.checkPassingMarks()).as("passing counts and filters after op %d, %s", op, hint).isNull();
                 }
             }
             for (long[] k : keys) {
