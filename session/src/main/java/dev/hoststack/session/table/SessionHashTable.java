@@ -11,58 +11,76 @@ import java.lang.invoke.VarHandle;
  * values, held in one {@code long[]}: VPP's bihash idea in Java, without an object per entry.
  *
  * <h2>Layout</h2>
- * The array is cut into buckets of {@value #SLOTS_PER_BUCKET} slots. A bucket is one header word
- * followed by its slots; a slot is the key words (VPP's layout, see {@link SessionKeys}) followed
- * by the value: an IPv4 bucket is 1 + 5 &times; 3 = 16 words (128 bytes, two cache lines), an
- * IPv6 bucket 1 + 5 &times; 7 = 36 words. The array starts with {@value #PAD} unused words so that
- * a large table's buckets start on a 128-byte boundary (HotSpot's G1 puts an array of half a heap
- * region or more at the start of a region, and a {@code long[]}'s first element 16 bytes after
- * it); elsewhere only that alignment is lost, never correctness. A key hashes to a home bucket
- * (multiply-shift, so the bucket count need not be a power of two) and goes to any free slot of it;
- * only when it is full does the key go to the next bucket with a free slot.
- *
- * <p>The header word holds, from the low bits up: a 40-bit sequence number (odd while a writer is
- * inside the bucket), an 8-bit <em>passing count</em> (keys whose home is an earlier bucket and
- * that lie past this one, saturating at 255) and a 16-bit <em>passing filter</em> (for each such
- * key, the bit its hash picks). A lookup compares the key's <em>marker word</em> (proto and ports,
- * never 0 for a real key; 0 marks a free slot) with the marker word of all five slots without a
- * branch, checks the rest of the key only where the marker matched, and goes on to the next
- * bucket only if the key's filter bit is set in the bucket's header. So:
+ * Keys hash to buckets of {@value #SLOTS_PER_BUCKET} slots. The array holds first one
+ * <em>header</em> word per bucket, then every bucket's slots; a slot is the key words in VPP's
+ * layout (see {@link SessionKeys}) followed by the value (IPv4: 3 words, IPv6: 7). The headers are
+ * what every lookup reads and they are small (8 bytes per bucket: 2 MiB for a million IPv4
+ * sessions), so they stay in the processor's caches while the slots (120 bytes per IPv4 bucket)
+ * mostly do not. A header word holds, from the low bits up:
  * <ul>
- *   <li>a hit in the home bucket reads one bucket, with no branch that depends on where the key
- *       sits in it: the branches a lookup takes are the same from one lookup to the next, so the
- *       processor overlaps independent lookups instead of flushing them on a misprediction;</li>
- *   <li>a miss goes past its home bucket only if a key that hashes to the same filter bit passed
- *       it (about 3% of misses at the maximum load of {@value #MAX_LOAD_PERCENT}%): a miss costs
- *       what a hit costs;</li>
- *   <li>the slot loads of a lookup do not depend on each other or on the header, so all the
- *       bucket's cache lines are fetched at once: a lookup in a table far larger than the caches
- *       costs about one memory access, not two.</li>
+ *   <li>five 8-bit lanes, one per slot: a 7-bit <em>tag</em> (7 bits of the key's hash, 1..127;
+ *       0 marks a free slot) and one bit of the change counter;</li>
+ *   <li>an 8-bit <em>passing filter</em>: for every key whose home is an earlier bucket and that
+ *       lies past this one, the bit its hash picks;</li>
+ *   <li>the other 16 bits of the 21-bit <em>change counter</em>, advanced by every change to the
+ *       header.</li>
  * </ul>
- * A removal frees its slot at once and takes its key out of the passing counts and filters of the
- * buckets it passed (a count that reaches 0 clears the filter; otherwise the filter is recomputed
- * from the keys still passing), so a table with connections coming and going never fills with
- * tombstones or stale marks. Measured figures and what they cost: {@code docs/benchmarks.md}.
+ * A key hashes to a home bucket (multiply-shift, so the bucket count need not be a power of two)
+ * and goes to any free slot of it; only when the home bucket is full does it go to the next bucket
+ * with a free slot, and every bucket it passes counts it (a per-bucket count kept on the writers'
+ * side, and its bit in the bucket's filter).
+ *
+ * <h2>A lookup</h2>
+ * A lookup reads its home bucket's header, compares the key's tag with the five tags at once
+ * (SWAR, as SwissTable and F14 match their control bytes), reads the one slot whose tag matches,
+ * compares the key, and reads the header again. So:
+ * <ul>
+ *   <li>a miss reads only a header, nearly always one already in cache: it reads a slot only when
+ *       another key has the same tag (about 3% of misses at the maximum load of
+ *       {@value #MAX_LOAD_PERCENT}%), and goes past its home bucket only when a key with the same
+ *       filter bit passed it (about 7%);</li>
+ *   <li>a hit reads the header and one slot, whose place is known from the header: in a table
+ *       far larger than the caches it costs one memory access plus a cache hit;</li>
+ *   <li>the branches a lookup takes in the common cases go the same way from one lookup to the
+ *       next (nothing depends on where in its bucket a key sits), so the processor overlaps
+ *       independent lookups instead of throwing them away on a misprediction. Everything else (a
+ *       key past its home bucket, a bucket changed while read, a tag shared by two keys) takes a
+ *       slower general path.</li>
+ * </ul>
+ * At the maximum load about 13% of keys live past their home bucket; their headers are the next
+ * ones in the array, usually in the same cache line. A removal frees its slot at once (it clears
+ * the tag) and takes the key out of the counts and filters of the buckets it passed (a count that
+ * reaches 0 clears the filter; otherwise the filter is recomputed from the keys still passing), so
+ * a table with connections coming and going never fills with tombstones or stale marks.
+ * Measured figures: {@code docs/benchmarks.md}.
  *
  * <h2>Memory</h2>
- * IPv4: 128 bytes per 5 slots, 25.6 bytes a slot, so 32 bytes a session at the maximum load of
- * {@value #MAX_LOAD_PERCENT}% and 64 bytes just after the table doubled; IPv6: 57.6 bytes a slot,
- * 72 to 144 bytes a session. A table that is rehashed needs the old and the new array at once
- * (three times the old array) until the old one is collected. A stack that sets its bound close to
- * its real peak caps growth there: the table never grows past the size for {@code maxEntries}.
+ * IPv4: 128 bytes of array per 5 slots plus 2 bytes of writer-side count, 26 bytes a slot, so
+ * 32.5 bytes a session at the maximum load of {@value #MAX_LOAD_PERCENT}% and 65 bytes just after
+ * the table doubled; IPv6: 288 + 2 bytes per 5 slots, 72.5 to 145 bytes a session. A rehash needs
+ * the old and the new array at once (three times the old one) until the old one is collected.
+ * Bytes per session therefore swing by 2&times; between two doublings; a stack that sets its bound
+ * ({@code maxEntries}) close to its real peak caps the swing there, since the table never grows
+ * past the size for its bound. (VPP's bihash grows one bucket at a time instead, which bounds the
+ * overhead at every size; this table does not.)
  *
  * <h2>Threading</h2>
  * <ul>
  *   <li>Readers ({@link #get(long[])}, {@link #get(long, long)}) take no lock and do not
- *       allocate. They read a bucket optimistically between two reads of its header (a seqlock, as
- *       {@link java.util.concurrent.locks.StampedLock#tryOptimisticRead} does) and retry the bucket
- *       if a writer was inside it or changed it meanwhile. A reader therefore never sees a torn
- *       entry; it may see an entry removed after the read began, which callers validate.</li>
+ *       allocate. They read a bucket optimistically between two reads of its header (a seqlock,
+ *       as {@link java.util.concurrent.locks.StampedLock#tryOptimisticRead} does) and retry the
+ *       bucket if the header changed meanwhile. A reader therefore never sees a torn entry; it may
+ *       see an entry removed after the read began, which callers validate.</li>
  *   <li>Writers ({@link #putIfAbsent}, {@link #remove}) may come from any thread and are
- *       serialised by one lock per table. A writer makes a bucket's sequence number odd, changes
- *       the bucket, and makes it even again. A key placed past its home bucket is written only
- *       after the buckets between count it, and taken out of their counts only after it is gone,
- *       so a reader that could find it always finds the way.</li>
+ *       serialised by one lock per table. A writer writes a slot's words only while the slot's
+ *       tag is 0 (readers do not look at it) and then publishes the tag with a release store of
+ *       the header; a removal clears the tag the same way. Every header store advances the change
+ *       counter, so a reader that read a header, then a slot being rewritten, sees a different
+ *       header and retries; only 2<sup>21</sup> changes to one bucket between a reader's two
+ *       reads of its header (a reader descheduled for a long time while writers hammer that one
+ *       bucket) could hide from it. A key placed past its home bucket is written only after the
+ *       buckets between count it, and taken out of their counts only after it is gone, so a
+ *       reader that could find it always finds the way.</li>
  *   <li>A rehash copies the live entries into a new array and publishes it with a volatile write;
  *       readers still on the old array see a consistent older state.</li>
  * </ul>
