@@ -507,11 +507,10 @@ public final class ReportGenerator {
                 + "the ≥ 2× shows. "
                 + "With **independent lookups** (section 1) the processor runs several lookups' misses at once "
                 + "(memory-level parallelism), which hides most of `HashMap`'s extra misses; what is left to tell "
-                + "them apart is instruction cost per lookup, where the project's table pays for a scan of a 4-slot "
-                + "bucket at 80% load, where the key's slot is unpredictable and the bucket often spilled into the "
-                + "next (outside this suite the same lookups took about half as long at 20% load, while taking out "
-                + "the seqlock's two reads of the bucket's sequence number changed nothing measurable), and for "
-                + "IPv6 a 6-word key. "
+                + "them apart is instruction cost per lookup, where the project's table hashes the key, matches its "
+                + "tag against the five tags of a bucket header, reads the one slot whose tag matched and reads the "
+                + "header again (the seqlock), while at 80% load about 13% of keys live past their home bucket and "
+                + "take a slower path; for IPv6 the key is 6 words. "
                 + "The small tables show that cost on its own: at 1K IPv4 sessions, all in cache, "
                 + (o1 == null || h1 == null ? "–" : num(o1.score()) + " ns for the project's table against "
                 + num(h1.score()) + " ns for `HashMap`") + ". "
@@ -565,11 +564,13 @@ public final class ReportGenerator {
                 + "collide would go to an `ObjectLongHashMap` over the record (none do in these sets).");
         p();
         p("The sizes are powers of two, and the project's table, grown by doubling from 1024 entries, reaches "
-                + "exactly its maximum load (80% of its slots) at each of them: the point where its buckets overflow "
-                + "into their neighbours most often, so the least favourable point for its lookups and the most "
+                + "exactly its maximum load (80% of its slots) at each of them: the point where most keys live past "
+                + "their home bucket (about 13%), so the least favourable point for its lookups and the most "
                 + "favourable for its memory ([Memory](#memory-bytes-per-session)). Both are reported at that same "
-                + "point. A key lives in its home bucket unless that is full; a lookup goes on to the next bucket "
-                + "only past a bucket marked as having overflowed, which at 80% load many are.");
+                + "point. A lookup reads its home bucket's header (one word per bucket, in an array small enough to "
+                + "stay in cache: five 7-bit tags, a passing filter, a change counter) and the one slot whose tag "
+                + "matches; a miss reads no slot unless another key has the same tag, and goes on to the next "
+                + "bucket only if the header's passing filter has the key's bit.");
         p();
         for (String fam : new String[] {"ip4", "ip6"}) {
             String title = fam.equals("ip4") ? "IPv4" : "IPv6";
@@ -666,10 +667,12 @@ public final class ReportGenerator {
         }
         p();
         p("How to read the project's figure. A slot is the key words plus the value: 3 words (24 B) for IPv4, "
-                + "7 words (56 B) for IPv6; a bucket of 4 slots has one more word (its sequence number). The table "
+                + "7 words (56 B) for IPv6; a bucket of 5 slots has one more word (its header: tags, passing filter, "
+                + "change counter) and a 2-byte count on the writers' side. The table "
                 + "grows by doubling when live entries pass 80% of the slots, so bytes per session "
-                + "swing by 2× between doublings: from 24 × 13/12 ÷ 0.8 = **32.5 B** (IPv4) just before a doubling "
-                + "to 65 B just after it (IPv6: 72.5 B to 145 B). 2²⁰ sessions grown from the default 1024 entries "
+                + "swing by 2× between doublings: from (8 + 5 × 24 + 2) ÷ 5 ÷ 0.8 = **32.5 B** (IPv4) just before a "
+                + "doubling to 65 B just after it (IPv6: 72.5 B to 145 B); while it rehashes, the old and the new "
+                + "array are both alive (three times the old one). 2²⁰ sessions grown from the default 1024 entries "
                 + "sits exactly at the 80% point, the best case; 2²⁰ + 1 sessions would take twice the memory "
                 + "until 2²¹. A stack configured with `maxTableEntries` close to its real peak caps the growth "
                 + "there. **IPv6 cannot meet 40 B/session in this layout**: its key alone is VPP's 48-byte "

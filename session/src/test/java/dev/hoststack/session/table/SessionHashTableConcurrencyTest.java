@@ -362,9 +362,12 @@ class SessionHashTableConcurrencyTest {
 
     /** The home bucket of a key in a table of {@code buckets} buckets, as the table computes it. */
     static int homeBucket(long[] k, int keyWords, int buckets) {
-        long h = keyWords == SessionKeys.IP4_WORDS ? SessionHashTable.hash2(k[0], k[1])
+        return SessionHashTable.bucketOf(hash(k, keyWords), buckets);
+    }
+
+    static long hash(long[] k, int keyWords) {
+        return keyWords == SessionKeys.IP4_WORDS ? SessionHashTable.hash2(k[0], k[1])
                 : SessionHashTable.hash6(k[0], k[1], k[2], k[3], k[4], k[5]);
-        return SessionHashTable.bucketOf(h, buckets);
     }
 
     /**
@@ -379,9 +382,25 @@ class SessionHashTableConcurrencyTest {
     @ParameterizedTest(name = "{0}-word keys")
     @ValueSource(ints = {SessionKeys.IP4_WORDS, SessionKeys.IP6_WORDS})
     void displacedKeysStayReachableWhileTheBucketsTheyPassAreRecounted(int keyWords) {
+        crowded(keyWords, false);
+    }
+
+    /**
+     * As {@link #displacedKeysStayReachableWhileTheBucketsTheyPassAreRecounted}, with every key of
+     * the same tag: each lookup finds several candidate slots in a bucket and must check each
+     * against the key, while the writer frees and refills those slots (a slot that keeps its tag
+     * across a removal and a put is told apart only by the header's change counter).
+     */
+    @ParameterizedTest(name = "{0}-word keys")
+    @ValueSource(ints = {SessionKeys.IP4_WORDS, SessionKeys.IP6_WORDS})
+    void keysSharingOneTagAreToldApartWhileTheirSlotsAreReused(int keyWords) {
+        crowded(keyWords, true);
+    }
+
+    private static void crowded(int keyWords, boolean sameTag) {
         long seed = seed();
         String hint = "seed " + seed + " (rerun with -Dhoststack.test.seed=" + seed + ")";
-        Outcome out = assertTimeoutPreemptively(HARD_LIMIT, () -> runCrowded(keyWords, seed), hint);
+        Outcome out = assertTimeoutPreemptively(HARD_LIMIT, () -> runCrowded(keyWords, seed, sameTag), hint);
         assertThat(out.failure.get()).as("first anomaly seen").isNull();
         assertThat(out.writerOps).as("writer operations; %s", hint).isGreaterThan(50_000);
         assertThat(out.lookups.get()).as("reader lookups; %s", hint).isGreaterThan(100_000);
@@ -390,7 +409,7 @@ class SessionHashTableConcurrencyTest {
         assertThat(out.churnMisses.get()).as("churn keys missed while absent; %s", hint).isPositive();
     }
 
-    private static Outcome runCrowded(int keyWords, long seed) throws InterruptedException {
+    private static Outcome runCrowded(int keyWords, long seed, boolean sameTag) throws InterruptedException {
         final int capacity = 160;
         final int stableCount = 10;
         final int churnCount = 30;
@@ -401,7 +420,7 @@ class SessionHashTableConcurrencyTest {
         final long[][] crowd = new long[stableCount + churnCount][];
         for (int n = 0; n < crowd.length; ) {
             long[] k = distinctKeys(1, keyWords, setup, taken)[0];
-            if (homeBucket(k, keyWords, buckets) <= 1) {
+            if (homeBucket(k, keyWords, buckets) <= 1 && (!sameTag || SessionHashTable.tag(hash(k, keyWords)) == 42)) {
                 crowd[n++] = k;
             }
         }
