@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -62,6 +63,9 @@ public final class DaemonCommand implements Callable<Integer> {
                 + " 0x; FIB: 0..65535. Applications attach to it with 'worker --namespace NAME --secret SECRET'.")
     List<String> namespaces = new ArrayList<>();
 
+    @Mixin
+    DaemonLimitsOptions limits;
+
     @Override
     public Integer call() {
         CliChecks.controlDirectory(spec, control);
@@ -80,6 +84,7 @@ public final class DaemonCommand implements Callable<Integer> {
             for (String ns : namespaces) {
                 b.namespace(DaemonConfig.Namespace.parse(ns));
             }
+            limits.apply(b);
             config = b.build();
         } catch (IllegalArgumentException e) {
             throw CliChecks.usage(spec, "%s", Main.oneLine(e.getMessage()));

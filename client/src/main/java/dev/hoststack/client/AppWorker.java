@@ -296,6 +296,11 @@ public final class AppWorker {
         return control.call(req, timeout);
     }
 
+    /** Sends a request on this worker's control connection, waiting at most {@code wait}. */
+    JsonObject call(JsonObject req, Duration wait) throws HoststackException {
+        return control.call(req, wait);
+    }
+
     /** Marks the worker closing: descriptors still arriving are closed unused. */
     void closing() {
         closing = true;

@@ -82,6 +82,7 @@ public final class HoststackApp implements AutoCloseable {
     private volatile int owner = -1;
     private volatile boolean closed;
     private volatile boolean reconnecting;
+    private volatile boolean detached;
     private Thread reconnector;
 
     private HoststackApp(AttachSpec spec) {
@@ -338,6 +339,7 @@ public final class HoststackApp implements AutoCloseable {
         for (AppWorker x : workers) {
             x.closing();
         }
+        detached = true;
         try {
             w.call(Messages.detach());
         } finally {
@@ -345,13 +347,22 @@ public final class HoststackApp implements AutoCloseable {
         }
     }
 
-    /** Closes every worker's connections and the event loops it made; stops a reconnect. Idempotent. */
+    /**
+     * Closes every worker's connections and the event loops it made; stops a reconnect. Idempotent.
+     * While connected it first detaches (waiting at most a second for the daemon's answer), so the
+     * daemon counts a clean exit rather than workers that died.
+     */
     @Override
     public void close() {
         Thread r;
+        boolean goodbye;
         synchronized (lock) {
+            goodbye = !closed && !detached && !reconnecting;
             closed = true;
             r = reconnector;
+        }
+        if (goodbye) {
+            detachQuietly();
         }
         if (r != null && r != Thread.currentThread()) {
             r.interrupt();
@@ -364,6 +375,30 @@ public final class HoststackApp implements AutoCloseable {
         }
     }
 
+    private void detachQuietly() {
+        AppWorker first = null;
+        for (AppWorker w : workers) {
+            if (w.eventLoop().inEventLoop()) {
+                return; // a blocking call here would wait for itself
+            }
+            if (first == null && w.connected()) {
+                first = w;
+            }
+        }
+        if (first == null) {
+            return;
+        }
+        for (AppWorker w : workers) {
+            w.closing();
+        }
+        detached = true;
+        try {
+            first.call(Messages.detach(), Duration.ofSeconds(1));
+        } catch (HoststackException | RuntimeException e) {
+            // closing anyway: the daemon sees the connections end
+        }
+    }
+
     /**
      * Asks a daemon for its live counters ({@code show}) on a connection of its own.
      *
@@ -371,12 +406,31 @@ public final class HoststackApp implements AutoCloseable {
      * @throws HoststackException UNREACHABLE when no daemon answers
      */
     public static String show(Path controlDir, Duration timeout) throws HoststackException {
+        return showPages(controlDir, timeout, 1).get(0);
+    }
+
+    /**
+     * Asks a daemon for its live counters, every page of them ({@code show} lists applications a
+     * page at a time, the reply's {@code next} naming the next page), on one connection of its own.
+     *
+     * @param maxPages the most pages fetched (a page holds up to half a megabyte of applications)
+     * @return each page's reply as JSON text, the first first
+     * @throws HoststackException UNREACHABLE or ACCESS_DENIED when the daemon cannot be reached
+     */
+    public static List<String> showPages(Path controlDir, Duration timeout, int maxPages) throws HoststackException {
         EventLoopGroup g = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         try {
             LineConnection c = LineConnection.connect(controlDir.resolve(AttachSpec.SOCKET_NAME), g.next(), timeout);
             try {
                 c.call(Messages.hello(CLIENT), timeout);
-                return c.call(Messages.show(), timeout).toString();
+                List<String> pages = new ArrayList<>();
+                JsonObject page = c.call(Messages.show(), timeout);
+                pages.add(page.toString());
+                while (pages.size() < maxPages && page.has("next")) {
+                    page = c.call(Messages.show(page.get("next").getAsInt()), timeout);
+                    pages.add(page.toString());
+                }
+                return pages;
             } finally {
                 c.channel().close();
             }

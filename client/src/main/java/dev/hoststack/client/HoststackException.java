@@ -4,7 +4,8 @@ package dev.hoststack.client;
  * The daemon refused a request, or could not be reached. {@link #code()} is the protocol's error
  * code: a session-layer name such as {@code ALREADY_LISTENING} or
  * {@code REUSEPORT_OWNER_MISMATCH}, a daemon-level one such as {@code NOT_OWNER}, or
- * {@code UNREACHABLE} / {@code TIMEOUT} / {@code CLOSED} from this library.
+ * {@code UNREACHABLE} / {@code ACCESS_DENIED} / {@code TIMEOUT} / {@code CLOSED} / {@code BAD_REPLY} from
+ * this library.
  */
 public final class HoststackException extends Exception {
 
@@ -16,6 +17,10 @@ public final class HoststackException extends Exception {
     public static final String TIMEOUT = "TIMEOUT";
     /** The connection closed before the reply. */
     public static final String CLOSED = "CLOSED";
+    /** The daemon's socket exists but this process may not connect to it (EACCES: its mode). */
+    public static final String ACCESS_DENIED = "ACCESS_DENIED";
+    /** The daemon sent something that is not the protocol (a line too long, or not JSON). */
+    public static final String BAD_REPLY = "BAD_REPLY";
 
     private final String code;
     private final String hint;

@@ -2,7 +2,17 @@ package dev.hoststack.daemon;
 
 import com.google.gson.JsonObject;
 import dev.hoststack.daemon.internal.Core;
+import dev.hoststack.daemon.internal.Startup;
 import dev.hoststack.protocol.Protocol;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.function.Consumer;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -21,7 +31,6 @@ import java.io.PrintStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -53,17 +62,40 @@ public final class Daemon implements AutoCloseable {
     private final Core core;
     private final Channel server;
     private final ChannelGroup connections;
+    private final FileChannel lockFile;
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile boolean closing;
+    private volatile Throwable fatal;
 
     private Daemon(DaemonConfig config, EventLoopGroup group, EventLoop loop, Core core, Channel server,
-                   ChannelGroup connections) {
+                   ChannelGroup connections, FileChannel lockFile) {
         this.config = config;
         this.group = group;
         this.loop = loop;
         this.core = core;
         this.server = server;
         this.connections = connections;
+        this.lockFile = lockFile;
+    }
+
+    /** The lock file's name in the control directory: one daemon per directory. */
+    public static final String LOCK_NAME = "hoststack.lock";
+
+    /**
+     * Loads now what logging would load lazily: under descriptor exhaustion a lazy load (the time
+     * zone rules behind a log record's time stamp, say) fails, and the error would reach the event
+     * loop from inside a log call.
+     */
+    static void warmUp() {
+        try {
+            java.util.logging.LogManager.getLogManager();
+            java.util.logging.Logger.getLogger("io.netty").isLoggable(java.util.logging.Level.WARNING);
+            new java.util.logging.SimpleFormatter().format(new java.util.logging.LogRecord(java.util.logging.Level.INFO, "warm-up"));
+            java.time.ZoneId.systemDefault().getRules();
+            String.format("%04o %s %.1f", 1, "x", 1.0);
+        } catch (RuntimeException | Error ignored) {
+            // best effort
+        }
     }
 
     /**
@@ -74,24 +106,68 @@ public final class Daemon implements AutoCloseable {
      *         socket cannot be bound
      */
     public static Daemon start(DaemonConfig config, PrintStream log) throws IOException {
+        return start(config, log, null);
+    }
+
+    /**
+     * Starts a daemon; {@code onFatal}, if not null, is told (on the event loop) when the daemon
+     * cannot go on (an {@link Error} such as OutOfMemoryError, or its event loop ended without
+     * {@link #close()}); without one the daemon closes itself then.
+     *
+     * @throws IOException if the control directory is unsafe ({@link ControlDirectory}), a daemon
+     *         already runs there, or the socket cannot be bound
+     */
+    public static Daemon start(DaemonConfig config, PrintStream log, Consumer<Throwable> onFatal) throws IOException {
         if (!Epoll.isAvailable()) {
             throw new IOException("Netty's native epoll transport is not available here: " + Epoll.unavailabilityCause());
         }
-        Path dir = config.controlDir();
-        if (!Files.isDirectory(dir)) {
-            try {
-                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-            } catch (FileAlreadyExistsException e) {
-                throw new IOException(dir + " exists and is not a directory", e);
-            }
+        warmUp();
+        int uid = Startup.effectiveUid();
+        Path dir = ControlDirectory.prepare(config.controlDir(), config.socketMode(), uid);
+        FileChannel lock = FileChannel.open(dir.resolve(LOCK_NAME), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        FileLock held;
+        try {
+            held = lock.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            held = null; // a daemon of this JVM holds it
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw new IOException("could not lock " + dir.resolve(LOCK_NAME) + ": " + e.getMessage(), e);
         }
         Path socket = config.socketPath();
-        if (Files.exists(socket)) {
-            if (answers(socket)) {
-                throw new IOException("a daemon already answers on " + socket + "; stop it or use another --control directory");
-            }
-            Files.delete(socket);
+        if (held == null) {
+            lock.close();
+            throw new IOException("a daemon already answers on " + socket + " (it holds " + dir.resolve(LOCK_NAME)
+                    + "); stop it or use another --control directory");
         }
+        if (Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS) && answers(socket)) {
+            lock.close();
+            throw new IOException("a daemon already answers on " + socket + "; stop it or use another --control directory");
+        }
+        try {
+            return start(config, log, onFatal, socket, lock);
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    private static Daemon start(DaemonConfig config, PrintStream log, Consumer<Throwable> onFatal, Path socket,
+                                FileChannel lock) throws IOException {
+        Startup startup = Startup.measure(config);
+        Daemon[] self = new Daemon[1];
+        Consumer<Throwable> fatal = e -> {
+            Daemon d = self[0];
+            if (d != null) {
+                d.fatal = e;
+            }
+            if (onFatal != null) {
+                onFatal.accept(e);
+            } else if (d != null) {
+                new Thread(d::close, "hoststack-daemon-fatal").start();
+            }
+        };
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, r -> {
             Thread t = new Thread(r, "hoststack-daemon");
             t.setDaemon(false);
@@ -99,25 +175,49 @@ public final class Daemon implements AutoCloseable {
         }, EpollIoHandler.newFactory());
         EventLoop loop = group.next();
         try {
-            Core core = loop.submit(() -> new Core(config, loop, log)).get(30, TimeUnit.SECONDS);
+            Core core = loop.submit(() -> new Core(config, loop, log, startup, fatal)).get(30, TimeUnit.SECONDS);
             // the control-socket connections, closed by close(): an event loop's shutdown alone did not always close them,
             // and an application of a daemon stopped inside a JVM must see its connections end to reattach
             ChannelGroup connections = new DefaultChannelGroup("hoststack-daemon-connections", loop);
-            Channel server = new ServerBootstrap()
-                    .group(loop)
-                    .channel(EpollServerDomainSocketChannel.class)
-                    .childHandler(new ChannelInitializer<EpollDomainSocketChannel>() {
-                        @Override
-                        protected void initChannel(EpollDomainSocketChannel ch) {
-                            connections.add(ch);
-                            ch.pipeline().addLast(core.newConnection());
-                        }
-                    })
-                    .bind(new DomainSocketAddress(socket.toFile()))
-                    .sync()
-                    .channel();
-            Files.setPosixFilePermissions(socket, mode(config.socketMode()));
-            Daemon d = new Daemon(config, group, loop, core, server, connections);
+            int out = config.limits().maxPendingOutput();
+            // bound in a directory of its own that only this user can enter, its mode set there, then renamed into
+            // place: no one can swap a link in between (and the rename replaces a stale socket file atomically)
+            Path privateDir = Files.createTempDirectory(socket.getParent(), ".bind-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Path bound = privateDir.resolve(Protocol.SOCKET_NAME);
+            Channel server;
+            try {
+                server = new ServerBootstrap()
+                        .group(loop)
+                        .channel(EpollServerDomainSocketChannel.class)
+                        .handler(new ControlAcceptFailures(core))
+                        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(out / 2, out))
+                        .childHandler(new ChannelInitializer<EpollDomainSocketChannel>() {
+                            @Override
+                            protected void initChannel(EpollDomainSocketChannel ch) {
+                                connections.add(ch);
+                                ch.pipeline().addLast(core.newConnection());
+                            }
+                        })
+                        .bind(new DomainSocketAddress(bound.toFile()))
+                        .sync()
+                        .channel();
+                Files.setPosixFilePermissions(bound, mode(config.socketMode()));
+                Files.move(bound, socket, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(bound);
+                Files.deleteIfExists(privateDir);
+            }
+            loop.submit(core::start).get(10, TimeUnit.SECONDS);
+            Daemon d = new Daemon(config, group, loop, core, server, connections, lock);
+            self[0] = d;
+            group.terminationFuture().addListener(f -> {
+                if (!d.closing) {
+                    fatal.accept(new IllegalStateException("the daemon's event loop ended without close()"));
+                }
+            });
+            log.println("hoststack daemon: control directory " + socket.getParent() + " checked (owner uid " + startup.uid()
+                    + ", no one else may write it); descriptor limit " + startup.descriptorLimit());
             log.println("hoststack daemon: control socket " + socket + " (mode " + String.format("%04o", config.socketMode())
                     + "), protocol version " + Protocol.VERSION + ", pid " + ProcessHandle.current().pid());
             return d;
@@ -125,11 +225,43 @@ public final class Daemon implements AutoCloseable {
             Thread.currentThread().interrupt();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IOException("interrupted while starting", e);
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+        } catch (ExecutionException | TimeoutException | RuntimeException | IOException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             Throwable c = e instanceof ExecutionException ? e.getCause() : e;
             throw new IOException("the daemon could not start: " + c, c);
         }
+    }
+
+    /**
+     * Failures to accept on the control socket (EMFILE, ENFILE...): counted and logged without
+     * Netty's own logging, and accepting pauses 100 ms (the socket stays readable, so retrying at
+     * once would spin); the backlog holds the waiting connections meanwhile.
+     */
+    private static final class ControlAcceptFailures extends ChannelInboundHandlerAdapter {
+        private final Core core;
+        private boolean paused;
+
+        ControlAcceptFailures(Core core) {
+            this.core = core;
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            core.controlAcceptFailed(cause);
+            if (!paused) {
+                paused = true;
+                ctx.channel().config().setAutoRead(false);
+                ctx.channel().eventLoop().schedule(() -> {
+                    paused = false;
+                    ctx.channel().config().setAutoRead(true);
+                }, 100, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /** What made the daemon stop on its own (an Error, or its event loop ending), or null. */
+    public Throwable fatal() {
+        return fatal;
     }
 
     /** Starts a daemon logging to standard error. */
@@ -215,6 +347,11 @@ public final class Daemon implements AutoCloseable {
                 Files.deleteIfExists(config.socketPath());
             } catch (IOException ignored) {
                 // the next start replaces a stale file
+            }
+            try {
+                lockFile.close();
+            } catch (IOException ignored) {
+                // the lock goes with the process anyway
             }
             closed.countDown();
         }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.hoststack.protocol.Protocol;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -19,9 +20,185 @@ import java.util.Set;
  * @param hashSecret      the hash selector's secret
  * @param backlog         the listen backlog of each real listening socket
  * @param namespaces      namespaces to add besides {@code default} (name, secret, FIB)
+ * @param limits          what one user, and all together, may hold; timeouts of idle and slow connections
+ * @param reservationGrace how long after a start the endpoints and application names of the state
+ *                        file stay reserved for their owners ({@link Duration#ZERO}: not at all)
  */
 public record DaemonConfig(Path controlDir, int socketMode, int maxWindow, String defaultSelector,
-                           int hashSecret, int backlog, List<Namespace> namespaces) {
+                           int hashSecret, int backlog, List<Namespace> namespaces, Limits limits,
+                           Duration reservationGrace) {
+
+    /** The default reservation grace after a restart. */
+    public static final Duration DEFAULT_RESERVATION_GRACE = Duration.ofSeconds(60);
+
+    /**
+     * What the daemon lets its clients hold, and how long it waits for them. Every refusal has its
+     * own error code and is counted in {@code show}'s {@code refused}.
+     *
+     * @param maxConnections        control-socket connections at most, all users together (0: derived at
+     *                              start from the descriptor limit, {@code RLIMIT_NOFILE}); the last
+     *                              {@value #PRIVILEGED_RESERVE} are kept for root and the daemon's own user
+     * @param connectionsPerUid     connections one uid may hold (0: half of {@code maxConnections}, at most 512)
+     * @param appsPerUid            applications one uid may have attached
+     * @param workersPerUid         app workers one uid may have, over all its applications
+     * @param listensPerUid         listens (worker × endpoint) one uid may hold
+     * @param maxPendingOutput      replies a connection may leave unread, in bytes, before the daemon stops
+     *                              reading its requests
+     * @param helloTimeout          a new connection's first request ({@code hello} or {@code data}) must be
+     *                              complete within this
+     * @param requestTimeout        a request line, once begun, must be complete within this
+     * @param idleTimeout           a connection that is no app worker and sends no request for this long is closed
+     * @param writeTimeout          a connection that leaves its replies unread this long is closed
+     */
+    public record Limits(int maxConnections, int connectionsPerUid, int appsPerUid, int workersPerUid,
+                         int listensPerUid, int maxPendingOutput, Duration helloTimeout, Duration requestTimeout,
+                         Duration idleTimeout, Duration writeTimeout) {
+
+        /** Connections kept for root and the daemon's own user when the others have taken the rest. */
+        public static final int PRIVILEGED_RESERVE = 8;
+
+        /** The defaults. */
+        public static final Limits DEFAULTS = new Limits(0, 0, 64, 256, 256, 256 * 1024, Duration.ofSeconds(10),
+                Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(30));
+
+        /** Validates. */
+        public Limits {
+            check(maxConnections >= 0, "max connections " + maxConnections + " is negative");
+            check(maxConnections == 0 || maxConnections > PRIVILEGED_RESERVE, "max connections " + maxConnections
+                    + " leaves nothing past the " + PRIVILEGED_RESERVE + " kept for root and the daemon's user");
+            check(connectionsPerUid >= 0, "connections per uid " + connectionsPerUid + " is negative");
+            check(appsPerUid >= 1, "applications per uid " + appsPerUid + " is not positive");
+            check(workersPerUid >= 1, "workers per uid " + workersPerUid + " is not positive");
+            check(listensPerUid >= 1, "listens per uid " + listensPerUid + " is not positive");
+            check(maxPendingOutput >= 4096, "max pending output " + maxPendingOutput + " is below 4096 bytes");
+            for (Duration d : new Duration[] {requireNonNull(helloTimeout, "helloTimeout"),
+                requireNonNull(requestTimeout, "requestTimeout"), requireNonNull(idleTimeout, "idleTimeout"),
+                requireNonNull(writeTimeout, "writeTimeout")}) {
+                check(!d.isNegative() && !d.isZero(), "timeout " + d + " is not positive");
+            }
+        }
+
+        private static void check(boolean ok, String message) {
+            if (!ok) {
+                throw new IllegalArgumentException(message);
+            }
+        }
+
+        /** These limits with {@code n} connections at most, all users together. */
+        public Limits withMaxConnections(int n) {
+            return toBuilder().maxConnections(n).build();
+        }
+
+        /** A builder starting from these limits. */
+        public Builder toBuilder() {
+            return new Builder(this);
+        }
+
+        /** A builder starting from the defaults. */
+        public static Builder builder() {
+            return new Builder(DEFAULTS);
+        }
+
+        /** Builds {@link Limits}; {@link #build()} validates. */
+        public static final class Builder {
+            private int maxConnections;
+            private int connectionsPerUid;
+            private int appsPerUid;
+            private int workersPerUid;
+            private int listensPerUid;
+            private int maxPendingOutput;
+            private Duration helloTimeout;
+            private Duration requestTimeout;
+            private Duration idleTimeout;
+            private Duration writeTimeout;
+
+            private Builder(Limits l) {
+                maxConnections = l.maxConnections;
+                connectionsPerUid = l.connectionsPerUid;
+                appsPerUid = l.appsPerUid;
+                workersPerUid = l.workersPerUid;
+                listensPerUid = l.listensPerUid;
+                maxPendingOutput = l.maxPendingOutput;
+                helloTimeout = l.helloTimeout;
+                requestTimeout = l.requestTimeout;
+                idleTimeout = l.idleTimeout;
+                writeTimeout = l.writeTimeout;
+            }
+
+            /** See {@link Limits#maxConnections()}. */
+            public Builder maxConnections(int n) {
+                maxConnections = n;
+                return this;
+            }
+
+            /** See {@link Limits#connectionsPerUid()}. */
+            public Builder connectionsPerUid(int n) {
+                connectionsPerUid = n;
+                return this;
+            }
+
+            /** See {@link Limits#appsPerUid()}. */
+            public Builder appsPerUid(int n) {
+                appsPerUid = n;
+                return this;
+            }
+
+            /** See {@link Limits#workersPerUid()}. */
+            public Builder workersPerUid(int n) {
+                workersPerUid = n;
+                return this;
+            }
+
+            /** See {@link Limits#listensPerUid()}. */
+            public Builder listensPerUid(int n) {
+                listensPerUid = n;
+                return this;
+            }
+
+            /** See {@link Limits#maxPendingOutput()}. */
+            public Builder maxPendingOutput(int bytes) {
+                maxPendingOutput = bytes;
+                return this;
+            }
+
+            /** See {@link Limits#helloTimeout()}. */
+            public Builder helloTimeout(Duration d) {
+                helloTimeout = d;
+                return this;
+            }
+
+            /** See {@link Limits#requestTimeout()}. */
+            public Builder requestTimeout(Duration d) {
+                requestTimeout = d;
+                return this;
+            }
+
+            /** See {@link Limits#idleTimeout()}. */
+            public Builder idleTimeout(Duration d) {
+                idleTimeout = d;
+                return this;
+            }
+
+            /** See {@link Limits#writeTimeout()}. */
+            public Builder writeTimeout(Duration d) {
+                writeTimeout = d;
+                return this;
+            }
+
+            /** Validates and builds. */
+            public Limits build() {
+                return new Limits(maxConnections, connectionsPerUid, appsPerUid, workersPerUid, listensPerUid,
+                        maxPendingOutput, helloTimeout, requestTimeout, idleTimeout, writeTimeout);
+            }
+        }
+    }
+
+    /** The configuration of before the limits existed (no limits given: the defaults). */
+    public DaemonConfig(Path controlDir, int socketMode, int maxWindow, String defaultSelector,
+                        int hashSecret, int backlog, List<Namespace> namespaces) {
+        this(controlDir, socketMode, maxWindow, defaultSelector, hashSecret, backlog, namespaces, Limits.DEFAULTS,
+                DEFAULT_RESERVATION_GRACE);
+    }
 
     /** The default socket mode: the daemon's user and group may connect. */
     public static final int DEFAULT_SOCKET_MODE = 0660;
@@ -102,6 +279,35 @@ public record DaemonConfig(Path controlDir, int socketMode, int maxWindow, Strin
                 throw new IllegalArgumentException("namespace '" + ns.name() + "' is given twice");
             }
         }
+        requireNonNull(limits, "limits");
+        requireNonNull(reservationGrace, "reservationGrace");
+        if (reservationGrace.isNegative()) {
+            throw new IllegalArgumentException("reservation grace " + reservationGrace + " is negative");
+        }
+    }
+
+    /**
+     * Parses a duration as the command line writes it: {@code 500ms}, {@code 10s}, {@code 2m}, or a
+     * plain number of seconds.
+     *
+     * @throws IllegalArgumentException naming the option and the forms accepted
+     */
+    public static Duration parseDuration(String option, String text) {
+        try {
+            String t = text.trim();
+            if (t.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+            }
+            if (t.endsWith("s")) {
+                return Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
+            }
+            if (t.endsWith("m")) {
+                return Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
+            }
+            return Duration.ofSeconds(Long.parseLong(t));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " '" + text + "': expected a duration such as 500ms, 10s or 2m", e);
+        }
     }
 
     /** The control socket's path. */
@@ -123,6 +329,8 @@ public record DaemonConfig(Path controlDir, int socketMode, int maxWindow, Strin
         private int hashSecret;
         private int backlog = 4096;
         private final List<Namespace> namespaces = new ArrayList<>();
+        private Limits limits = Limits.DEFAULTS;
+        private Duration reservationGrace = DEFAULT_RESERVATION_GRACE;
 
         private Builder(Path controlDir) {
             this.controlDir = requireNonNull(controlDir, "controlDir");
@@ -164,9 +372,22 @@ public record DaemonConfig(Path controlDir, int socketMode, int maxWindow, Strin
             return this;
         }
 
+        /** The limits and timeouts. */
+        public Builder limits(Limits l) {
+            this.limits = requireNonNull(l);
+            return this;
+        }
+
+        /** How long a restarted daemon reserves the endpoints and names of its state file for their owners. */
+        public Builder reservationGrace(Duration d) {
+            this.reservationGrace = requireNonNull(d);
+            return this;
+        }
+
         /** Validates and builds. */
         public DaemonConfig build() {
-            return new DaemonConfig(controlDir, socketMode, maxWindow, defaultSelector, hashSecret, backlog, namespaces);
+            return new DaemonConfig(controlDir, socketMode, maxWindow, defaultSelector, hashSecret, backlog, namespaces,
+                    limits, reservationGrace);
         }
     }
 }

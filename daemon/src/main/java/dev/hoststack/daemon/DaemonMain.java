@@ -10,7 +10,14 @@ public final class DaemonMain {
     /** The options. */
     public static final String USAGE = String.join("\n",
             "usage: hoststack daemon --control DIR [--socket-mode 0660] [--max-window 128] [--selector NAME]",
-            "                        [--hash-secret N] [--backlog N] [--namespace NAME:SECRET:FIB]...");
+            "                        [--hash-secret N] [--backlog N] [--namespace NAME:SECRET:FIB]...",
+            "                        [--max-connections N] [--max-connections-per-uid N] [--max-apps-per-uid 64]",
+            "                        [--max-workers-per-uid 256] [--max-listens-per-uid 256] [--max-pending-output 262144]",
+            "                        [--hello-timeout 10s] [--request-timeout 10s] [--idle-timeout 60s] [--write-timeout 30s]",
+            "                        [--reservation-grace 60s]");
+
+    /** The exit code when the daemon cannot go on (an Error such as OutOfMemoryError): a supervisor should restart it. */
+    public static final int EXIT_FATAL = 70;
 
     private DaemonMain() {
     }
@@ -25,6 +32,8 @@ public final class DaemonMain {
         Integer secret = null;
         Integer backlog = null;
         java.util.List<DaemonConfig.Namespace> ns = new java.util.ArrayList<>();
+        DaemonConfig.Limits.Builder limits = DaemonConfig.Limits.builder();
+        java.time.Duration grace = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (i + 1 >= args.length) {
@@ -39,6 +48,17 @@ public final class DaemonMain {
                 case "--hash-secret" -> secret = Integer.parseInt(v);
                 case "--backlog" -> backlog = Integer.parseInt(v);
                 case "--namespace" -> ns.add(DaemonConfig.Namespace.parse(v));
+                case "--max-connections" -> limits.maxConnections(Integer.parseInt(v));
+                case "--max-connections-per-uid" -> limits.connectionsPerUid(Integer.parseInt(v));
+                case "--max-apps-per-uid" -> limits.appsPerUid(Integer.parseInt(v));
+                case "--max-workers-per-uid" -> limits.workersPerUid(Integer.parseInt(v));
+                case "--max-listens-per-uid" -> limits.listensPerUid(Integer.parseInt(v));
+                case "--max-pending-output" -> limits.maxPendingOutput(Integer.parseInt(v));
+                case "--hello-timeout" -> limits.helloTimeout(DaemonConfig.parseDuration(a, v));
+                case "--request-timeout" -> limits.requestTimeout(DaemonConfig.parseDuration(a, v));
+                case "--idle-timeout" -> limits.idleTimeout(DaemonConfig.parseDuration(a, v));
+                case "--write-timeout" -> limits.writeTimeout(DaemonConfig.parseDuration(a, v));
+                case "--reservation-grace" -> grace = DaemonConfig.parseDuration(a, v);
                 default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
             }
         }
@@ -62,14 +82,29 @@ public final class DaemonMain {
             b.backlog(backlog);
         }
         ns.forEach(b::namespace);
+        b.limits(limits.build());
+        if (grace != null) {
+            b.reservationGrace(grace);
+        }
         return b.build();
     }
 
     /** Runs a daemon with a parsed configuration until SIGTERM or SIGINT; returns the exit code. */
     public static int run(DaemonConfig config, PrintStream out, PrintStream err) {
+        dev.hoststack.daemon.internal.NettyLog.install(err);
         Daemon d;
         try {
-            d = Daemon.start(config, err);
+            d = Daemon.start(config, err, e -> {
+                try {
+                    err.println("hoststack daemon: cannot go on (" + e + "): exiting with code " + EXIT_FATAL
+                            + " for a supervisor to restart it");
+                } catch (Throwable ignored) {
+                    // exiting anyway
+                }
+                Thread exit = new Thread(() -> System.exit(EXIT_FATAL), "hoststack-daemon-exit");
+                exit.setDaemon(true);
+                exit.start();
+            });
         } catch (IOException e) {
             err.println("hoststack daemon: " + oneLine(e));
             return 1;

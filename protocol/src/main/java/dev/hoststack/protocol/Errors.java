@@ -29,6 +29,30 @@ public final class Errors {
     /** A name (application, namespace, selector) that is empty, too long, or holds a character other than visible ASCII. */
     public static final String INVALID_NAME = "INVALID_NAME";
 
+    /** The daemon holds as many control connections as it may (all users together); the connection is closed. */
+    public static final String CONNECTION_LIMIT = "CONNECTION_LIMIT";
+    /** The peer's uid holds as many control connections as one uid may; the connection is closed. */
+    public static final String UID_CONNECTION_LIMIT = "UID_CONNECTION_LIMIT";
+    /** The peer's uid has as many applications attached as one uid may. */
+    public static final String UID_APP_LIMIT = "UID_APP_LIMIT";
+    /** The peer's uid has as many app workers as one uid may. */
+    public static final String UID_WORKER_LIMIT = "UID_WORKER_LIMIT";
+    /** The peer's uid holds as many listens as one uid may. */
+    public static final String UID_LISTEN_LIMIT = "UID_LISTEN_LIMIT";
+    /**
+     * The endpoint's port or the application name belonged to another uid when the daemon last
+     * stopped, and is kept for that uid for the grace period after the restart.
+     */
+    public static final String RESERVED = "RESERVED";
+    /** Closing: the connection's first request did not come in time. */
+    public static final String HELLO_TIMEOUT = "HELLO_TIMEOUT";
+    /** Closing: a request line was begun and not finished in time. */
+    public static final String REQUEST_TIMEOUT = "REQUEST_TIMEOUT";
+    /** Closing: a connection that is no app worker sent nothing for too long. */
+    public static final String IDLE_TIMEOUT = "IDLE_TIMEOUT";
+    /** Closing: the connection left its replies unread for too long. */
+    public static final String WRITE_TIMEOUT = "WRITE_TIMEOUT";
+
     private Errors() {
     }
 }

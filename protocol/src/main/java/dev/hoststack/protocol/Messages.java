@@ -116,6 +116,22 @@ public final class Messages {
         return o;
     }
 
+    /** The event sent just before the daemon closes a connection for a timeout. */
+    public static JsonObject closed(String code, String message) {
+        JsonObject o = new JsonObject();
+        o.addProperty("event", Protocol.EVENT_CLOSED);
+        o.addProperty("error", code);
+        o.addProperty("message", message);
+        return o;
+    }
+
+    /** {@code show}, the page of applications from index {@code from} (the previous page's {@code next}). */
+    public static JsonObject show(int from) {
+        JsonObject o = request(Protocol.SHOW);
+        o.addProperty("from", from);
+        return o;
+    }
+
     /** Whether a message is an event (has {@code event}). */
     public static boolean isEvent(JsonObject message) {
         return message.has("event");

@@ -51,6 +51,12 @@ public final class Protocol {
     /** The event sent to an application's other workers when one of them detached it: {@code app}. */
     public static final String EVENT_DETACHED = "detached";
 
+    /**
+     * The event a daemon sends just before it closes a connection for a timeout: {@code error}
+     * (one of the {@code *_TIMEOUT} codes of {@link Errors}) and {@code message}.
+     */
+    public static final String EVENT_CLOSED = "closed";
+
     private Protocol() {
     }
 }

@@ -67,8 +67,7 @@ public final class LineConnection extends ChannelInboundHandlerAdapter {
         try {
             if (!f.await(timeout.toMillis()) || !f.isSuccess()) {
                 f.channel().close();
-                throw new HoststackException(HoststackException.UNREACHABLE, "no daemon answers on " + path,
-                        f.cause() == null ? new TimeoutException() : f.cause());
+                throw unreachable(path, f.cause());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -76,6 +75,45 @@ public final class LineConnection extends ChannelInboundHandlerAdapter {
             throw new HoststackException(HoststackException.UNREACHABLE, "interrupted connecting to " + path, e);
         }
         return holder[0];
+    }
+
+    /**
+     * Why connecting to {@code path} failed, said so that a user can act: no socket file, a
+     * socket whose mode does not admit this process (EACCES), or a socket no daemon answers on.
+     */
+    static HoststackException unreachable(Path path, Throwable cause) {
+        Throwable why = cause == null ? new TimeoutException("no answer") : cause;
+        String text = String.valueOf(why.getMessage());
+        if (!java.nio.file.Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Path dir = path.getParent();
+            return new HoststackException(HoststackException.UNREACHABLE, "no daemon: " + path + " does not exist"
+                    + (dir != null && !java.nio.file.Files.isDirectory(dir) ? " (nor does " + dir + ")" : "")
+                    + "; start one with hoststack daemon --control " + dir + ", or give the --control directory it uses", why);
+        }
+        if (text.contains("Permission denied") || text.contains("EACCES")) {
+            return new HoststackException(HoststackException.ACCESS_DENIED, "permission denied connecting to " + path
+                    + describe(path) + ": connecting needs write permission on the socket and search permission on its"
+                    + " directory; run as a user the socket's mode admits, or start the daemon with --socket-mode 0666", why);
+        }
+        if (text.contains("Connection refused") || text.contains("ECONNREFUSED")) {
+            return new HoststackException(HoststackException.UNREACHABLE, "no daemon answers on " + path + " (the socket"
+                    + " file is there but nothing listens: a daemon that was killed left it)", why);
+        }
+        return new HoststackException(HoststackException.UNREACHABLE, "no daemon answers on " + path + ": " + text, why);
+    }
+
+    private static String describe(Path path) {
+        try {
+            var a = java.nio.file.Files.readAttributes(path, java.nio.file.attribute.PosixFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            int uid = (Integer) java.nio.file.Files.getAttribute(path, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            int gid = (Integer) java.nio.file.Files.getAttribute(path, "unix:gid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            int self = (Integer) java.nio.file.Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+            return " (mode " + java.nio.file.attribute.PosixFilePermissions.toString(a.permissions()) + ", owner uid " + uid
+                    + " gid " + gid + "; this process is uid " + self + ")";
+        } catch (java.io.IOException | RuntimeException e) {
+            return "";
+        }
     }
 
     /** The channel. */
@@ -185,7 +223,7 @@ public final class LineConnection extends ChannelInboundHandlerAdapter {
             int nl = acc.indexOf(acc.readerIndex(), acc.writerIndex(), (byte) '\n');
             if (nl < 0) {
                 if (acc.readableBytes() > MAX_LINE) {
-                    ctx.close();
+                    fail(ctx, "the daemon sent a line longer than " + MAX_LINE + " bytes (a daemon of another protocol?)");
                 }
                 break;
             }
@@ -198,7 +236,7 @@ public final class LineConnection extends ChannelInboundHandlerAdapter {
             try {
                 o = JsonParser.parseString(line).getAsJsonObject();
             } catch (RuntimeException e) {
-                ctx.close();
+                fail(ctx, "the daemon sent a line that is no JSON object: " + dev.hoststack.protocol.Fields.abbreviate(line));
                 return;
             }
             if (Messages.isEvent(o)) {
@@ -215,6 +253,17 @@ public final class LineConnection extends ChannelInboundHandlerAdapter {
             }
         }
         acc.discardReadBytes();
+    }
+
+    /** Fails every waiting request with {@code BAD_REPLY} and closes. */
+    private void fail(ChannelHandlerContext ctx, String why) {
+        CompletableFuture<JsonObject> f;
+        hooks.clear();
+        while ((f = waiting.pollFirst()) != null) {
+            f.completeExceptionally(new HoststackException(HoststackException.BAD_REPLY, why, (String) null));
+        }
+        detached = true;
+        ctx.close();
     }
 
     @Override

@@ -10,6 +10,7 @@ import dev.hoststack.api.TransportProto;
 import dev.hoststack.protocol.Errors;
 import dev.hoststack.protocol.Fields;
 import dev.hoststack.protocol.Messages;
+import dev.hoststack.protocol.Names;
 import dev.hoststack.protocol.Protocol;
 import dev.hoststack.protocol.ProtocolException;
 import dev.hoststack.session.AppWorkerImpl;
@@ -30,6 +31,10 @@ import java.util.List;
  * leaves). Event-loop thread only.
  */
 final class ControlPlane {
+
+    /** The daemon's hint for INVALID_ENDPOINT (the session layer's own says 1..65535: it refuses port 0, the daemon binds it). */
+    static final String ENDPOINT_HINT = "listen on tcp://ADDRESS/PORT with a port in 0..65535 (0: the daemon binds a free"
+            + " port and answers it), IPv6 as tcp://[::1]/PORT";
 
     private final Core core;
     private final SessionLayer layer;
@@ -83,31 +88,43 @@ final class ControlPlane {
                 case Protocol.LISTEN -> listen(c, req);
                 case Protocol.UNLISTEN -> unlisten(c, req);
                 case Protocol.DETACH -> detach(c);
-                case Protocol.SHOW -> core.show();
+                case Protocol.SHOW -> core.report.show((int) Math.max(0, Math.min(Integer.MAX_VALUE,
+                        Fields.number(req, "from", 0))));
                 default -> throw new ProtocolException("unknown op '" + Fields.abbreviate(op) + "' (known: "
                         + String.join(", ", Protocol.OPS) + ")");
             };
             c.send(Messages.ok(id, reply).toString());
             core.stack.pollAll();
         } catch (SessionException e) {
-            replyError(c, id, e.code().name(), e.detail(), e.code().hint());
+            replyError(c, id, e.code().name(), e.detail(),
+                    e.code() == SessionError.INVALID_ENDPOINT ? ENDPOINT_HINT : e.code().hint());
         } catch (ProtocolException e) {
             replyError(c, id, e.code(), e.getMessage(), e.hint());
         } catch (IllegalArgumentException e) {
             replyError(c, id, Errors.BAD_REQUEST, e.getMessage(), "see docs/protocol.md");
-        } catch (RuntimeException e) {
-            core.log("request " + Fields.abbreviate(line) + " failed: " + e);
+        } catch (RuntimeException | StackOverflowError | NoClassDefFoundError e) {
+            core.failed("request " + Fields.abbreviate(line), e);
             replyError(c, id, Errors.INTERNAL, String.valueOf(e), "a daemon bug: report it with the daemon's log");
         }
         core.flushDirty();
     }
 
+    /** Sends a refusal, counted under its code. */
     void replyError(ControlConn c, JsonElement id, String code, String message, String hint) {
+        core.stats.refused(code);
         c.send(Messages.error(id, code, message, hint).toString());
     }
 
-    private JsonObject hello(ControlConn c, JsonObject req) {
+    private static long version(JsonObject req, String op) {
         long v = Fields.number(req, "version", -1);
+        if (!req.has("version") || req.get("version").isJsonNull()) {
+            throw new ProtocolException(op + " needs \"version\": " + Protocol.VERSION);
+        }
+        return v;
+    }
+
+    private JsonObject hello(ControlConn c, JsonObject req) {
+        long v = version(req, Protocol.HELLO);
         if (v != Protocol.VERSION) {
             c.channel.eventLoop().execute(c.channel::close);
             throw new ProtocolException(Errors.UNSUPPORTED_VERSION, "this daemon speaks protocol version " + Protocol.VERSION
@@ -128,11 +145,15 @@ final class ControlPlane {
                     "open a new connection for another application or worker");
         }
         String app = Fields.string(req, "app", null);
-        if (app == null || app.isBlank()) {
+        if (app == null) {
             throw new ProtocolException("attach needs \"app\", the application's name");
         }
-        String ns = Fields.string(req, "namespace", SessionLayer.DEFAULT_NAMESPACE);
+        Names.check("application name", app);
+        String ns = Names.check("namespace", Fields.string(req, "namespace", SessionLayer.DEFAULT_NAMESPACE));
         long secret = Fields.number(req, "secret", 0);
+        core.uids.checkApp(c.uid);
+        core.uids.checkWorker(c.uid);
+        core.reservations.checkApp(app, c.uid);
         ApplicationImpl a = layer.attach(new AttachOptions(app, ns, secret, c.uid, Scope.GLOBAL));
         AppWorkerImpl w = a.worker(0);
         WorkerConn wc = newWorker(c, a, w);
@@ -141,6 +162,7 @@ final class ControlPlane {
         r.addProperty("worker", 0);
         r.addProperty("token", wc.token);
         r.addProperty("owner", c.uid);
+        core.reservations.changed();
         core.log("attached " + app + " (namespace " + ns + ", owner uid " + c.uid + ", pid " + c.pid + ")");
         return r;
     }
@@ -160,7 +182,11 @@ final class ControlPlane {
                     "open a new connection for each worker");
         }
         String app = Fields.string(req, "app", null);
-        ApplicationImpl a = app == null ? null : layer.app(app);
+        if (app == null) {
+            throw new ProtocolException("add_worker needs \"app\", the application's name");
+        }
+        Names.check("application name", app);
+        ApplicationImpl a = layer.app(app);
         if (a == null) {
             throw SessionError.NO_SUCH_APP.exception("no application named '%s' is attached", app);
         }
@@ -168,6 +194,7 @@ final class ControlPlane {
             throw new ProtocolException(Errors.NOT_OWNER, "app '" + app + "' is owned by uid " + a.owner()
                     + "; uid " + c.uid + " may not add a worker to it", "add workers from a process of the application's owner");
         }
+        core.uids.checkWorker(c.uid);
         AppWorkerImpl w = layer.addWorker(app);
         WorkerConn wc = newWorker(c, a, w);
         JsonObject r = new JsonObject();
@@ -179,7 +206,7 @@ final class ControlPlane {
 
     private void data(ControlConn c, JsonElement id, JsonObject req) {
         try {
-            long v = Fields.number(req, "version", -1);
+            long v = version(req, Protocol.DATA);
             if (v != Protocol.VERSION) {
                 throw new ProtocolException(Errors.UNSUPPORTED_VERSION, "this daemon speaks protocol version " + Protocol.VERSION
                         + ", not " + v, "use a client of protocol version " + Protocol.VERSION);
@@ -235,6 +262,13 @@ final class ControlPlane {
         }
         boolean reuseport = Fields.bool(req, "reuseport", false);
         String selector = Fields.string(req, "selector", null);
+        if (selector != null) {
+            Names.check("selector name", selector);
+        }
+        core.uids.checkListen(c.uid);
+        if (ep.port() != 0) {
+            core.reservations.checkListen(ep, c.uid);
+        }
         ListenOptions options = new ListenOptions(reuseport, selector);
         if (ep.port() != 0 && ep.port() < unprivilegedPortStart && c.uid != 0) {
             throw new ProtocolException(Errors.PERMISSION_DENIED, "uid " + c.uid + " may not listen on " + ep.toUri()
@@ -271,7 +305,10 @@ final class ControlPlane {
             }
         }
         real.refs++;
-        w.listens.add(ep);
+        if (w.listens.add(ep)) {
+            core.uids.listens(w.uid, 1);
+        }
+        core.reservations.changed();
         core.log(w.label() + " listens on " + ep.toUri() + (reuseport ? " with reuseport" : "")
                 + (selector != null ? " (" + selector + ")" : ""));
         core.dispatcher.resumeParked();
@@ -296,7 +333,8 @@ final class ControlPlane {
         }
         layer.unlisten(w.app, w.workerIndex, ep);
         core.listeners.release(w, ep);
-        core.log(w.label() + " stopped listening on " + ep.toUri());
+        core.reservations.changed();
+        core.log(w.label() + " stopped listening on " + Names.escape(ep.toUri()));
         return new JsonObject();
     }
 
@@ -319,6 +357,7 @@ final class ControlPlane {
             }
         }
         c.worker = null;
+        core.reservations.changed();
         core.log("detached " + app);
         JsonObject r = new JsonObject();
         r.addProperty("app", app);
@@ -334,6 +373,8 @@ final class ControlPlane {
         }
         boolean isData = c.dataOf != null;
         String why = isData ? "its data connection closed" : "its control connection closed";
+        // a worker that held nothing (it never listened: refused, or closed before) left; one that did died
+        boolean died = !w.listens.isEmpty() || !w.inflight.isEmpty() || w.taken > 0;
         try {
             ApplicationImpl app = layer.app(w.app);
             if (app != null && app.worker(w.workerIndex) != null) {
@@ -346,8 +387,9 @@ final class ControlPlane {
         } catch (SessionException e) {
             core.log("removing " + w.label() + ": " + e.getMessage());
         }
-        retire(w, why, true);
+        retire(w, why, died);
         core.dispatcher.requeue(List.of(w));
+        core.reservations.changed();
         if (isData) {
             w.control.channel.close();
         } else if (w.data != null) {
@@ -372,6 +414,8 @@ final class ControlPlane {
         }
         if (died) {
             core.stats.workersDied++;
+        } else {
+            core.stats.workersLeft++;
         }
         core.log(w.label() + " (pid " + w.pid + ") left: " + why + "; " + w.inflight.size()
                 + " connection(s) it had not taken go to other members");

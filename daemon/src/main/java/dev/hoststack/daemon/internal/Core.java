@@ -11,8 +11,12 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The daemon's state and the wiring of its parts: the stack, the app workers and their
@@ -40,13 +44,30 @@ public final class Core {
     /** App workers whose data connection has not been opened yet, by token. */
     final Map<String, WorkerConn> tokens = new HashMap<>();
 
+    /** Every open control-socket connection. */
+    final Set<ControlConn> conns = new LinkedHashSet<>();
+    final UidLimits uids;
+    final Reservations reservations;
+
     final Listeners listeners;
     final Dispatcher dispatcher;
     final ControlPlane control;
     final Report report;
+    private final Consumer<Throwable> fatal;
 
-    /** Builds the stack; call on the event loop that will run everything. */
+    /** Builds the stack with default start-up facts (tests); call on the event loop that will run everything. */
     public Core(DaemonConfig config, EventLoop loop, PrintStream log) {
+        this(config, loop, log, Startup.measure(config), e -> { });
+    }
+
+    /**
+     * Builds the stack; call on the event loop that will run everything.
+     *
+     * @param startup what the daemon found when it started (descriptor limit, its uid, the state file)
+     * @param fatal   called (on the event loop) when the daemon truly cannot go on (an {@link Error} such
+     *                as OutOfMemoryError): the process should exit so that a supervisor restarts it
+     */
+    public Core(DaemonConfig config, EventLoop loop, PrintStream log, Startup startup, Consumer<Throwable> fatal) {
         if (!loop.inEventLoop()) {
             throw new IllegalStateException("the daemon's core is made on its event loop");
         }
@@ -63,8 +84,14 @@ public final class Core {
         this.stack = Stack.create(b.build());
         this.layer = stack.session();
         layer.claimControl();
+        this.fatal = fatal;
+        int maxConnections = config.limits().maxConnections() > 0 ? config.limits().maxConnections()
+                : UidLimits.derivedMaxConnections(startup.descriptorLimit(), startup.openDescriptors());
+        this.uids = new UidLimits(config.limits(), startup.uid(), maxConnections);
+        this.reservations = new Reservations(this, startup.state(), config.reservationGrace());
         this.listeners = new Listeners(this);
-        this.dispatcher = new Dispatcher(this);
+        this.dispatcher = new Dispatcher(this, startup.descriptorLimit() - startup.openDescriptors() - maxConnections
+                - Dispatcher.DESCRIPTOR_MARGIN);
         this.control = new ControlPlane(this);
         this.report = new Report(this);
     }
@@ -74,15 +101,83 @@ public final class Core {
         return new ControlConn(this);
     }
 
+    /**
+     * Starts what runs by itself: the sweep that closes connections past their timeouts, and the
+     * end of the reservations' grace period. Call once, on the event loop.
+     */
+    public void start() {
+        var l = config.limits();
+        long shortest = Math.min(Math.min(l.helloTimeout().toMillis(), l.requestTimeout().toMillis()),
+                Math.min(l.idleTimeout().toMillis(), l.writeTimeout().toMillis()));
+        long period = Math.max(50, Math.min(1000, shortest / 4));
+        loop.scheduleAtFixedRate(this::sweep, period, period, TimeUnit.MILLISECONDS);
+        reservations.start();
+        log("limits: " + uids.maxConnections + " control connections (" + DaemonConfig.Limits.PRIVILEGED_RESERVE
+                + " kept for root and the daemon's user), per uid " + uids.connectionsPerUid + " connections, "
+                + l.appsPerUid() + " applications, " + l.workersPerUid() + " workers, " + l.listensPerUid()
+                + " listens; " + dispatcher.maxHeld + " descriptors for connections in flight or parked");
+    }
+
+    private void sweep() {
+        try {
+            long now = System.nanoTime();
+            for (ControlConn c : List.copyOf(conns)) {
+                c.sweep(now);
+            }
+        } catch (Throwable e) {
+            failed("the timeout sweep", e);
+        }
+    }
+
+    /**
+     * Writes a line to the daemon's log. Never throws: a log line must not stop the event loop
+     * (under descriptor exhaustion even a lazy class load can fail).
+     */
     void log(String line) {
-        log.println("hoststack daemon: " + line);
+        try {
+            log.println("hoststack daemon: " + line);
+        } catch (Throwable ignored) {
+            // nothing to do: the log is best effort
+        }
+    }
+
+    /**
+     * Something unexpected was thrown on the event loop: logged (rate-limited) and counted; an
+     * {@link Error} the JVM cannot recover from (OutOfMemoryError, InternalError...) is fatal.
+     */
+    void failed(String where, Throwable e) {
+        stats.internalErrors++;
+        if (stats.failuresLogged++ < 50) {
+            log("unexpected failure in " + where + ": " + e);
+        }
+        if (e instanceof VirtualMachineError) {
+            try {
+                fatal.accept(e);
+            } catch (Throwable ignored) {
+                // the process is going down anyway
+            }
+        }
+    }
+
+    /** Accepting on the control socket failed (EMFILE...): counted, logged a few times. */
+    public void controlAcceptFailed(Throwable cause) {
+        if (stats.controlAcceptErrors++ < 10) {
+            log("accept on the control socket failed: " + cause + "; pausing 100 ms");
+        }
     }
 
     /** Adds a new app worker to the tables. */
     void add(WorkerConn w) {
         byGlobal.put(w.globalIndex, w);
         tokens.put(w.token, w);
-        apps.computeIfAbsent(w.app, k -> new ArrayList<>()).add(w);
+        List<WorkerConn> list = apps.get(w.app);
+        if (list == null) {
+            list = new ArrayList<>();
+            apps.put(w.app, list);
+            uids.apps(w.uid, 1);
+        }
+        list.add(w);
+        uids.workers(w.uid, 1);
     }
 
     /** Takes an app worker out of the tables. */
@@ -90,10 +185,11 @@ public final class Core {
         byGlobal.remove(w.globalIndex, w);
         tokens.remove(w.token);
         List<WorkerConn> list = apps.get(w.app);
-        if (list != null) {
-            list.remove(w);
+        if (list != null && list.remove(w)) {
+            uids.workers(w.uid, -1);
             if (list.isEmpty()) {
                 apps.remove(w.app);
+                uids.apps(w.uid, -1);
             }
         }
     }
@@ -108,8 +204,9 @@ public final class Core {
         dispatcher.flushDirty();
     }
 
-    /** Closes every listening socket and the daemon's copies of the connections it still holds. */
+    /** Closes every listening socket and the daemon's copies of the connections it still holds; saves the state. */
     public void shutdown() {
+        reservations.saveNow();
         listeners.closeAll();
         dispatcher.releaseAll();
     }

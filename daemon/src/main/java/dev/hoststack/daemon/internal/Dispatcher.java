@@ -21,13 +21,27 @@ import java.util.Set;
  */
 final class Dispatcher {
 
+    /** Descriptors left aside for the JVM itself, jars, logs and {@code show} when budgets are computed. */
+    static final int DESCRIPTOR_MARGIN = 32;
+
+    /**
+     * The most accepted connections the daemon holds at once (in flight to workers, or parked):
+     * past it, it stops accepting until credits bring it back under three quarters, so that a
+     * descriptor limit is never reached by connections and the control socket can still accept.
+     */
+    final long maxHeld;
+    /** Accepted connections whose descriptor the daemon holds now. */
+    long held;
+    private boolean descriptorsPaused;
+
     private final Core core;
     private final Stats stats;
     private final SessionLayer layer;
     private final Set<WorkerConn> dirty = new LinkedHashSet<>();
     private final MutableFlow flow = new MutableFlow();
 
-    Dispatcher(Core core) {
+    Dispatcher(Core core, long budget) {
+        this.maxHeld = Math.max(16, budget);
         this.core = core;
         this.stats = core.stats;
         this.layer = core.layer;
@@ -43,6 +57,15 @@ final class Dispatcher {
         }
         real.accepted++;
         PendingConn p = new PendingConn(child, real, System.nanoTime());
+        if (++held >= maxHeld && !descriptorsPaused) {
+            descriptorsPaused = true;
+            stats.descriptorPauses++;
+            if (stats.descriptorPauses <= 10) {
+                core.log("holding " + held + " connections, as many as the descriptor budget allows: accepting stops until"
+                        + " workers take some");
+            }
+            core.listeners.updateAll();
+        }
         if (!real.parked.isEmpty()) {
             park(p);
             return;
@@ -137,7 +160,7 @@ final class Dispatcher {
         RealListener real = p.listener;
         if (real.closed) {
             stats.droppedListenerClosed++;
-            reset(p.child);
+            release(p, true);
             return false;
         }
         real.parked.addLast(p);
@@ -146,14 +169,36 @@ final class Dispatcher {
             real.paused = true;
             real.pauses++;
             stats.pauses++;
-            Listeners.pause(real);
+            core.listeners.update(real);
         }
         return true;
     }
 
     private void drop(PendingConn p, DropReason reason) {
         stats.drop(reason);
-        reset(p.child);
+        release(p, true);
+    }
+
+    /** Whether accepting is stopped because the daemon holds as many connections as its budget allows. */
+    boolean descriptorsPaused() {
+        return descriptorsPaused;
+    }
+
+    /**
+     * Closes the daemon's copy of a held connection: a reset (SO_LINGER 0) when no worker has it,
+     * a plain close of its own copy when a worker took it or may still take it.
+     */
+    void release(PendingConn p, boolean reset) {
+        if (reset) {
+            reset(p.child);
+        } else {
+            p.child.unsafe().closeForcibly();
+        }
+        held--;
+        if (descriptorsPaused && held < maxHeld * 3 / 4) {
+            descriptorsPaused = false;
+            core.listeners.updateAll();
+        }
     }
 
     /** Resets a connection: SO_LINGER 0, then close. */
@@ -178,7 +223,7 @@ final class Dispatcher {
                 w.control.channel.close();
                 return;
             }
-            p.child.unsafe().closeForcibly();
+            release(p, false);
             w.taken++;
             stats.taken++;
         }
@@ -204,7 +249,7 @@ final class Dispatcher {
             }
             if (real.parked.isEmpty() && !real.closed) {
                 real.paused = false;
-                Listeners.resume(real);
+                core.listeners.update(real);
             }
         }
     }
@@ -245,7 +290,7 @@ final class Dispatcher {
         for (WorkerConn w : List.copyOf(core.byGlobal.values())) {
             PendingConn p;
             while ((p = w.inflight.pollFirst()) != null) {
-                p.child.unsafe().closeForcibly();
+                release(p, false);
             }
         }
     }

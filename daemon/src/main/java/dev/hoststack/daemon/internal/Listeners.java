@@ -78,6 +78,7 @@ final class Listeners {
         real.channel = ch;
         holder[0] = real;
         byEndpoint.put(bound, real);
+        update(real);
         return real;
     }
 
@@ -92,14 +93,16 @@ final class Listeners {
         PendingConn p;
         while ((p = real.parked.pollFirst()) != null) {
             core.stats.droppedListenerClosed++;
-            Dispatcher.reset(p.child);
+            core.dispatcher.release(p, true);
         }
         core.log("closed the listening socket of " + real.endpoint.toUri());
     }
 
     /** A worker's listen on {@code ep} ended: the last one closes the socket. */
     void release(WorkerConn w, Endpoint ep) {
-        w.listens.remove(ep);
+        if (w.listens.remove(ep)) {
+            core.uids.listens(w.uid, -1);
+        }
         RealListener real = byEndpoint.get(ep);
         if (real != null && --real.refs == 0) {
             close(real);
@@ -112,14 +115,26 @@ final class Listeners {
         }
     }
 
-    /** Stops accepting on a socket: the kernel's backlog holds new connections. */
-    static void pause(RealListener real) {
-        real.channel.config().setAutoRead(false);
+    /**
+     * Accepts on a socket or not, as its state says: not while it is closed, paused for congestion
+     * (connections parked), paused after an accept error, or while the daemon holds as many
+     * descriptors as its budget allows. When it does not, the kernel's backlog holds new connections.
+     */
+    void update(RealListener real) {
+        if (real.channel == null) {
+            return;
+        }
+        boolean read = !real.closed && !real.paused && !real.errorPaused && !core.dispatcher.descriptorsPaused();
+        if (real.channel.config().isAutoRead() != read) {
+            real.channel.config().setAutoRead(read);
+        }
     }
 
-    /** Accepts again on a socket. */
-    static void resume(RealListener real) {
-        real.channel.config().setAutoRead(true);
+    /** {@link #update} for every socket. */
+    void updateAll() {
+        for (RealListener real : byEndpoint.values()) {
+            update(real);
+        }
     }
 
     /** The accept handler of one real listening socket. */
@@ -132,12 +147,20 @@ final class Listeners {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            core.dispatcher.accepted(holder[0], (EpollSocketChannel) msg);
+                try {
+                core.dispatcher.accepted(holder[0], (EpollSocketChannel) msg);
+            } catch (Throwable e) {
+                core.failed("dispatching a connection", e);
+            }
         }
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
-            core.flushDirty();
+            try {
+                core.flushDirty();
+            } catch (Throwable e) {
+                core.failed("flushing", e);
+            }
         }
 
         /**
@@ -150,12 +173,12 @@ final class Listeners {
                 core.log("accept on " + (holder[0] == null ? "?" : holder[0].endpoint.toUri()) + " failed: " + cause);
             }
             RealListener real = holder[0];
-            if (real != null && !real.closed && !real.paused) {
-                pause(real);
+            if (real != null && !real.closed && !real.errorPaused) {
+                real.errorPaused = true;
+                update(real);
                 core.loop.schedule(() -> {
-                    if (!real.closed && !real.paused) {
-                        resume(real);
-                    }
+                    real.errorPaused = false;
+                    update(real);
                 }, 100, TimeUnit.MILLISECONDS);
             }
         }

@@ -19,6 +19,8 @@ final class RealListener {
     final ArrayDeque<PendingConn> parked = new ArrayDeque<>();
     /** Whether accepting is stopped (autoRead off) because every worker was congested. */
     boolean paused;
+    /** Whether accepting is stopped for a moment after an accept failed (EMFILE...). */
+    boolean errorPaused;
     boolean closed;
 
     long accepted;

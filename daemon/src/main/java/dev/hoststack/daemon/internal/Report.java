@@ -17,6 +17,12 @@ import java.util.Map;
 final class Report {
 
     private static final int GONE_KEPT = 64;
+    /** The applications of one {@code show} page take at most this many bytes; the rest is on the next pages. */
+    static final int APPS_PAGE_BYTES = 512 * 1024;
+    /** The most listening sockets listed (each line is short); {@code listeners_total} counts them all. */
+    static final int LISTENERS_SHOWN = 1000;
+    /** The most uids listed under {@code limits}. */
+    static final int UIDS_SHOWN = 100;
 
     private final Core core;
     private final ArrayDeque<JsonObject> gone = new ArrayDeque<>();
@@ -34,6 +40,15 @@ final class Report {
     }
 
     JsonObject show() {
+        return show(0);
+    }
+
+    /**
+     * The {@code show} reply with the applications from index {@code from} on, as many as fit in
+     * {@value #APPS_PAGE_BYTES} bytes; {@code next} is the index of the next page's first
+     * application, absent on the last page. The whole reply stays under {@code Protocol.MAX_REPLY}.
+     */
+    JsonObject show(int from) {
         Stats s = core.stats;
         JsonObject r = new JsonObject();
         r.addProperty("version", Protocol.VERSION);
@@ -60,7 +75,21 @@ final class Report {
         t.addProperty("fallbacks", s.fallbacks);
         t.addProperty("requeued", s.requeued);
         t.addProperty("workers_died", s.workersDied);
+        t.addProperty("workers_left", s.workersLeft);
         t.addProperty("accept_errors", s.acceptErrors);
+        t.addProperty("control_accept_errors", s.controlAcceptErrors);
+        t.addProperty("descriptor_pauses", s.descriptorPauses);
+        t.addProperty("held_now", core.dispatcher.held);
+        t.addProperty("backpressure_pauses", s.backpressurePauses);
+        t.addProperty("internal_errors", s.internalErrors);
+        t.addProperty("connections", core.conns.size());
+        long refusals = 0;
+        JsonObject rf = new JsonObject();
+        for (Map.Entry<String, Long> e : s.refused.entrySet()) {
+            rf.addProperty(e.getKey(), e.getValue());
+            refusals += e.getValue();
+        }
+        t.addProperty("refused", refusals);
         long dropped = s.droppedListenerClosed;
         JsonObject dr = new JsonObject();
         for (Map.Entry<DropReason, Long> e : s.drops.entrySet()) {
@@ -73,8 +102,15 @@ final class Report {
         t.addProperty("dropped", dropped);
         r.add("totals", t);
         r.add("drops", dr);
+        r.add("refused", rf);
+        r.add("limits", core.uids.json(UIDS_SHOWN));
+        r.add("reservations", core.reservations.json());
         JsonArray ls = new JsonArray();
+        r.addProperty("listeners_total", core.listeners.all().size());
         for (RealListener l : core.listeners.all()) {
+            if (ls.size() >= LISTENERS_SHOWN) {
+                break;
+            }
             JsonObject o = new JsonObject();
             o.addProperty("uri", l.endpoint.toUri());
             o.addProperty("fib", l.fib);
@@ -87,7 +123,13 @@ final class Report {
         }
         r.add("listeners", ls);
         JsonArray as = new JsonArray();
-        for (ApplicationImpl a : core.layer.applications()) {
+        List<ApplicationImpl> all = List.copyOf(core.layer.applications());
+        r.addProperty("apps_total", all.size());
+        r.addProperty("apps_from", from);
+        int bytes = 0;
+        int i = from;
+        for (; i < all.size(); i++) {
+            ApplicationImpl a = all.get(i);
             JsonObject o = new JsonObject();
             o.addProperty("name", a.name());
             o.addProperty("namespace", a.namespace().name());
@@ -97,9 +139,16 @@ final class Report {
                 ws.add(worker(w));
             }
             o.add("workers", ws);
+            bytes += o.toString().length();
+            if (bytes > APPS_PAGE_BYTES && !as.isEmpty()) {
+                break;
+            }
             as.add(o);
         }
         r.add("apps", as);
+        if (i < all.size()) {
+            r.addProperty("next", i);
+        }
         JsonArray ds = new JsonArray();
         gone.forEach(ds::add);
         r.add("gone", ds);
