@@ -45,10 +45,15 @@ def read_line(sock):
 
 
 def call(sock, **req):
-    sock.sendall((json.dumps(req) + "\n").encode())
+    try:
+        sock.sendall((json.dumps(req) + "\n").encode())
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # refused at once (a connection limit): the daemon sent one refusal line and closed; read it
     while True:
         reply = json.loads(read_line(sock))
         if "event" in reply:
+            if reply.get("event") == "closed":  # closed for a timeout: the reply will not come
+                raise Refused(reply)
             continue
         if not reply.get("ok"):
             raise Refused(reply)

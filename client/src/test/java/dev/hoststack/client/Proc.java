@@ -77,6 +77,33 @@ final class Proc implements AutoCloseable {
         return p;
     }
 
+    /** A daemon on {@code dir} run under {@code ulimit -n nofile}, waited for until it is ready. */
+    static Proc daemonWithDescriptorLimit(Path dir, int nofile, String... extra) throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("--control", dir.toString()));
+        args.addAll(List.of(extra));
+        List<String> c = new ArrayList<>(List.of("sh", "-c", "ulimit -n " + nofile + " && exec \"$@\"", "sh"));
+        c.addAll(javaCommand("dev.hoststack.daemon.Daemon", args.toArray(String[]::new)));
+        Proc p = start("daemon", c);
+        p.await(l -> l.startsWith("ready "), Duration.ofSeconds(30));
+        return p;
+    }
+
+    /** The process's resident set, in KiB, from /proc. */
+    long rssKib() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid() + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IOException("no VmRSS for pid " + pid());
+    }
+
+    /** Writes a line to the process's standard input. */
+    void tell(String line) throws IOException {
+        process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().flush();
+    }
+
     /** A sample worker; returns once it printed its ready line (see {@link #readyUri()}). */
     static Proc worker(Path dir, String app, int workers, String uri, String... extra) throws IOException, InterruptedException {
         List<String> args = new ArrayList<>(List.of("--control", dir.toString(), "--app", app, "--workers",

@@ -56,7 +56,8 @@ import org.testcontainers.utility.DockerImageName;
  * <p><b>Before the class</b>: {@link DockerCheck#requireReady} (environment, jar, Docker, image),
  * failing every test of the class in well under a second when something is missing. Never skips.
  *
- * <p><b>Per test</b>: a fresh host directory, mode 0777 so that any uid can create sockets in it,
+ * <p><b>Per test</b>: a fresh host directory of uid 1000 (the daemon's user), mode 0755 (the daemon
+ * refuses a control directory of another user or that others may write; any uid can reach a socket in it),
  * mounted read-write at {@link RuntimeImage#SHARED_DIR} in every container of that test (a
  * directory, not a socket file: a restarted server makes a new inode that a file mount would not
  * see). Every container created during the test is stopped and removed when it ends, and the
@@ -252,7 +253,11 @@ public final class HoststackContainers implements BeforeAllCallback, BeforeEachC
     public void beforeEach(ExtensionContext context) throws IOException {
         DockerCheck.requireReady(image);
         sharedDir = Files.createTempDirectory("hoststack-it-");
-        Files.setPosixFilePermissions(sharedDir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        // the daemon's (uid 1000's) own directory, which no one else may write: the daemon refuses any other as its
+        // control directory; other uids reach its socket through the search bit
+        Files.setAttribute(sharedDir, "unix:gid", RuntimeImage.APP);
+        Files.setAttribute(sharedDir, "unix:uid", RuntimeImage.APP);
+        Files.setPosixFilePermissions(sharedDir, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
     @Override

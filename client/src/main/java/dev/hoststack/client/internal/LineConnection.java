@@ -39,6 +39,8 @@ public final class LineConnection extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<CompletableFuture<JsonObject>> waiting = new ArrayDeque<>();
     private final ArrayDeque<Consumer<JsonObject>> hooks = new ArrayDeque<>();
     private volatile Consumer<JsonObject> events = e -> { };
+    /** A refusal that came before any request (a connection refused at once, then closed), or null. */
+    private volatile JsonObject refusal;
     private ByteBuf acc;
     /** Set by a reply callback to stop line handling (the data connection switching to descriptors). */
     private boolean detached;
@@ -141,7 +143,7 @@ public final class LineConnection extends ChannelInboundHandlerAdapter {
         String line = request.toString() + "\n";
         channel.eventLoop().execute(() -> {
             if (!channel.isActive()) {
-                f.completeExceptionally(new HoststackException(HoststackException.CLOSED, "the daemon closed the connection", (String) null));
+                f.completeExceptionally(closed());
                 return;
             }
             waiting.addLast(f);
@@ -243,6 +245,10 @@ public final class LineConnection extends ChannelInboundHandlerAdapter {
                 events.accept(o);
             } else {
                 CompletableFuture<JsonObject> f = waiting.pollFirst();
+                if (f == null && !Messages.isOk(o)) {
+                    refusal = o; // refused before any request: the next request gets it
+                    continue;
+                }
                 Consumer<JsonObject> hook = hooks.pollFirst();
                 if (hook != null) {
                     hook.accept(o);
@@ -253,6 +259,19 @@ public final class LineConnection extends ChannelInboundHandlerAdapter {
             }
         }
         acc.discardReadBytes();
+    }
+
+    /** CLOSED, or the refusal the daemon sent before it closed a connection it would not keep. */
+    private HoststackException closed() {
+        JsonObject r = refusal;
+        if (r != null) {
+            try {
+                check(r);
+            } catch (HoststackException e) {
+                return e;
+            }
+        }
+        return new HoststackException(HoststackException.CLOSED, "the daemon closed the connection", (String) null);
     }
 
     /** Fails every waiting request with {@code BAD_REPLY} and closes. */
@@ -275,7 +294,7 @@ public final class LineConnection extends ChannelInboundHandlerAdapter {
         CompletableFuture<JsonObject> f;
         hooks.clear();
         while ((f = waiting.pollFirst()) != null) {
-            f.completeExceptionally(new HoststackException(HoststackException.CLOSED, "the daemon closed the connection", (String) null));
+            f.completeExceptionally(closed());
         }
         ctx.fireChannelInactive();
     }

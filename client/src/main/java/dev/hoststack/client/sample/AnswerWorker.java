@@ -229,6 +229,9 @@ public final class AnswerWorker {
             AttachSpec spec = AttachSpec.of(Path.of(control), appName).inNamespace(namespace, secret).withWindow(window)
                     .withReconnect(reconnect);
             app = HoststackApp.attach(spec, me.handler(0));
+            // SIGTERM (or SIGINT) is a clean exit: the application detaches, and the daemon counts it as left, not died
+            HoststackApp stopping = app;
+            Runtime.getRuntime().addShutdownHook(new Thread(stopping::close, "hoststack-worker-stop"));
             for (int w = 1; w < workers; w++) {
                 app.addWorker(me.handler(w));
             }
