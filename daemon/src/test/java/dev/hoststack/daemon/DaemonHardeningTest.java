@@ -175,8 +175,9 @@ class DaemonHardeningTest {
 
     @Test
     void silentIdleAndSlowConnectionsAreClosedByTheirTimeouts() throws IOException {
-        Duration t = Duration.ofMillis(400);
-        Daemon d = start(DaemonConfig.Limits.builder().helloTimeout(t).requestTimeout(t).idleTimeout(t).build());
+        // the unfinished line's timeout shorter than the first request's, so the slow one meets it first
+        Daemon d = start(DaemonConfig.Limits.builder().helloTimeout(Duration.ofMillis(800))
+                .requestTimeout(Duration.ofMillis(300)).idleTimeout(Duration.ofMillis(400)).build());
         try (LineClient silent = conn(); LineClient slow = conn(); LineClient idle = hello(); LineClient worker = hello()) {
             worker.ok("{\"op\":\"attach\",\"app\":\"w\"}");
             slow.sendRaw("{\"op\":\"hel");

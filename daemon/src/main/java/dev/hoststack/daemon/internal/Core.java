@@ -178,12 +178,14 @@ public final class Core {
         }
         list.add(w);
         uids.workers(w.uid, 1);
+        dispatcher.workers(byGlobal.size());
     }
 
     /** Takes an app worker out of the tables. */
     void remove(WorkerConn w) {
         byGlobal.remove(w.globalIndex, w);
         tokens.remove(w.token);
+        dispatcher.workers(byGlobal.size());
         List<WorkerConn> list = apps.get(w.app);
         if (list != null && list.remove(w)) {
             uids.workers(w.uid, -1);

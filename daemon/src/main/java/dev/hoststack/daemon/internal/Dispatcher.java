@@ -32,6 +32,11 @@ final class Dispatcher {
     final long maxHeld;
     /** Accepted connections whose descriptor the daemon holds now. */
     long held;
+    /**
+     * The most descriptors in flight to one worker: the budget shared among the live workers (a
+     * worker's own window is smaller unless descriptors are scarce). Updated as workers come and go.
+     */
+    int windowCap = Integer.MAX_VALUE;
     private boolean descriptorsPaused;
 
     private final Core core;
@@ -97,7 +102,7 @@ final class Dispatcher {
         int attempt = 0;
         while (d >= 0) {
             WorkerConn w = core.byGlobal.get(Dispatch.worker(d));
-            if (w != null && !w.congested()) {
+            if (w != null && !w.congested(windowCap)) {
                 hand(w, p, requeue, false);
                 return true;
             }
@@ -117,7 +122,7 @@ final class Dispatcher {
         // the selector's choices so far were all congested: any member that can take it still does
         WorkerConn best = null;
         for (WorkerConn w : core.byGlobal.values()) {
-            if (!w.congested() && w.listens.contains(real.endpoint)
+            if (!w.congested(windowCap) && w.listens.contains(real.endpoint)
                     && (best == null || w.inflight.size() < best.inflight.size())) {
                 best = w;
             }
@@ -177,6 +182,11 @@ final class Dispatcher {
     private void drop(PendingConn p, DropReason reason) {
         stats.drop(reason);
         release(p, true);
+    }
+
+    /** Shares the budget among {@code workers} workers. */
+    void workers(int workers) {
+        windowCap = (int) Math.max(1, Math.min(Integer.MAX_VALUE, maxHeld / Math.max(1, workers)));
     }
 
     /** Whether accepting is stopped because the daemon holds as many connections as its budget allows. */

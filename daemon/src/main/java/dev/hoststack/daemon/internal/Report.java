@@ -80,6 +80,8 @@ final class Report {
         t.addProperty("control_accept_errors", s.controlAcceptErrors);
         t.addProperty("descriptor_pauses", s.descriptorPauses);
         t.addProperty("held_now", core.dispatcher.held);
+        t.addProperty("held_max", core.dispatcher.maxHeld);
+        t.addProperty("window_cap", core.dispatcher.windowCap);
         t.addProperty("backpressure_pauses", s.backpressurePauses);
         t.addProperty("internal_errors", s.internalErrors);
         t.addProperty("connections", core.conns.size());

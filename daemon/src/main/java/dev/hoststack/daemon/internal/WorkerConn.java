@@ -48,9 +48,13 @@ final class WorkerConn {
         this.token = token;
     }
 
-    /** Whether it cannot take a connection now: no data connection yet, or its window is full. */
-    boolean congested() {
-        return dead || data == null || inflight.size() >= window;
+    /**
+     * Whether it cannot take a connection now: no data connection yet, or its window is full. The
+     * window is at most {@code cap}, the daemon's descriptor budget shared among its workers, so that
+     * stopped workers cannot between them hold every descriptor the daemon may hold.
+     */
+    boolean congested(int cap) {
+        return dead || data == null || inflight.size() >= Math.min(window, cap);
     }
 
     String label() {
