@@ -117,7 +117,9 @@ final class Reservations {
         saveScheduled = true;
         core.loop.schedule(() -> {
             saveScheduled = false;
-            save();
+            if (!frozen) {
+                save(); // not after the stop's own save: the workers leaving then must not erase the record
+            }
         }, SAVE_DELAY_MS, TimeUnit.MILLISECONDS);
     }
 
