@@ -195,7 +195,10 @@ final class ControlConn extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (core.stats.connectionErrorsLogged++ < 20) {
+        String m = String.valueOf(cause.getMessage());
+        boolean peerGone = m.contains("Broken pipe") || m.contains("Connection reset");
+        // a peer that closed while a reply was on its way (a worker exiting) is not worth a log line
+        if (!peerGone && core.stats.connectionErrorsLogged++ < 20) {
             core.log("connection of pid " + pid + " failed: " + cause);
         }
         ctx.close();
