@@ -38,13 +38,17 @@ public enum SessionError {
     /** The listen names a selector other than the one the group already uses. */
     SELECTOR_MISMATCH("listen with the group's selector, or with none"),
     /** No selector provider of that name was found. */
-    UNKNOWN_SELECTOR("put the selector's jar on the class path, or use one of the known names"),
+    UNKNOWN_SELECTOR("install the selector's jar (hoststack --plugins JAR, or the class path), or use one of the known names"),
     /** A bound configured for the stack would be exceeded. */
     LIMIT("raise the configured limit"),
     /** The session is not in a state that allows the call. */
     INVALID_STATE("check the session's state first"),
     /** A transport refused the call. */
-    TRANSPORT("see the message");
+    TRANSPORT("see the message"),
+    /** A reuseport member's weight outside 1..256. */
+    INVALID_WEIGHT("give a weight of 1..256"),
+    /** A selector's provider or selector threw on the control thread (creating it, or telling it of a change). */
+    SELECTOR_FAILED("fix the selector or remove its plug-in; the message says what it threw");
 
     private final String hint;
 

@@ -5,6 +5,7 @@ import dev.hoststack.api.spi.ReuseportGroupView;
 import dev.hoststack.api.spi.ReuseportMemberView;
 import dev.hoststack.session.Dispatch;
 import dev.hoststack.session.ListenSession;
+import dev.hoststack.session.WorkerLoad;
 import java.util.List;
 
 /**
@@ -16,6 +17,9 @@ import java.util.List;
  * a departing worker or listener out of the view (a new view is published) before it goes, and
  * frees their indices only after every data thread has passed a quiescent point, so a data thread
  * still holding this view never reaches something freed.
+ *
+ * <p>Weights are fixed per view (a change publishes a new one); loads are read live from each
+ * slot's worker's {@link WorkerLoad}, one array read and the worker's per-thread counters.
  */
 final class GroupView implements ReuseportGroupView {
 
@@ -25,12 +29,19 @@ final class GroupView implements ReuseportGroupView {
         final ListenSession session;
         final int[] workers;
         final int firstSlot;
+        final int weight;
 
-        Member(int position, ListenSession session, int[] workers, int firstSlot) {
+        Member(int position, ListenSession session, int[] workers, int firstSlot, int weight) {
             this.position = position;
             this.session = session;
             this.workers = workers;
             this.firstSlot = firstSlot;
+            this.weight = weight;
+        }
+
+        @Override
+        public int weight() {
+            return weight;
         }
 
         @Override
@@ -79,17 +90,25 @@ final class GroupView implements ReuseportGroupView {
     private final int[] slotWorker;
     /** Per slot: {@link Dispatch#of(int, int)} of the member's listen session and the worker. */
     final long[] dispatch;
+    /** Per member: its weight. */
+    private final int[] weights;
+    /** Per slot: its worker's load. */
+    private final WorkerLoad[] loads;
 
-    GroupView(int index, Endpoint endpoint, long epoch, List<ListenSession> sessions) {
+    /**
+     * @param weights per member of {@code sessions}: its weight
+     */
+    GroupView(int index, Endpoint endpoint, long epoch, List<ListenSession> sessions, int[] weights) {
         this.index = index;
         this.endpoint = endpoint;
         this.epoch = epoch;
         this.members = new Member[sessions.size()];
         this.memberStart = new int[members.length + 1];
+        this.weights = weights.clone();
         int slots = 0;
         for (int i = 0; i < members.length; i++) {
             int[] ws = sessions.get(i).appListener().workerArray();
-            members[i] = new Member(i, sessions.get(i), ws, slots);
+            members[i] = new Member(i, sessions.get(i), ws, slots, weights[i]);
             memberStart[i] = slots;
             slots += ws.length;
         }
@@ -97,12 +116,14 @@ final class GroupView implements ReuseportGroupView {
         this.slotMember = new int[slots];
         this.slotWorker = new int[slots];
         this.dispatch = new long[slots];
+        this.loads = new WorkerLoad[slots];
         int s = 0;
         for (Member m : members) {
             for (int w : m.workers) {
                 slotMember[s] = m.position;
                 slotWorker[s] = w;
                 dispatch[s] = Dispatch.of(m.session.index(), m.session.app().worker(w).globalIndex());
+                loads[s] = m.session.app().worker(w).load();
                 s++;
             }
         }
@@ -156,6 +177,26 @@ final class GroupView implements ReuseportGroupView {
     @Override
     public int slotWorker(int slot) {
         return slotWorker[slot];
+    }
+
+    @Override
+    public int memberWeight(int position) {
+        return weights[position];
+    }
+
+    @Override
+    public int slotPending(int slot) {
+        return loads[slot].pending();
+    }
+
+    @Override
+    public int slotEstablished(int slot) {
+        return loads[slot].established();
+    }
+
+    @Override
+    public boolean slotCongested(int slot) {
+        return loads[slot].congested();
     }
 
     /** The slot whose dispatch result is {@code d}, or -1 (a linear search: retries only). */

@@ -5,6 +5,7 @@ import dev.hoststack.api.Endpoint;
 import dev.hoststack.api.JHash;
 import dev.hoststack.api.SessionHandle;
 import dev.hoststack.api.spi.FlowView;
+import dev.hoststack.api.spi.ReuseportGroupView;
 import dev.hoststack.api.spi.ReuseportSelector;
 import dev.hoststack.session.AppNamespaceImpl;
 import dev.hoststack.session.Dispatch;
@@ -12,7 +13,9 @@ import dev.hoststack.session.ListenSession;
 import dev.hoststack.session.ListenTarget;
 import dev.hoststack.session.SessionTables;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -37,6 +40,8 @@ public final class ReuseportGroup extends ListenTarget {
     private final int hashSecret;
     /** Control thread only. */
     final List<ListenSession> members = new ArrayList<>();
+    /** Weights other than the default, by member (control thread only). */
+    private final Map<ListenSession, Integer> weights = new IdentityHashMap<>();
     private volatile GroupView view;
     private long epoch;
 
@@ -46,6 +51,13 @@ public final class ReuseportGroup extends ListenTarget {
     final LongAdder fallbacks = new LongAdder();
     final LongAdder selectorDrops = new LongAdder();
     final LongAdder migrations = new LongAdder();
+    /** Exceptions thrown by the selector (each select or reselect that threw also counts as a fallback). */
+    final LongAdder selectorErrors = new LongAdder();
+    /** The last exception the selector threw, or null. */
+    private volatile Throwable lastSelectorError;
+
+    /** What {@link #select} answers when the selector threw: out of range, so the hash falls back. */
+    static final int SELECTOR_THREW = Integer.MIN_VALUE;
 
     ReuseportGroup(int index, SessionTables tables, Endpoint endpoint, AppNamespaceImpl namespace, int owner,
                    String selectorName, ReuseportSelector selector, boolean migrate, int hashSecret, int threads) {
@@ -65,8 +77,9 @@ public final class ReuseportGroup extends ListenTarget {
     /**
      * The selector's slot, validated by one bounds check against the view it was given and
      * resolved to the slot's precomputed dispatch result; an answer out of range falls back to the
-     * kernel's hash over all slots, counted; {@link ReuseportSelector#DROP} drops the SYN,
-     * counted. No liveness reads: a view names only live listen sessions and workers (see
+     * kernel's hash over all slots, counted, and so does an exception from the selector (counted
+     * as a selector error too); {@link ReuseportSelector#DROP} drops the SYN, counted. No liveness
+     * reads: a view names only live listen sessions and workers (see
      * {@link GroupView}). Data plane; lock-free, allocation-free.
      */
     @Override
@@ -76,7 +89,7 @@ public final class ReuseportGroup extends ListenTarget {
         if (n == 0) {
             return Dispatch.drop(DropReason.LISTENER_GONE);
         }
-        return resolve(v, selector.select(v, flow, thread), flow, thread);
+        return resolve(v, select(v, flow, thread), flow, thread);
     }
 
     /** The selector's {@link ReuseportSelector#reselect} after the slot of {@code rejected}. */
@@ -87,8 +100,8 @@ public final class ReuseportGroup extends ListenTarget {
             return Dispatch.drop(DropReason.LISTENER_GONE);
         }
         final int rejectedSlot = v.slotOf(rejected);
-        return resolve(v, rejectedSlot < 0 ? selector.select(v, flow, thread)
-                : selector.reselect(v, flow, thread, rejectedSlot, attempt), flow, thread);
+        return resolve(v, rejectedSlot < 0 ? select(v, flow, thread)
+                : reselect(v, flow, thread, rejectedSlot, attempt), flow, thread);
     }
 
     private long resolve(GroupView v, int slot, FlowView flow, int thread) {
@@ -118,13 +131,73 @@ public final class ReuseportGroup extends ListenTarget {
         return hashSecret;
     }
 
-    /** Rebuilds the view after a membership change, tells the selector, then publishes it. */
+    /**
+     * Rebuilds the view after a membership or weight change, tells the selector, then publishes
+     * it. A selector that throws from {@code membershipChanged} is counted (its answers are still
+     * checked against each view) and the change stands.
+     */
     void republish() {
-        GroupView next = new GroupView(index, endpoint, ++epoch, members);
+        int[] w = new int[members.size()];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = weights.getOrDefault(members.get(i), ReuseportGroupView.DEFAULT_WEIGHT);
+        }
+        GroupView next = new GroupView(index, endpoint, ++epoch, members, w);
         if (!members.isEmpty()) {
-            selector.membershipChanged(next);
+            try {
+                selector.membershipChanged(next);
+            } catch (RuntimeException | LinkageError | AssertionError e) {
+                selectorFailed(e);
+            }
         }
         view = next;
+    }
+
+    /** The selector's {@code select}; {@link #SELECTOR_THREW} if it threw (counted). Data plane. */
+    int select(GroupView v, FlowView flow, int thread) {
+        try {
+            return selector.select(v, flow, thread);
+        } catch (RuntimeException | LinkageError | AssertionError e) {
+            selectorFailed(e);
+            return SELECTOR_THREW;
+        }
+    }
+
+    /** The selector's {@code reselect}; {@link #SELECTOR_THREW} if it threw (counted). Data plane. */
+    int reselect(GroupView v, FlowView flow, int thread, int rejectedSlot, int attempt) {
+        try {
+            return selector.reselect(v, flow, thread, rejectedSlot, attempt);
+        } catch (RuntimeException | LinkageError | AssertionError e) {
+            selectorFailed(e);
+            return SELECTOR_THREW;
+        }
+    }
+
+    private void selectorFailed(Throwable e) {
+        selectorErrors.increment();
+        lastSelectorError = e;
+    }
+
+    /** A member's weight (control thread). */
+    int weight(ListenSession member) {
+        return weights.getOrDefault(member, ReuseportGroupView.DEFAULT_WEIGHT);
+    }
+
+    /** Sets a member's weight and publishes a new view if it changed (control thread; checked by the caller). */
+    void weight(ListenSession member, int weight) {
+        if (weight(member) == weight) {
+            return;
+        }
+        if (weight == ReuseportGroupView.DEFAULT_WEIGHT) {
+            weights.remove(member);
+        } else {
+            weights.put(member, weight);
+        }
+        republish();
+    }
+
+    /** Forgets a departed member's weight (control thread). */
+    void forget(ListenSession member) {
+        weights.remove(member);
     }
 
     GroupView view() {
@@ -207,6 +280,28 @@ public final class ReuseportGroup extends ListenTarget {
     /** Connections migrated from departing members. */
     public long migrations() {
         return migrations.sum();
+    }
+
+    /**
+     * Exceptions the selector threw: from {@code select} or {@code reselect} (each also counted as
+     * a fallback to the kernel's hash) or from {@code membershipChanged}.
+     */
+    public long selectorErrors() {
+        return selectorErrors.sum();
+    }
+
+    /** The last exception the selector threw, or null; for a message that says what it was. */
+    public Throwable lastSelectorError() {
+        return lastSelectorError;
+    }
+
+    /** The weights of its members, in join order (control thread). */
+    public int[] weights() {
+        int[] w = new int[members.size()];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = weight(members.get(i));
+        }
+        return w;
     }
 
     @Override

@@ -7,6 +7,8 @@ import dev.hoststack.api.Endpoint;
 import dev.hoststack.api.SessionError;
 import dev.hoststack.api.SessionException;
 import dev.hoststack.api.spi.FlowView;
+import dev.hoststack.api.spi.ReuseportGroupView;
+import dev.hoststack.api.spi.ReuseportSelector;
 import dev.hoststack.api.spi.ReuseportSelectorProvider;
 import dev.hoststack.api.spi.SelectorContext;
 import dev.hoststack.session.ApplicationImpl;
@@ -41,7 +43,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *       removes the group.</li>
  *   <li>A selector answers a worker slot of the group's view; an answer out of range falls back
  *       to the kernel's hash over all slots, counted; {@link dev.hoststack.api.spi.ReuseportSelector#DROP} drops the
- *       SYN, counted.</li>
+ *       SYN, counted. A selector that throws is counted ({@link ReuseportGroup#selectorErrors()})
+ *       and its answer is an out-of-range one: the data thread goes on.</li>
+ *   <li>Each member has a weight, 1..256, 1 unless set ({@link #weight}); a change publishes a
+ *       new view. A member that leaves and joins again starts at 1.</li>
  * </ul>
  *
  * <p>Threading: as {@link ReuseportGroups} says — {@link #select} on data threads, lock-free and
@@ -191,8 +196,19 @@ public final class ReuseportGroupTable implements ReuseportGroups {
                 return endpoint;
             }
         };
+        ReuseportSelector made;
+        try {
+            made = provider.create(ctx);
+        } catch (RuntimeException | LinkageError | AssertionError e) {
+            throw refuse(SessionError.SELECTOR_FAILED, "app '%s' on %s: selector '%s' (%s) failed to create a selector: %s",
+                    first.app().name(), endpoint.toUri(), provider.name(), provider.getClass().getName(), e);
+        }
+        if (made == null) {
+            throw refuse(SessionError.SELECTOR_FAILED, "app '%s' on %s: selector '%s' (%s) created no selector (null)",
+                    first.app().name(), endpoint.toUri(), provider.name(), provider.getClass().getName());
+        }
         ReuseportGroup g = new ReuseportGroup(groupIndex, placement.tables(), endpoint, first.app().namespace(),
-                first.app().owner(), provider.name(), provider.create(ctx), config.migrateDefault(), secret,
+                first.app().owner(), provider.name(), made, config.migrateDefault(), secret,
                 layer.threadCount());
         g.members.add(first);
         g.republish();
@@ -215,6 +231,7 @@ public final class ReuseportGroupTable implements ReuseportGroups {
         if (!g.members.remove(member)) {
             throw new IllegalStateException(member + " is not a member of " + g);
         }
+        g.forget(member);
         g.republish();
         if (!g.members.isEmpty()) {
             return false;
@@ -247,6 +264,39 @@ public final class ReuseportGroupTable implements ReuseportGroups {
     @Override
     public List<ListenSession> members(int groupIndex) {
         return require(groupIndex).members();
+    }
+
+    /**
+     * Sets the weight of application {@code appName}'s member of group {@code groupIndex}
+     * (control thread); a change publishes a new view and tells the selector.
+     *
+     * @throws SessionException {@link SessionError#INVALID_WEIGHT} for a weight outside
+     *         {@value ReuseportGroupView#MIN_WEIGHT}..{@value ReuseportGroupView#MAX_WEIGHT};
+     *         {@link SessionError#NO_SUCH_APP} if no such application is attached;
+     *         {@link SessionError#NOT_LISTENING} if it is not a member of the group
+     */
+    public void weight(int groupIndex, String appName, int weight) {
+        ReuseportGroup g = require(groupIndex);
+        if (weight < ReuseportGroupView.MIN_WEIGHT || weight > ReuseportGroupView.MAX_WEIGHT) {
+            throw refuse(SessionError.INVALID_WEIGHT, "weight %s for app '%s' on %s is not in %s..%s",
+                    weight, appName, g.endpoint().toUri(), ReuseportGroupView.MIN_WEIGHT, ReuseportGroupView.MAX_WEIGHT);
+        }
+        for (ListenSession m : g.members) {
+            if (m.app().name().equals(appName)) {
+                g.weight(m, weight);
+                return;
+            }
+        }
+        StringBuilder names = new StringBuilder();
+        for (ListenSession m : g.members) {
+            names.append(names.length() == 0 ? "" : ", ").append(m.app().name());
+        }
+        if (layer.app(appName) == null) {
+            throw refuse(SessionError.NO_SUCH_APP, "no application '%s' to weigh on %s (members: %s)",
+                    appName, g.endpoint().toUri(), names);
+        }
+        throw refuse(SessionError.NOT_LISTENING, "app '%s' is not a member of the reuseport group on %s (members: %s)",
+                appName, g.endpoint().toUri(), names);
     }
 
     /** The current view of a group (for tests and inspection). */

@@ -29,7 +29,16 @@ final class GroupFixture {
     private int nextClient = 1;
 
     GroupFixture(int threads, ReuseportConfig config, ReuseportSelectorProvider... extra) {
-        layer = new SessionLayer(SessionLayerConfig.builder().threads(threads).build());
+        this(SessionLayerConfig.builder().threads(threads).build(), config, extra);
+    }
+
+    /** With app worker event queues of {@code eventQueueCapacity} (a power of two). */
+    GroupFixture(int threads, ReuseportConfig config, int eventQueueCapacity) {
+        this(SessionLayerConfig.builder().threads(threads).appEventQueueCapacity(eventQueueCapacity).build(), config);
+    }
+
+    private GroupFixture(SessionLayerConfig layerConfig, ReuseportConfig config, ReuseportSelectorProvider... extra) {
+        layer = new SessionLayer(layerConfig);
         tcp = new TcpTransport(layer, TcpConfig.defaults(), System::nanoTime);
         Map<String, ReuseportSelectorProvider> providers = new LinkedHashMap<>();
         for (ReuseportSelectorProvider p : ServiceLoader.load(ReuseportSelectorProvider.class)) {
@@ -80,6 +89,43 @@ final class GroupFixture {
             }
         }, Integer.MAX_VALUE);
         return w.label();
+    }
+
+    /** As {@link #connectOn}, also giving the session's handle in {@code session[0]}; the accept is taken, not answered. */
+    String connectKeeping(int thread, String dst, int port, long[] session) {
+        int client = Ip.ip4(Ip.parseAddress("198.18.0.0", "")) + nextClient++;
+        long s = peer.connect4(thread, client, 10000 + nextClient % 50000, Ip.ip4(Ip.parseAddress(dst, dst)), port);
+        session[0] = s;
+        if (s == SessionHandle.INVALID) {
+            return "dropped:" + tcp.result(thread).drop();
+        }
+        AppWorkerImpl w = layer.worker(layer.session(s).appWorkerIndex());
+        w.pollEvents((type, x, listener) -> { }, Integer.MAX_VALUE);
+        return w.label();
+    }
+
+    /** A full handshake whose accept event is left in the worker's queue; the session's handle or INVALID. */
+    long connectLeaving(int thread, String dst, int port) {
+        int client = Ip.ip4(Ip.parseAddress("198.18.0.0", "")) + nextClient++;
+        return peer.connect4(thread, client, 10000 + nextClient % 50000, Ip.ip4(Ip.parseAddress(dst, dst)), port);
+    }
+
+    private int lastClient;
+    private int lastPort;
+
+    /** A SYN alone from a new client (the session stays CREATED); the session's handle or INVALID. */
+    long synOnly(int thread, String dst, int port) {
+        lastClient = Ip.ip4(Ip.parseAddress("198.18.0.0", "")) + nextClient++;
+        lastPort = 10000 + nextClient % 50000;
+        int r = peer.send4(thread, lastClient, lastPort, Ip.ip4(Ip.parseAddress(dst, dst)), port, 1000, 0,
+                dev.hoststack.tcp.TcpSegment.SYN);
+        return r == TcpTransport.CREATED ? tcp.result(thread).session() : SessionHandle.INVALID;
+    }
+
+    /** A RST from the client of the last {@link #synOnly}, in its window. */
+    int rstLast(int thread, String dst, int port) {
+        return peer.send4(thread, lastClient, lastPort, Ip.ip4(Ip.parseAddress(dst, dst)), port, 1001, 0,
+                dev.hoststack.tcp.TcpSegment.RST);
     }
 
     List<String> connect(int n, String dst, int port) {

@@ -39,6 +39,7 @@ public final class AppWorkerImpl implements AppWorker {
 
     private AppEventHandler pollHandler;
     private final MpscLongRing.RecordHandler adapter;
+    private final WorkerLoad load;
 
     AppWorkerImpl(SessionLayer layer, ApplicationImpl app, int workerIndex, int globalIndex, int queueCapacity) {
         this.layer = layer;
@@ -54,6 +55,17 @@ public final class AppWorkerImpl implements AppWorker {
         this.workerIndex = workerIndex;
         this.globalIndex = globalIndex;
         this.events = new MpscLongRing(queueCapacity, 3);
+        this.load = new WorkerLoad(layer.threadCount());
+    }
+
+    /**
+     * Its load as selectors read it: pending and established sessions, counted by the session
+     * pools at each state change; congested while an event found its queue full and the
+     * application has not polled since. A runtime that hands connections elsewhere (the daemon)
+     * writes it itself.
+     */
+    public WorkerLoad load() {
+        return load;
     }
 
     @Override
@@ -90,7 +102,11 @@ public final class AppWorkerImpl implements AppWorker {
     public int pollEvents(AppEventHandler handler, int max) {
         pollHandler = handler;
         try {
-            return events.drain(adapter, max);
+            int n = events.drain(adapter, max);
+            if (n > 0) {
+                load.congested(false);
+            }
+            return n;
         } finally {
             pollHandler = null;
         }
@@ -111,6 +127,7 @@ public final class AppWorkerImpl implements AppWorker {
             return true;
         }
         queueFull.increment();
+        load.congested(true);
         return false;
     }
 

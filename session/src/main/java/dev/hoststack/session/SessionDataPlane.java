@@ -49,7 +49,7 @@ public final class SessionDataPlane {
         this.appOpHandlers = new MpscLongRing.RecordHandler[config.threads()];
         for (int t = 0; t < threads.length; t++) {
             DataThread dt = new DataThread(t,
-                    new SessionPool(t, config.initialSessionsPerThread(), config.maxSessionsPerThread()),
+                    new SessionPool(t, config.initialSessionsPerThread(), config.maxSessionsPerThread(), this::load),
                     appOpsCapacity);
             threads[t] = dt;
             appOpHandlers[t] = (op, handle, unused) -> applyAppOp(dt, (int) op, handle);
@@ -60,6 +60,12 @@ public final class SessionDataPlane {
     public SessionTables fib(int fibIndex) {
         SessionTables[] t = fibTables;
         return fibIndex >= 0 && fibIndex < t.length ? t[fibIndex] : null;
+    }
+
+    /** The load of the app worker of a global index, or null (for the session pools; allocation-free). */
+    private WorkerLoad load(int globalIndex) {
+        AppWorkerImpl[] ws = workersByGlobal;
+        return globalIndex >= 0 && globalIndex < ws.length && ws[globalIndex] != null ? ws[globalIndex].load() : null;
     }
 
     /** The app worker of a global index, or null. Data plane safe, allocation-free. */

@@ -16,13 +16,29 @@ import java.util.Arrays;
  *
  * <p>Allocation happens only when the pool grows (doubling, up to its bound); a warm pool
  * allocates and frees sessions without allocating objects.
+ *
+ * <p>Load: with a {@link Loads} lookup, every change of a session's state or app worker, and its
+ * free, updates the worker's {@link WorkerLoad} for this thread: CREATED and ACCEPTING sessions
+ * are pending, READY ones established (listen sessions, half-open and closed ones count for
+ * nothing). So the counts move exactly with the session states, on the owning thread.
  */
 public final class SessionPool {
 
     /** No value in an int field. */
     public static final int NONE = -1;
 
+    /** Finds an app worker's load by global index, or null if there is no such worker now. */
+    @FunctionalInterface
+    public interface Loads {
+        /** The load of worker {@code workerGlobalIndex}, or null. */
+        WorkerLoad load(int workerGlobalIndex);
+    }
+
+    private static final int PENDING_STATES = 1 << SessionState.CREATED.ordinal() | 1 << SessionState.ACCEPTING.ordinal();
+    private static final int ESTABLISHED_STATES = 1 << SessionState.READY.ordinal();
+
     private final int thread;
+    private final Loads loads;
     private final int maxSessions;
 
     private int[] state;
@@ -43,6 +59,17 @@ public final class SessionPool {
      * @param maxSessions     the bound; {@link #allocate()} fails beyond it
      */
     public SessionPool(int thread, int initialCapacity, int maxSessions) {
+        this(thread, initialCapacity, maxSessions, null);
+    }
+
+    /**
+     * @param thread          the owning data thread's index
+     * @param initialCapacity sessions to allocate room for at first
+     * @param maxSessions     the bound; {@link #allocate()} fails beyond it
+     * @param loads           where the workers' loads are counted, or null to count none
+     */
+    public SessionPool(int thread, int initialCapacity, int maxSessions, Loads loads) {
+        this.loads = loads;
         checkArgument(initialCapacity >= 1 && maxSessions >= initialCapacity,
                 "need 1 <= initialCapacity (%s) <= maxSessions (%s)", initialCapacity, maxSessions);
         this.thread = thread;
@@ -108,6 +135,7 @@ public final class SessionPool {
     /** Returns a session to the free list; its fields keep their values but it is no longer live. */
     public void free(int index) {
         checkArgument(live[index], "session %s on thread %s is not live", index, thread);
+        account(appWorker[index], state[index], NONE, SessionState.CLOSED.ordinal());
         live[index] = false;
         state[index] = SessionState.CLOSED.ordinal();
         freeList[freeCount++] = index;
@@ -138,7 +166,46 @@ public final class SessionPool {
 
     /** Sets the session's state. */
     public void state(int index, SessionState s) {
+        final int w = appWorker[index];
+        if (w != NONE && live[index]) {
+            account(w, state[index], w, s.ordinal());
+        }
         state[index] = s.ordinal();
+    }
+
+    /**
+     * Moves a session's counts from (old worker, old state) to (new worker, new state).
+     * Allocation-free; a worker of {@link #NONE}, or one the lookup no longer knows, counts nothing.
+     */
+    private void account(int oldWorker, int oldState, int newWorker, int newState) {
+        if (loads == null) {
+            return;
+        }
+        final int oldPending = PENDING_STATES >>> oldState & 1;
+        final int oldEstablished = ESTABLISHED_STATES >>> oldState & 1;
+        final int newPending = PENDING_STATES >>> newState & 1;
+        final int newEstablished = ESTABLISHED_STATES >>> newState & 1;
+        if (oldWorker == newWorker) {
+            if (oldPending != newPending || oldEstablished != newEstablished) {
+                WorkerLoad l = loads.load(oldWorker);
+                if (l != null) {
+                    l.add(thread, newPending - oldPending, newEstablished - oldEstablished);
+                }
+            }
+            return;
+        }
+        if (oldWorker != NONE && (oldPending | oldEstablished) != 0) {
+            WorkerLoad l = loads.load(oldWorker);
+            if (l != null) {
+                l.add(thread, -oldPending, -oldEstablished);
+            }
+        }
+        if (newWorker != NONE && (newPending | newEstablished) != 0) {
+            WorkerLoad l = loads.load(newWorker);
+            if (l != null) {
+                l.add(thread, newPending, newEstablished);
+            }
+        }
     }
 
     /** The app worker's global index, or {@link #NONE}. */
@@ -148,6 +215,9 @@ public final class SessionPool {
 
     /** Sets the app worker's global index. */
     public void appWorker(int index, int workerGlobalIndex) {
+        if (live[index]) {
+            account(appWorker[index], state[index], workerGlobalIndex, state[index]);
+        }
         appWorker[index] = workerGlobalIndex;
     }
 

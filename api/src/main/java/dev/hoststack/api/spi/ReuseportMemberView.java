@@ -27,4 +27,7 @@ public interface ReuseportMemberView {
 
     /** Its first slot in the group view: worker {@code k} of this member is slot {@code firstSlot() + k}. */
     int firstSlot();
+
+    /** Its weight, as {@link ReuseportGroupView#memberWeight} gives it. */
+    int weight();
 }

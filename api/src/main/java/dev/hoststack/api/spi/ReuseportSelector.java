@@ -28,11 +28,13 @@ package dev.hoststack.api.spi;
  *       SYN path. They answer a slot in {@code 0..group.workerCount()-1}, or {@link #DROP}.
  *       Anything else is counted as an invalid selection and the group falls back to the kernel's
  *       hash over all slots (as the kernel falls back when a reuseport program answers an index
- *       out of range).</li>
- *   <li>{@link #membershipChanged} is called on the control thread after every join, leave, or
- *       change of a member's workers, with the new view, and before that view is used for
- *       selections. Selections still running may see the previous view: an answer is always
- *       read against the view it was given.</li>
+ *       out of range). An exception thrown by either is caught and counted the same way (the
+ *       data thread goes on), but it costs far more than an answer: the contract test
+ *       ({@code ReuseportSelectorContract}) fails a selector that throws or allocates.</li>
+ *   <li>{@link #membershipChanged} is called on the control thread after every join, leave,
+ *       change of a member's workers or change of a member's weight, with the new view, and
+ *       before that view is used for selections. Selections still running may see the previous
+ *       view: an answer is always read against the view it was given.</li>
  *   <li>A view names only live members and workers: the stack takes a departing worker or
  *       listener out of the view before it goes, and frees it only after every data thread has
  *       passed a quiescent point. A selector never checks liveness.</li>

@@ -39,8 +39,9 @@ import org.junit.jupiter.api.TestInfo;
  * {@code select} and {@code reselect}, after {@code membershipChanged} with each new view as the
  * stack calls it, only ever answer a slot in {@code 0..workerCount()-1} or
  * {@link ReuseportSelector#DROP}, and never throw, for IPv4 and IPv6 flows, on many random group
- * shapes (1..64 members of 1..16 workers), from several threads at once, and while the membership
- * changes; and neither allocates.
+ * shapes (1..64 members of 1..16 workers, weights 1..256), with loads of every size (0, huge,
+ * every worker congested), from several threads at once, while the membership changes and while
+ * the loads change under the selector; and neither allocates.
  *
  * <p>Random inputs come from a seed that is printed and named in every failure; set it with
  * {@code -Dhoststack.test.seed=N} to replay a run.
@@ -168,6 +169,9 @@ public abstract class ReuseportSelectorContract {
                     g = g.randomChange(rnd, MAX_MEMBERS, MAX_WORKERS);
                 }
                 s.membershipChanged(g);
+                if (epoch >= 2) {
+                    g.randomLoads(rnd, 1 + rnd.nextInt(1000));
+                }
                 for (int i = 0; i < 250; i++) {
                     boolean v4 = family.v4(rnd);
                     if (i < 8) {
@@ -272,6 +276,9 @@ public abstract class ReuseportSelectorContract {
                     g = g.randomChange(rnd, MAX_MEMBERS / 2, MAX_WORKERS / 2);
                 }
                 s.membershipChanged(g);
+                if (epoch >= 1) {
+                    g.randomLoads(rnd, 1 + rnd.nextInt(100));
+                }
                 for (int i = 0; i < 40; i++) {
                     flow.setRandom(rnd, rnd.nextBoolean(), g.endpoint().port());
                     int thread = rnd.nextInt(THREADS);
@@ -304,6 +311,30 @@ public abstract class ReuseportSelectorContract {
         s.membershipChanged(g);
         runConcurrently(seed, "on " + g, new AtomicBoolean(),
                 (t, r, flow) -> check(s, g, flow.setRandom(r, r.nextBoolean(), g.endpoint().port()), t), null, () -> false);
+    }
+
+    @Test
+    void concurrentSelectionsWhileLoadsChangeAreValid(TestInfo info) throws InterruptedException {
+        // a load-aware selector reads live figures that other threads change meanwhile (a worker
+        // may look idle at one read and congested at the next)
+        long seed = seed(info);
+        Random rnd = new Random(seed);
+        TestGroupView g = rnd.nextBoolean() ? TestGroupView.ofWorkerCounts(1, 2, 3) : TestGroupView.random(rnd, MAX_MEMBERS, MAX_WORKERS);
+        ReuseportSelector s = provider().create(TestSelectorContext.of(g, THREADS, SECRET));
+        s.membershipChanged(g);
+        AtomicInteger changes = new AtomicInteger();
+        AtomicBoolean dataDone = new AtomicBoolean();
+        Runnable loads = () -> {
+            Random cr = new Random(seed ^ 0x10AD);
+            while (!dataDone.get()) {
+                g.randomLoads(cr, 1 + cr.nextInt(50));
+                changes.incrementAndGet();
+            }
+        };
+        runConcurrently(seed, "while the loads of " + g + " change", dataDone,
+                (t, r, flow) -> check(s, g, flow.setRandom(r, r.nextBoolean(), g.endpoint().port()), t), loads,
+                () -> changes.get() < MIN_CHANGES);
+        assertThat(changes.get()).as("load changes made while the data threads ran; %s", replay(seed)).isPositive();
     }
 
     @Test
@@ -455,7 +486,8 @@ public abstract class ReuseportSelectorContract {
         long seed = seed(info);
         Random rnd = new Random(seed);
         // the seed's shape and a large random one, each with its own selector
-        TestGroupView[] groups = {TestGroupView.ofWorkerCounts(1, 2, 3), TestGroupView.random(rnd, MAX_MEMBERS, MAX_WORKERS)};
+        TestGroupView[] groups = {TestGroupView.ofWorkerCounts(1, 2, 3),
+                TestGroupView.random(rnd, MAX_MEMBERS, MAX_WORKERS).randomLoads(rnd, 100)};
         ReuseportSelector[] selectors = new ReuseportSelector[groups.length];
         for (int i = 0; i < groups.length; i++) {
             selectors[i] = provider().create(TestSelectorContext.of(groups[i], THREADS, SECRET));

@@ -29,6 +29,13 @@ import java.util.stream.Collectors;
  * members by handle see the same member; a member that leaves and is added again is a new member
  * (a new listen session) with a new handle.
  *
+ * <p>Members have weight {@link ReuseportGroupView#DEFAULT_WEIGHT} unless set with
+ * {@link Builder#weight}; a member keeps its weight in {@link #next()} views. Loads (pending,
+ * established, congested) are per slot, 0 and {@code false} until set with {@link #load} or
+ * {@link #randomLoads}; like a stack's live readings they may be changed while selectors read the
+ * view (plain int writes: a test may change them from another thread), and a {@link #next()} view
+ * starts with none.
+ *
  * <p>Reading a view allocates nothing, so it can be used in allocation checks.
  */
 public final class TestGroupView implements ReuseportGroupView {
@@ -46,7 +53,11 @@ public final class TestGroupView implements ReuseportGroupView {
     private final int[] slotMember;
     private final int[] slotWorker;
     private final int[] memberFirstSlot;
+    private final int[] memberWeight;
     private final int nextAppIndex;
+    private final int[] pending;
+    private final int[] established;
+    private final boolean[] congested;
 
     private TestGroupView(Builder b) {
         this.index = b.index;
@@ -55,13 +66,18 @@ public final class TestGroupView implements ReuseportGroupView {
         this.nextAppIndex = b.nextAppIndex;
         this.members = new TestMember[b.members.size()];
         this.memberFirstSlot = new int[members.length];
+        this.memberWeight = new int[members.length];
         int slots = 0;
         for (int m = 0; m < members.length; m++) {
             MemberSpec s = b.members.get(m);
-            members[m] = new TestMember(m, s.appIndex, s.appName, s.handle, s.workers, slots);
+            members[m] = new TestMember(m, s.appIndex, s.appName, s.handle, s.workers, slots, s.weight);
             memberFirstSlot[m] = slots;
+            memberWeight[m] = s.weight;
             slots += s.workers.length;
         }
+        this.pending = new int[slots];
+        this.established = new int[slots];
+        this.congested = new boolean[slots];
         this.slotMember = new int[slots];
         this.slotWorker = new int[slots];
         int slot = 0;
@@ -81,7 +97,7 @@ public final class TestGroupView implements ReuseportGroupView {
 
     /**
      * A group of applications {@code app1}, {@code app2}, ... with {@code workerCounts[i]} workers
-     * each, numbered from 0: {@code ofWorkerCounts(1, 2, 3)} is the seed's example.
+     * each, numbered from 0, weight 1: {@code ofWorkerCounts(1, 2, 3)} is the seed's example.
      */
     public static TestGroupView ofWorkerCounts(int... workerCounts) {
         Builder b = builder();
@@ -94,32 +110,74 @@ public final class TestGroupView implements ReuseportGroupView {
     /**
      * A random group: 1..{@code maxMembers} members named {@code app1}, {@code app2}, ..., each
      * with 1..{@code maxWorkers} distinct workers, ascending, drawn from 0..2*maxWorkers-1 (so not
-     * always 0..k-1).
+     * always 0..k-1), and a random weight (1 for about half of the groups, else any weight of
+     * 1..{@link ReuseportGroupView#MAX_WEIGHT}, the extremes often).
      */
     public static TestGroupView random(Random rnd, int maxMembers, int maxWorkers) {
         Builder b = builder().index(rnd.nextInt(1 << 20));
         int members = 1 + rnd.nextInt(maxMembers);
+        boolean weighted = rnd.nextBoolean();
         for (int m = 0; m < members; m++) {
-            b.member("app" + (m + 1), randomWorkers(rnd, maxWorkers));
+            String app = "app" + (m + 1);
+            b.member(app, randomWorkers(rnd, maxWorkers));
+            if (weighted) {
+                b.weight(app, randomWeight(rnd));
+            }
         }
         return b.build();
     }
 
+    /** A weight of 1..MAX_WEIGHT: the extremes a quarter of the time each, else uniform. */
+    public static int randomWeight(Random rnd) {
+        int k = rnd.nextInt(4);
+        return k == 0 ? MIN_WEIGHT : k == 1 ? MAX_WEIGHT : MIN_WEIGHT + rnd.nextInt(MAX_WEIGHT);
+    }
+
     /**
      * The next epoch's view after one random change, as the stack publishes them: a new member
-     * joins, a member leaves (never the last), or a member's workers change.
+     * joins, a member leaves (never the last), a member's workers change, or a member's weight.
      */
     public TestGroupView randomChange(Random rnd, int maxMembers, int maxWorkers) {
         Builder b = next();
-        int kind = rnd.nextInt(3);
+        int kind = rnd.nextInt(4);
         if (kind == 0 && members.length < maxMembers) {
             b.member("app" + (nextAppIndex + 1), randomWorkers(rnd, maxWorkers));
         } else if (kind == 1 && members.length > 1) {
             b.leave(members[rnd.nextInt(members.length)].appName);
+        } else if (kind == 2) {
+            b.weight(members[rnd.nextInt(members.length)].appName, randomWeight(rnd));
         } else {
             b.workers(members[rnd.nextInt(members.length)].appName, randomWorkers(rnd, maxWorkers));
         }
         return b.build();
+    }
+
+    /** Sets slot {@code slot}'s load; returns this view. */
+    public TestGroupView load(int slot, int pendingNow, int establishedNow, boolean congestedNow) {
+        pending[slot] = pendingNow;
+        established[slot] = establishedNow;
+        congested[slot] = congestedNow;
+        return this;
+    }
+
+    /**
+     * Gives every slot a random load: pending and established in 0..{@code max} (0 often, and
+     * {@link Integer#MAX_VALUE} now and then), congested about one slot in eight, every slot
+     * congested now and then; returns this view. Allocates nothing.
+     */
+    public TestGroupView randomLoads(Random rnd, int max) {
+        boolean allCongested = rnd.nextInt(16) == 0;
+        for (int s = 0; s < pending.length; s++) {
+            pending[s] = randomLoad(rnd, max);
+            established[s] = randomLoad(rnd, max);
+            congested[s] = allCongested || rnd.nextInt(8) == 0;
+        }
+        return this;
+    }
+
+    private static int randomLoad(Random rnd, int max) {
+        int k = rnd.nextInt(16);
+        return k < 4 ? 0 : k == 4 ? Integer.MAX_VALUE : rnd.nextInt(max + 1);
     }
 
     private static int[] randomWorkers(Random rnd, int maxWorkers) {
@@ -149,7 +207,7 @@ public final class TestGroupView implements ReuseportGroupView {
     public Builder next() {
         Builder b = new Builder().index(index).endpoint(endpoint).epoch(epoch + 1);
         for (TestMember m : members) {
-            b.members.add(new MemberSpec(m.appIndex, m.appName, m.handle, m.workers));
+            b.members.add(new MemberSpec(m.appIndex, m.appName, m.handle, m.workers, m.weight));
         }
         b.nextAppIndex = nextAppIndex;
         return b;
@@ -203,6 +261,35 @@ public final class TestGroupView implements ReuseportGroupView {
     @Override
     public int slotWorker(int slot) {
         return slotWorker[slot];
+    }
+
+    @Override
+    public int memberWeight(int position) {
+        return memberWeight[position];
+    }
+
+    @Override
+    public int slotPending(int slot) {
+        return pending[slot];
+    }
+
+    @Override
+    public int slotEstablished(int slot) {
+        return established[slot];
+    }
+
+    @Override
+    public boolean slotCongested(int slot) {
+        return congested[slot];
+    }
+
+    /** The slot of application {@code appName}'s {@code k}-th listening worker. */
+    public int slotOfPosition(String appName, int k) {
+        int m = position(appName);
+        if (m < 0 || k < 0 || k >= members[m].workers.length) {
+            throw new IllegalArgumentException("no " + k + "-th worker of '" + appName + "' in " + this);
+        }
+        return memberFirstSlot[m] + k;
     }
 
     /** The position of the member of application {@code appName}, or -1. */
@@ -263,14 +350,22 @@ public final class TestGroupView implements ReuseportGroupView {
         private final long handle;
         private final int[] workers;
         private final int firstSlot;
+        private final int weight;
 
-        private TestMember(int position, int appIndex, String appName, long handle, int[] workers, int firstSlot) {
+        private TestMember(int position, int appIndex, String appName, long handle, int[] workers, int firstSlot,
+                           int weight) {
             this.position = position;
             this.appIndex = appIndex;
             this.appName = appName;
             this.handle = handle;
             this.workers = workers;
             this.firstSlot = firstSlot;
+            this.weight = weight;
+        }
+
+        @Override
+        public int weight() {
+            return weight;
         }
 
         @Override
@@ -320,7 +415,7 @@ public final class TestGroupView implements ReuseportGroupView {
 
         @Override
         public String toString() {
-            return appName + Arrays.toString(workers);
+            return appName + Arrays.toString(workers) + (weight == DEFAULT_WEIGHT ? "" : "*" + weight);
         }
     }
 
@@ -329,12 +424,14 @@ public final class TestGroupView implements ReuseportGroupView {
         final String appName;
         final long handle;
         final int[] workers;
+        final int weight;
 
-        MemberSpec(int appIndex, String appName, long handle, int[] workers) {
+        MemberSpec(int appIndex, String appName, long handle, int[] workers, int weight) {
             this.appIndex = appIndex;
             this.appName = appName;
             this.handle = handle;
             this.workers = workers;
+            this.weight = weight;
         }
     }
 
@@ -398,7 +495,8 @@ public final class TestGroupView implements ReuseportGroupView {
                             + " of '" + appName + "' is already '" + s.appName + "''s");
                 }
             }
-            members.add(new MemberSpec(appIndex, appName, listenSessionHandle, checkWorkers(appName, workers)));
+            members.add(new MemberSpec(appIndex, appName, listenSessionHandle, checkWorkers(appName, workers),
+                    DEFAULT_WEIGHT));
             nextAppIndex = Math.max(nextAppIndex, appIndex + 1);
             return this;
         }
@@ -413,7 +511,19 @@ public final class TestGroupView implements ReuseportGroupView {
         public Builder workers(String appName, int... workers) {
             int i = find(appName);
             MemberSpec s = members.get(i);
-            members.set(i, new MemberSpec(s.appIndex, s.appName, s.handle, checkWorkers(appName, workers)));
+            members.set(i, new MemberSpec(s.appIndex, s.appName, s.handle, checkWorkers(appName, workers), s.weight));
+            return this;
+        }
+
+        /** Sets the weight of application {@code appName}'s member ({@value ReuseportGroupView#MIN_WEIGHT}..{@value ReuseportGroupView#MAX_WEIGHT}). */
+        public Builder weight(String appName, int weight) {
+            if (weight < MIN_WEIGHT || weight > MAX_WEIGHT) {
+                throw new IllegalArgumentException("weight " + weight + " of '" + appName + "' is not in "
+                        + MIN_WEIGHT + ".." + MAX_WEIGHT);
+            }
+            int i = find(appName);
+            MemberSpec s = members.get(i);
+            members.set(i, new MemberSpec(s.appIndex, s.appName, s.handle, s.workers, weight));
             return this;
         }
 

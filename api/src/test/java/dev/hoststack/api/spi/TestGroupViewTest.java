@@ -60,6 +60,32 @@ class TestGroupViewTest {
     }
 
     @Test
+    void weightsStayWithTheirMemberAndAreChecked() {
+        TestGroupView v1 = TestGroupView.builder().member("a", 0).member("b", 0, 1).weight("b", 3).build();
+        assertThat(v1.memberWeight(0)).as("a's default weight").isEqualTo(ReuseportGroupView.DEFAULT_WEIGHT);
+        assertThat(v1.memberWeight(1)).as("b's weight").isEqualTo(3);
+        assertThat(v1.member(1).weight()).as("b's member view").isEqualTo(3);
+        TestGroupView v2 = v1.next().leave("a").member("c", 0).build();
+        assertThat(v2.memberWeight(v2.position("b"))).as("b's weight in the next view").isEqualTo(3);
+        assertThatThrownBy(() -> v1.next().weight("a", 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("1..256");
+        assertThatThrownBy(() -> v1.next().weight("a", 257)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void loadsArePerSlotAndStartAtZero() {
+        TestGroupView g = TestGroupView.ofWorkerCounts(1, 2);
+        assertThat(g.slotPending(2)).isZero();
+        assertThat(g.slotCongested(2)).isFalse();
+        g.load(2, 7, 9, true);
+        assertThat(new Object[] {g.slotPending(2), g.slotEstablished(2), g.slotCongested(2)})
+                .as("slot 2 after load(2, 7, 9, true)").containsExactly(7, 9, true);
+        assertThat(g.slotPending(1)).as("another slot").isZero();
+        assertThat(g.next().build().slotPending(2)).as("a next view's loads").isZero();
+        assertThat(g.slotOfPosition("app2", 1)).isEqualTo(2);
+    }
+
+    @Test
     void acceptsOnlySlotsInRangeOrDrop() {
         TestGroupView g = TestGroupView.builder().member("a", 2).member("b", 1, 3).build();
         assertThat(g.accepts(0)).as("slot 0 (a-w2)").isTrue();
