@@ -38,7 +38,7 @@ public enum SessionError {
     /** The listen names a selector other than the one the group already uses. */
     SELECTOR_MISMATCH("listen with the group's selector, or with none"),
     /** No selector provider of that name was found. */
-    UNKNOWN_SELECTOR("install the selector's jar (hoststack --plugins JAR, or the class path), or use one of the known names"),
+    UNKNOWN_SELECTOR("install the selector's jar with hoststack --plugins or on the class path, or use one of the known names"),
     /** A bound configured for the stack would be exceeded. */
     LIMIT("raise the configured limit"),
     /** The session is not in a state that allows the call. */

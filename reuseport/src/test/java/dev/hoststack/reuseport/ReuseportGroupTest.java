@@ -169,8 +169,8 @@ class ReuseportGroupTest {
         GroupFixture f = new GroupFixture();
         f.attach("a", 1);
         f.attach("b", 1);
-        assertRefused(() -> f.listenAll("a", URI, ListenOptions.reuseport("maglev")), SessionError.UNKNOWN_SELECTOR,
-                "maglev", "known: hash, roundrobin");
+        assertRefused(() -> f.listenAll("a", URI, ListenOptions.reuseport("fastest")), SessionError.UNKNOWN_SELECTOR,
+                "fastest", "known: hash, roundrobin");
         f.listenAll("a", URI, ListenOptions.reuseport("hash"));
         assertRefused(() -> f.listenAll("b", URI, ListenOptions.reuseport("roundrobin")), SessionError.SELECTOR_MISMATCH,
                 "'roundrobin'", "uses 'hash'");

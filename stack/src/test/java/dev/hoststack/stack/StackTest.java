@@ -46,7 +46,7 @@ class StackTest {
     @Test
     void theShippedSelectorsAndTheTestOneAreFoundByServiceLoader() {
         Stack stack = Stack.create();
-        assertThat(stack.selectors().providers()).containsKeys("roundrobin", "hash", "last-member");
+        assertThat(stack.selectors().providers()).containsKeys("roundrobin", "hash", "p2c", "least", "weighted", "maglev", "incoming", "last-member");
         assertThat(stack.selectors().defaultName()).isEqualTo("roundrobin");
     }
 
@@ -71,9 +71,10 @@ class StackTest {
 
     @Test
     void anUnknownDefaultFailsListingTheKnownNames() {
-        assertThatThrownBy(() -> Stack.create(StackConfig.builder().defaultSelector("maglev").build()))
+        assertThatThrownBy(() -> Stack.create(StackConfig.builder().defaultSelector("fastest").build()))
                 .isInstanceOf(CreationException.class)
-                .hasMessageContaining("maglev").hasMessageContaining("hash, last-member, roundrobin");
+                .hasMessageContaining("fastest")
+                .hasMessageContaining("hash, incoming, last-member, least, maglev, p2c, roundrobin, weighted");
     }
 
     @Test
