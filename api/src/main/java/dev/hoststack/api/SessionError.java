@@ -10,7 +10,7 @@ public enum SessionError {
     /** VPP {@code SESSION_E_ALREADY_LISTENING}; apps see it as EADDRINUSE. */
     ALREADY_LISTENING("unlisten first, listen on another endpoint, or have every listener use reuseport"),
     /** VPP {@code SESSION_E_NOLISTEN}. */
-    NOT_LISTENING("check the endpoint, application and worker of the unlisten"),
+    NOT_LISTENING("check the endpoint, the application and its listening workers"),
     /** VPP {@code SESSION_E_INVALID_NS}. */
     INVALID_NAMESPACE("add the namespace first (namespace add NAME secret N)"),
     /** VPP {@code SESSION_E_WRONG_NS_SECRET}. */

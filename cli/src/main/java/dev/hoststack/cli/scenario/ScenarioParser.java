@@ -235,7 +235,21 @@ public final class ScenarioParser {
                 return new Step.Advance(n, s);
             }
             case "group": {
-                expect(w, "migrate", "group migrate URI on|off");
+                final String forms = "'migrate' or 'weight' (group migrate URI on|off, group weight URI APP N)";
+                String sub = w.next(forms);
+                if (sub.equals("weight")) {
+                    Endpoint ep = w.uri();
+                    if (ep.port() == 0) {
+                        throw w.error("port 0 is never listened on: " + ep.toUri());
+                    }
+                    String app = w.next("an application name");
+                    long weight = w.number("a weight");
+                    w.end("group weight URI APP N");
+                    return new Step.GroupWeight(n, ep, app, weight);
+                }
+                if (!sub.equals("migrate")) {
+                    throw w.error("expected " + forms + ", not '" + sub + "'");
+                }
                 Endpoint ep = w.uri();
                 if (ep.port() == 0) {
                     throw w.error("port 0 is never listened on: " + ep.toUri());

@@ -5,9 +5,11 @@ import dev.hoststack.api.DropReason;
 import dev.hoststack.api.Endpoint;
 import dev.hoststack.api.Ip;
 import dev.hoststack.api.Session;
+import dev.hoststack.api.SessionError;
 import dev.hoststack.api.SessionException;
 import dev.hoststack.api.SessionHandle;
 import dev.hoststack.api.TransportProto;
+import dev.hoststack.api.spi.ReuseportGroupView;
 import dev.hoststack.reuseport.ReuseportGroup;
 import dev.hoststack.session.AppListenerImpl;
 import dev.hoststack.session.AppWorkerImpl;
@@ -190,6 +192,20 @@ public final class ScenarioRunner {
             e.put("group", group.index());
             e.put("uri", g.endpoint().toUri());
             e.put("migrate", g.on());
+            emit(e);
+        } else if (s instanceof Step.GroupWeight gw) {
+            ReuseportGroup group = groupOn(gw.endpoint());
+            if (gw.weight() < ReuseportGroupView.MIN_WEIGHT || gw.weight() > ReuseportGroupView.MAX_WEIGHT) {
+                // the table's own check, for numbers that do not fit an int too
+                throw SessionError.INVALID_WEIGHT.exception("weight %s for app '%s' on %s is not in %s..%s", gw.weight(),
+                        gw.app(), gw.endpoint().toUri(), ReuseportGroupView.MIN_WEIGHT, ReuseportGroupView.MAX_WEIGHT);
+            }
+            stack().reuseport().weight(group.index(), gw.app(), (int) gw.weight());
+            Map<String, Object> e = event(s, "group-weight");
+            e.put("group", group.index());
+            e.put("uri", gw.endpoint().toUri());
+            e.put("app", gw.app());
+            e.put("weight", gw.weight());
             emit(e);
         } else if (s instanceof Step.Show show) {
             show(show);
@@ -437,15 +453,20 @@ public final class ScenarioRunner {
                     m.put("migrate", g.migrate());
                     m.put("epoch", g.epoch());
                     List<Map<String, Object>> members = new ArrayList<>();
-                    for (ListenSession ls : g.members()) {
+                    int[] weights = g.weights();
+                    List<ListenSession> ms = g.members();
+                    for (int i = 0; i < ms.size(); i++) {
+                        ListenSession ls = ms.get(i);
                         Map<String, Object> mm = new LinkedHashMap<>();
                         mm.put("app", ls.app().name());
                         mm.put("workers", ls.appListener().workers());
+                        mm.put("weight", weights[i]);
                         members.add(mm);
                     }
                     m.put("members", members);
                     m.put("selections", g.selections());
                     m.put("fallbacks", g.fallbacks());
+                    m.put("selectorErrors", g.selectorErrors());
                     m.put("migrations", g.migrations());
                     out.add(m);
                 }

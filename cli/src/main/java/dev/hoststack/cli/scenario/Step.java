@@ -80,6 +80,13 @@ public sealed interface Step {
     record GroupMigrate(int line, Endpoint endpoint, boolean on) implements Step {
     }
 
+    /**
+     * {@code group weight URI APP N}: the weight of APP's member of the group on URI; N is checked
+     * when it runs (1..256, else an {@code error} event), so it is kept as written.
+     */
+    record GroupWeight(int line, Endpoint endpoint, String app, long weight) implements Step {
+    }
+
     /** What {@code show} shows. */
     enum ShowWhat {
         /** App listeners. */

@@ -132,6 +132,8 @@ class ScenarioParserTest {
 
                 arguments("group migrate tcp://0.0.0.0/80 on", new Step.GroupMigrate(1, uri("tcp://0.0.0.0/80"), true)),
                 arguments("group migrate tcp://[::]/443 off", new Step.GroupMigrate(1, uri("tcp://::/443"), false)),
+                arguments("group weight tcp://0.0.0.0/80 web 3", new Step.GroupWeight(1, uri("tcp://0.0.0.0/80"), "web", 3)),
+                arguments("group weight tcp://0.0.0.0/80 web 0", new Step.GroupWeight(1, uri("tcp://0.0.0.0/80"), "web", 0)),
 
                 arguments("show listeners", new Step.Show(1, ShowWhat.LISTENERS)),
                 arguments("show groups", new Step.Show(1, ShowWhat.GROUPS)),
@@ -248,7 +250,14 @@ class ScenarioParserTest {
                 arguments("accept", "expected an application name after 'accept'"),
                 arguments("accept a", "expected a worker index after 'accept a'"),
                 arguments("advance", "expected seconds after 'advance'"),
-                arguments("group", "expected 'migrate' (group migrate URI on|off) after 'group'"),
+                arguments("group", "expected 'migrate' or 'weight' (group migrate URI on|off, group weight URI APP N)"
+                        + " after 'group'"),
+                arguments("group weight", "expected a URI like tcp://0.0.0.0/80 after 'group weight'"),
+                arguments("group weight tcp://0.0.0.0/80", "expected an application name after 'group weight tcp://0.0.0.0/80'"),
+                arguments("group weight tcp://0.0.0.0/80 a", "expected a weight after 'group weight tcp://0.0.0.0/80 a'"),
+                arguments("group weight tcp://0.0.0.0/80 a heavy", "expected a weight (a decimal or 0x number), not 'heavy'"),
+                arguments("group weight tcp://0.0.0.0/80 a 3 now", "unexpected 'now': expected group weight URI APP N"),
+                arguments("group weight tcp://0.0.0.0/0 a 3", "port 0 is never listened on"),
                 arguments("group migrate", "expected a URI like tcp://0.0.0.0/80 after 'group migrate'"),
                 arguments("group migrate tcp://0.0.0.0/80", "expected on or off after 'group migrate tcp://0.0.0.0/80'"),
                 arguments("show", "expected listeners, groups, sessions or stats after 'show'"),
@@ -280,7 +289,8 @@ class ScenarioParserTest {
                 arguments("worker remove a 1", "expected add or del, not 'remove' (worker add APP | worker del APP INDEX)"),
                 arguments("selector hash", "expected 'default' (selector default NAME), not 'hash'"),
                 arguments("hash seed 1", "expected 'secret' (hash secret N), not 'seed'"),
-                arguments("group join tcp://0.0.0.0/80 on", "expected 'migrate' (group migrate URI on|off), not 'join'"),
+                arguments("group join tcp://0.0.0.0/80 on", "expected 'migrate' or 'weight' (group migrate URI on|off, group weight"
+                        + " URI APP N), not 'join'"),
                 arguments("group migrate tcp://0.0.0.0/80 yes", "expected on or off, not 'yes'"),
                 // bad numbers
                 arguments("threads x", "expected the number of threads (a decimal or 0x number), not 'x'"),
