@@ -48,6 +48,11 @@ public final class BenchCommand implements Callable<Integer> {
                 + " (default: ${DEFAULT-VALUE})")
     int runs;
 
+    @Option(names = "--selector", paramLabel = "NAME", defaultValue = "roundrobin",
+            description = "the daemon's selector for the workers' group, any installed one ('hoststack selectors' lists"
+                + " them; a plug-in's with --plugins before the command) (default: ${DEFAULT-VALUE})")
+    String selector;
+
     @Option(names = "--write", paramLabel = "FILE",
             description = "replace the results' section of this Markdown file (made if missing; checked before the"
                 + " run), e.g. docs/benchmarks-real.md")
@@ -64,14 +69,16 @@ public final class BenchCommand implements Callable<Integer> {
         CliChecks.range(spec, "--rounds", rounds, 1, Integer.MAX_VALUE);
         CliChecks.range(spec, "--warmup", warmup, 0, Integer.MAX_VALUE);
         CliChecks.range(spec, "--runs", runs, 1, Integer.MAX_VALUE);
+        CliChecks.knownSelector(spec, "--selector", selector);
         if (write != null) {
             CliChecks.writableFile(spec, "--write", write);
         }
         String command = "./hoststack bench --real --connections " + connections + " --concurrency " + concurrency
                 + " --rounds " + rounds + " --warmup " + warmup + (runs == 1 ? "" : " --runs " + runs)
+                + (selector.equals("roundrobin") ? "" : " --selector " + selector)
                 + (write == null ? "" : " --write " + write);
         try {
-            return RealBench.run(System.out, connections, concurrency, rounds, warmup, runs, write, command);
+            return RealBench.run(System.out, connections, concurrency, rounds, warmup, runs, write, command, selector);
         } catch (IOException e) {
             System.err.println("hoststack bench --real: " + Main.oneLine(e.getMessage()));
             return Main.FAILED;

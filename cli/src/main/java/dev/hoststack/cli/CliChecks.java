@@ -135,18 +135,18 @@ final class CliChecks {
     /** The names of the selectors {@link ServiceLoader} finds on this class path, sorted. */
     static TreeSet<String> knownSelectors() {
         TreeSet<String> names = new TreeSet<>();
-        for (ReuseportSelectorProvider p : ServiceLoader.load(ReuseportSelectorProvider.class, CliChecks.class.getClassLoader())) {
+        for (ReuseportSelectorProvider p : ServiceLoader.load(ReuseportSelectorProvider.class, Plugins.loader())) {
             names.add(p.name());
         }
         return names;
     }
 
-    /** Fails unless a selector of that name is on the class path. */
+    /** Fails unless a selector of that name is installed (built in, or from a plug-in). */
     static void knownSelector(CommandSpec spec, String option, String name) {
         TreeSet<String> known = knownSelectors();
         if (!known.contains(name)) {
-            throw usage(spec, "%s: no selector named '%s' (known: %s; a selector of your own needs its jar on the class"
-                    + " path and a META-INF/services entry)", option, name, String.join(", ", known));
+            throw usage(spec, "%s: no selector named '%s' (known: %s; a selector of your own: hoststack --plugins JAR"
+                    + " before the command, or HOSTSTACK_PLUGINS)", option, name, String.join(", ", known));
         }
     }
 

@@ -24,14 +24,16 @@ import picocli.CommandLine.ParseResult;
 
 /**
  * {@code hoststack demo}: the design note's example on a real stack built from the modules, for
- * each shipped selector, beside what the real kernel's SO_REUSEPORT does with the same layout.
+ * every installed selector (built in or plugged in), beside what the real kernel's SO_REUSEPORT
+ * does with the same layout.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         header = "The design note's example: three applications share one endpoint; each selector beside the kernel's.",
         description = "The design note's example: app1, app2 and app3 with 1, 2 and 3 workers listen with reuseport on one endpoint; real SYN and"
-            + " final ACK segments from distinct clients go through transport-tcp. For each selector it prints the first"
-            + " 12 dispatches beside the design note's order, then the connections per application and per worker,"
-            + " beside what the Linux kernel's SO_REUSEPORT does with six real sockets on a loopback port. With --real:"
+            + " final ACK segments from distinct clients go through transport-tcp. For every installed selector (built in,"
+            + " and those of --plugins) it prints the first 12 dispatches beside the design note's order, then every"
+            + " selector's share of the connections per application and per worker in one table, beside what the Linux"
+            + " kernel's SO_REUSEPORT does with six real sockets on a loopback port. With --real:"
             + " real processes instead (a daemon and three worker processes on loopback), beside the kernel's SO_REUSEPORT"
             + " held by the same processes; everything it starts, it stops. Exits with 1 if a connection went unanswered"
             + " or the processes could not start.",
@@ -64,9 +66,9 @@ public final class DemoCommand implements Callable<Integer> {
             + " connections from a built-in client, one after another")
     boolean real;
 
-    @Option(names = "--selector", paramLabel = "NAME", description = "with --real: the group's selector, roundrobin, hash"
-            + " or one of your own on the class path (default: roundrobin; without --real the demo runs both shipped"
-            + " selectors)")
+    @Option(names = "--selector", paramLabel = "NAME", description = "with --real: the group's selector, any installed one"
+            + " ('hoststack selectors' lists them; default: roundrobin; without --real the demo runs every installed"
+            + " selector)")
     String selector;
 
     /** The result of one selector's run. */
@@ -93,8 +95,8 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         if (selector != null) {
-            throw CliChecks.usage(spec, "--selector applies to --real only (the model's demo runs both shipped selectors,"
-                    + " roundrobin and hash)");
+            throw CliChecks.usage(spec, "--selector applies to --real only (the model's demo runs every installed"
+                    + " selector)");
         }
         long start = System.nanoTime();
         out.println("hoststack demo: app1, app2, app3 with 1, 2, 3 workers listen with reuseport on " + URI);
@@ -102,10 +104,14 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("workers are numbered from 0 here; the design note numbers them from 1 (app1-w0 here is its app1-w1).");
         out.println();
         Map<String, DispatchTable> columns = new LinkedHashMap<>();
-        for (String selector : List.of("roundrobin", "hash")) {
+        Map<String, String> descriptions = new LinkedHashMap<>();
+        for (Plugins.Installed p : Plugins.providers(Plugins.loader(), Plugins.jars())) {
+            descriptions.put(p.name(), p.description() + (p.origin().equals("built in") ? "" : " [" + p.origin() + "]"));
+        }
+        for (String selector : order(descriptions.keySet())) {
             Run run = run(selector, connections, hashSecret);
             columns.put(selector, run.table());
-            out.println(selector + ": the first 12 dispatches");
+            out.println(selector + " (" + descriptions.get(selector) + "): the first 12 dispatches");
             out.println("  " + String.join(", ", run.first()));
             out.println("  as the design note writes them: " + String.join(", ", oneBased(run.first())));
             if (selector.equals("roundrobin")) {
@@ -131,7 +137,7 @@ public final class DemoCommand implements Callable<Integer> {
                         socket++;
                     }
                 }
-                columns.put("kernel SO_REUSEPORT", kernel);
+                columns.put("kernel", kernel);
                 out.println("kernel SO_REUSEPORT: six real sockets on one 127.0.0.1 port (port 0, then reused),");
                 out.println("  socket 1 is app1-w0, sockets 2-3 app2-w0..w1, sockets 4-6 app3-w0..w2; "
                         + connections + " real connections" + (kernelRun.refused() == 0 ? "."
@@ -141,13 +147,32 @@ public final class DemoCommand implements Callable<Integer> {
                 out.println("kernel SO_REUSEPORT: not supported here; comparison skipped.");
             }
         }
-        out.println("connections per application and per worker (count, share):");
-        DispatchTable.print(out, columns);
+        out.println("share of the connections per application and per worker"
+                + (columns.containsKey("kernel") ? " (kernel: the real kernel's SO_REUSEPORT)" : "") + ":");
+        DispatchTable.printShares(out, columns);
         out.println();
-        out.println("round robin gives each application a third whatever its workers; the hash (kernel or model)");
-        out.println("gives each worker a sixth, so app3 with three workers gets about half.");
+        out.println("round robin (and weighted, every weight 1 here) gives each application a third whatever its");
+        out.println("workers; the hashes (kernel, hash, maglev) and the load-aware ones (p2c, least) spread over the six");
+        out.println("workers, so app3 with three gets about half; incoming keeps this one data thread's connections on");
+        out.println("worker 0 of each application. Weights, slow workers, members leaving: hoststack compare.");
         out.printf("done in %.2f s%n", (System.nanoTime() - start) / 1e9);
         return 0;
+    }
+
+    /** roundrobin and hash first (the seed's policies), then the others by name. */
+    static List<String> order(java.util.Collection<String> names) {
+        List<String> out = new ArrayList<>();
+        for (String first : List.of("roundrobin", "hash")) {
+            if (names.contains(first)) {
+                out.add(first);
+            }
+        }
+        for (String n : new java.util.TreeSet<>(names)) {
+            if (!out.contains(n)) {
+                out.add(n);
+            }
+        }
+        return out;
     }
 
     private static List<String> oneBased(List<String> labels) {

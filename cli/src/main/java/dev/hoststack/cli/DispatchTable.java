@@ -77,6 +77,48 @@ public final class DispatchTable {
         out.println(totals);
     }
 
+    /**
+     * Prints rows per application and per worker, one narrow column per table (all with the same
+     * layout as the first), each as a share; the last row gives each column's count.
+     */
+    public static void printShares(PrintStream out, Map<String, DispatchTable> columns) {
+        DispatchTable layout = columns.values().iterator().next();
+        StringBuilder header = new StringBuilder(String.format("  %-8s", ""));
+        int[] widths = new int[columns.size()];
+        int i = 0;
+        for (String name : columns.keySet()) {
+            widths[i] = Math.max(8, name.length() + 1);
+            header.append(String.format("%" + widths[i++] + "s", name));
+        }
+        out.println(header);
+        for (Map.Entry<String, Map<Integer, Long>> app : layout.counts.entrySet()) {
+            StringBuilder row = new StringBuilder(String.format("  %-8s", app.getKey()));
+            i = 0;
+            for (DispatchTable t : columns.values()) {
+                row.append(share(widths[i++], t.app(app.getKey()), t.total));
+            }
+            out.println(row);
+            for (Integer w : app.getValue().keySet()) {
+                StringBuilder wr = new StringBuilder(String.format("    %-6s", "w" + w));
+                i = 0;
+                for (DispatchTable t : columns.values()) {
+                    wr.append(share(widths[i++], t.worker(app.getKey(), w), t.total));
+                }
+                out.println(wr);
+            }
+        }
+        StringBuilder totals = new StringBuilder(String.format("  %-8s", "count"));
+        i = 0;
+        for (DispatchTable t : columns.values()) {
+            totals.append(String.format("%" + widths[i++] + "d", t.total));
+        }
+        out.println(totals);
+    }
+
+    private static String share(int width, long n, long total) {
+        return String.format("%" + (width - 2) + ".1f %%", total == 0 ? 0.0 : 100.0 * n / total);
+    }
+
     private static String cell(long n, long total) {
         return String.format("  %12d %7.2f %%", n, total == 0 ? 0.0 : 100.0 * n / total);
     }

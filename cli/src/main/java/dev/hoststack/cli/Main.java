@@ -12,6 +12,7 @@ import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.UsageMessageSpec;
 import picocli.CommandLine.MissingParameterException;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
@@ -48,12 +49,12 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "0:success",
             "1:the command ran and failed (a daemon that cannot start, a capture that ends with an error,"
                 + " unanswered connections, ...); one line says what",
-            "2:usage error: unknown command or option, bad value, unreadable file, scenario syntax; one line says"
-                + " what to fix",
+            "2:usage error: unknown command or option, bad value, unreadable file, scenario syntax, a plug-in that"
+                + " cannot be loaded; one line says what to fix",
             "3:worker: the daemon refused a request ('error CODE message')",
             "4:worker: no daemon answers, or it went away"},
         subcommands = {DemoCommand.class, RunCommand.class, ReplayCommand.class, DaemonCommand.class, WorkerCommand.class,
-            StatusCommand.class, BenchCommand.class, HelpCommand.class})
+            StatusCommand.class, BenchCommand.class, SelectorsCommand.class, HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     /** Exit code of a command that ran and failed. */
@@ -63,6 +64,11 @@ public final class Main implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    @Option(names = "--plugins", paramLabel = "DIR|JAR", description = "before the command: a selector jar, or a"
+            + " directory of them, to load for every command (repeatable; after those in the environment variable "
+            + Plugins.ENV + ", entries separated by ':'); './hoststack selectors' lists what is installed (default: none)")
+    List<String> plugins = new ArrayList<>();
 
     /** No command: the usage, on standard error, and a usage error's exit code. */
     @Override
@@ -86,6 +92,7 @@ public final class Main implements Callable<Integer> {
         CommandLine cl = new CommandLine(new Main());
         cl.setParameterExceptionHandler(Main::usageError);
         cl.setExecutionExceptionHandler(Main::unexpected);
+        cl.setExecutionStrategy(Main::withPlugins);
         layout(cl.getCommandSpec().usageMessage(), true);
         for (CommandLine sub : cl.getSubcommands().values()) {
             UsageMessageSpec u = sub.getCommandSpec().usageMessage();
@@ -100,6 +107,35 @@ public final class Main implements Callable<Integer> {
         }
         HelpLayout.install(cl);
         return cl;
+    }
+
+    /**
+     * Loads the plug-ins ({@code HOSTSTACK_PLUGINS}, then {@code --plugins}) and runs the command
+     * with them; a bad plug-in is a usage error: one line, nothing started. Help and version
+     * requests load nothing.
+     */
+    private static int withPlugins(ParseResult parsed) {
+        for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.isUsageHelpRequested() || p.isVersionHelpRequested() || p.commandSpec().userObject() instanceof HelpCommand) {
+                return new CommandLine.RunLast().execute(parsed);
+            }
+        }
+        Main main = parsed.commandSpec().commandLine().getCommand();
+        Thread t = Thread.currentThread();
+        ClassLoader before = t.getContextClassLoader();
+        try {
+            Plugins.install(System.getenv(Plugins.ENV), main.plugins);
+        } catch (Plugins.PluginException e) {
+            PrintWriter err = parsed.commandSpec().commandLine().getErr();
+            err.println("hoststack: " + e.getMessage());
+            err.flush();
+            return USAGE;
+        }
+        try {
+            return new CommandLine.RunLast().execute(parsed);
+        } finally {
+            t.setContextClassLoader(before);
+        }
     }
 
     private static void layout(UsageMessageSpec u, boolean top) {

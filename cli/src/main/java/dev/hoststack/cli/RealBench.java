@@ -158,14 +158,14 @@ final class RealBench {
     }
 
     static int run(PrintStream out, int connections, int concurrency, int rounds, int warmup, int runs, Path doc,
-                   String command) throws IOException, InterruptedException {
+                   String command, String selector) throws IOException, InterruptedException {
         out.printf("hoststack bench --real: %d run%s; each: %d warm-up connections per path, then %d round%s of %d"
-                + " connections per path (daemon, kernel alternating), %d in flight%n", runs, runs == 1 ? "" : "s", warmup,
-                rounds, rounds == 1 ? "" : "s", connections, concurrency);
+                + " connections per path (daemon with selector %s, kernel alternating), %d in flight%n", runs,
+                runs == 1 ? "" : "s", warmup, rounds, rounds == 1 ? "" : "s", connections, selector, concurrency);
         String loadBefore = loadAverage();
         List<Run> done = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
-            Run r = runOnce(out, i + 1, connections, concurrency, rounds, warmup);
+            Run r = runOnce(out, i + 1, connections, concurrency, rounds, warmup, selector);
             done.add(r);
             if (runs > 1) {
                 out.printf("  run %d: daemon / kernel %.2f× the rate, %.2f× the server CPU per connection%n", i + 1,
@@ -186,12 +186,12 @@ final class RealBench {
         return failed == 0 ? 0 : 1;
     }
 
-    private static Run runOnce(PrintStream out, int run, int connections, int concurrency, int rounds, int warmup)
-            throws IOException, InterruptedException {
+    private static Run runOnce(PrintStream out, int run, int connections, int concurrency, int rounds, int warmup,
+                               String selector) throws IOException, InterruptedException {
         List<String> flags = List.of("-XX:+UseSerialGC", "-Xmx256m");
         String load = loadAverage().split(" ")[0];
         List<Phase> phases = new ArrayList<>();
-        try (RealCluster c = RealCluster.start(flags)) {
+        try (RealCluster c = RealCluster.start(flags, "--selector", selector)) {
             String uri = "tcp://127.0.0.1/0";
             String kernel = "tcp://127.0.0.1/0";
             for (int a = 0; a < WORKERS.length; a++) {

@@ -142,7 +142,7 @@ final class RealCluster implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(onExit); // Ctrl-C stops the children too
     }
 
-    /** The java command running this jar's main class with {@code args}. */
+    /** The java command running this jar's main class with {@code args}, and this command's plug-ins. */
     static List<String> hoststack(List<String> jvmFlags, String... args) {
         List<String> c = new ArrayList<>();
         c.add(ProcessHandle.current().info().command().orElse("java"));
@@ -153,6 +153,11 @@ final class RealCluster implements AutoCloseable {
         c.add("-cp");
         c.add(System.getProperty("java.class.path"));
         c.add(Main.class.getName());
+        for (java.nio.file.Path jar : Plugins.jars()) {
+            // the plug-ins this command runs with: a daemon's selector may be one of them
+            c.add("--plugins");
+            c.add(jar.toString());
+        }
         c.addAll(List.of(args));
         return c;
     }

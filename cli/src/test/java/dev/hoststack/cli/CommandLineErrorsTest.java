@@ -47,7 +47,7 @@ class CommandLineErrorsTest {
         CommandRun r = CommandRun.process(Duration.ofSeconds(60));
         assertThat(r.exitCode()).as("a real process's exit code:\n%s", r).isEqualTo(2);
         assertThat(r.out()).isEmpty();
-        assertThat(r.err()).contains("Usage: hoststack [-hV] COMMAND").contains("Commands:").contains("Exit codes:");
+        assertThat(r.err()).contains("Usage: hoststack [-hV] [--plugins=DIR|JAR]... COMMAND").contains("Commands:").contains("Exit codes:");
     }
 
     @Test
@@ -98,7 +98,7 @@ class CommandLineErrorsTest {
         // a real process: before, a 189-line Guice CreationException and exit 1
         CommandRun r = CommandRun.process(Duration.ofSeconds(60), "daemon", "--control", dir.resolve("c").toString(),
                 "--selector", "fancy");
-        usageError(r, "hoststack daemon", "'fancy'", "known: hash, roundrobin");
+        usageError(r, "hoststack daemon", "'fancy'", "known: hash, incoming, least, maglev, p2c, roundrobin, weighted");
         assertThat(dir.resolve("c")).as("nothing started: no control directory made").doesNotExist();
     }
 
@@ -242,7 +242,7 @@ class CommandLineErrorsTest {
     @Test
     void demoOptionsThatDoNotGoTogetherAreUsageErrorsAndStartNothing() {
         usageError(CommandRun.of("demo", "--real", "--selector", "fancy"), "hoststack demo", "no selector named 'fancy'",
-                "known: hash, roundrobin");
+                "known: hash, incoming, least, maglev, p2c, roundrobin, weighted");
         usageError(CommandRun.of("demo", "--selector", "hash"), "hoststack demo", "--selector applies to --real only");
         usageError(CommandRun.of("demo", "--real", "--no-kernel"), "hoststack demo", "--no-kernel");
         usageError(CommandRun.of("demo", "--connections", "5"), "hoststack demo", "--connections must be at least 12, not 5");

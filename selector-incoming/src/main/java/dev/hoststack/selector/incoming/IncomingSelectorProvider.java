@@ -25,8 +25,7 @@ public final class IncomingSelectorProvider implements ReuseportSelectorProvider
 
     @Override
     public String description() {
-        return "the receiving data thread's own worker (SO_INCOMING_CPU's idea): thread k -> worker k mod workers, "
-                + "round robin when congested";
+        return "the receiving data thread's own worker (SO_INCOMING_CPU's idea), else round robin";
     }
 
     @Override

@@ -24,7 +24,7 @@ public final class MaglevSelectorProvider implements ReuseportSelectorProvider {
 
     @Override
     public String description() {
-        return "Maglev consistent hashing of the 4-tuple over workers: few flows move when a member leaves";
+        return "Maglev consistent hashing of the 4-tuple over workers: few flows move on a change";
     }
 
     @Override

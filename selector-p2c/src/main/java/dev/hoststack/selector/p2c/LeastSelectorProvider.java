@@ -24,7 +24,7 @@ public final class LeastSelectorProvider implements ReuseportSelectorProvider {
 
     @Override
     public String description() {
-        return "least loaded: the worker with the fewest pending (then established) connections, reading every worker";
+        return "least loaded: the worker with the fewest pending (then established) connections";
     }
 
     @Override

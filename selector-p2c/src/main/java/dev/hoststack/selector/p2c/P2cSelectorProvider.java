@@ -24,7 +24,7 @@ public final class P2cSelectorProvider implements ReuseportSelectorProvider {
 
     @Override
     public String description() {
-        return "power of two choices: two random workers, the one with fewer pending connections wins";
+        return "power of two choices: of two random workers, the one with fewer pending connections";
     }
 
     /** The generators are seeded from the stack's hash secret and the group's index. */

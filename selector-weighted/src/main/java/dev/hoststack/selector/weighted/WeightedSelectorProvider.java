@@ -24,7 +24,7 @@ public final class WeightedSelectorProvider implements ReuseportSelectorProvider
 
     @Override
     public String description() {
-        return "smooth weighted round robin over applications by weight (nginx), then round robin over its workers";
+        return "smooth weighted round robin (nginx) over applications by weight, then their workers";
     }
 
     @Override
