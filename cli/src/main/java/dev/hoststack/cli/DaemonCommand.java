@@ -2,6 +2,9 @@ package dev.hoststack.cli;
 
 import dev.hoststack.daemon.DaemonConfig;
 import dev.hoststack.daemon.DaemonMain;
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,6 +91,15 @@ public final class DaemonCommand implements Callable<Integer> {
             config = b.build();
         } catch (IllegalArgumentException e) {
             throw CliChecks.usage(spec, "%s", Main.oneLine(e.getMessage()));
+        }
+        try {
+            Files.createDirectories(control);
+        } catch (IOException e) {
+            Path at = e instanceof FileSystemException f && f.getFile() != null ? Path.of(f.getFile()) : control;
+            System.err.println("hoststack daemon: cannot make the control directory " + control
+                    + (at.equals(control) ? "" : " (" + at + ": " + CliChecks.why(e) + ")")
+                    + (at.equals(control) ? ": " + CliChecks.why(e) : ""));
+            return Main.FAILED;
         }
         return DaemonMain.run(config, System.out, System.err);
     }

@@ -165,6 +165,16 @@ class CommandLineErrorsTest {
         usageError(CommandRun.of("daemon", "--control", file.toString()), "hoststack daemon", "is a file, not a directory");
     }
 
+    @Test
+    void aControlDirectoryThatCannotBeMadeIsOneLineAndExit1() throws IOException {
+        Path file = Files.writeString(dir.resolve("notes.txt"), "x");
+        Path under = file.resolve("control");
+        CommandRun r = CommandRun.of("daemon", "--control", under.toString());
+        assertThat(r.exitCode()).as("%s", r).isEqualTo(1);
+        assertThat(r.errLines()).singleElement().asString()
+                .startsWith("hoststack daemon: cannot make the control directory " + under);
+    }
+
     // ---------------------------------------------------------------- worker
 
     @Test
