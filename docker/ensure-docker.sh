@@ -10,7 +10,9 @@
 #      one's docker0 bridge.
 #   3. Polls `docker info` for up to $HOSTSTACK_DOCKER_WAIT seconds (default 60).
 #   4. Removes containers that a killed test run left behind: those labelled both
-#      org.testcontainers=true and dev.hoststack.it=true (the label the it module's harness adds).
+#      org.testcontainers=true and dev.hoststack.it=true (the label the it module's harness adds)
+#      whose test JVM, named by the label dev.hoststack.it.pid, no longer runs. The containers of
+#      a test run going on meanwhile (another checkout's build) are left alone.
 #
 # Exit status 0 when Docker answers, 1 with a message on stderr otherwise.
 set -euo pipefail
@@ -97,9 +99,17 @@ if ! answers; then
 fi
 
 # 4. Leftovers of a killed run (without Ryuk nothing else removes them).
-left=$(docker ps -aq --filter label=org.testcontainers=true --filter label=dev.hoststack.it=true)
+left=""
+for id in $(docker ps -aq --filter label=org.testcontainers=true --filter label=dev.hoststack.it=true); do
+  pid=$(docker inspect --format '{{index .Config.Labels "dev.hoststack.it.pid"}}' "$id" 2>/dev/null || true)
+  if [ -n "$pid" ] && [ "$pid" != "<no value>" ] && kill -0 "$pid" 2>/dev/null; then
+    continue  # its test JVM still runs: not a leftover
+  fi
+  left="$left $id"
+done
+left=${left# }
 if [ -n "$left" ]; then
-  say "removing $(echo "$left" | wc -l) container(s) left by an earlier test run"
+  say "removing $(echo "$left" | wc -w) container(s) left by an earlier test run"
   # shellcheck disable=SC2086
   docker rm -f $left >/dev/null
 fi

@@ -74,7 +74,8 @@ import org.testcontainers.utility.DockerImageName;
  * <p><b>On exit</b>: Testcontainers (Ryuk disabled) removes this JVM's containers in a shutdown
  * hook; a killed JVM's are removed by {@code docker/ensure-docker.sh} (and so {@code .ci/run}),
  * which removes every container labelled both {@code org.testcontainers=true} and
- * {@value #LABEL}{@code =true}.
+ * {@value #LABEL}{@code =true} unless the process named by its {@value #PID_LABEL} label still
+ * runs (the containers of a test run in another checkout at the same time).
  *
  * <p><b>Threading</b>: one test at a time (JUnit's default). Create containers on the test's
  * thread, inside a test; containers shared by several tests are not supported.
@@ -86,6 +87,11 @@ public final class HoststackContainers implements BeforeAllCallback, BeforeEachC
     public static final String LABEL = "dev.hoststack.it";
     /** Label naming the JVM run that created the container. */
     public static final String RUN_LABEL = "dev.hoststack.it.run";
+    /**
+     * Label holding the host pid of the JVM that created the container: {@code docker/ensure-docker.sh}
+     * leaves a container alone while that process lives (another build's tests running at the same time).
+     */
+    public static final String PID_LABEL = "dev.hoststack.it.pid";
 
     private static final String RUN = UUID.randomUUID().toString().substring(0, 8);
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
@@ -168,6 +174,7 @@ public final class HoststackContainers implements BeforeAllCallback, BeforeEachC
                 .withNetworkMode("none")
                 .withLabel(LABEL, "true")
                 .withLabel(RUN_LABEL, RUN)
+                .withLabel(PID_LABEL, Long.toString(ProcessHandle.current().pid()))
                 .withCommand(command)
                 .withStartupCheckStrategy(new StartedByDocker())
                 .waitingFor(new NoWait())
