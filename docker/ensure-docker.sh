@@ -11,8 +11,9 @@
 #   3. Polls `docker info` for up to $HOSTSTACK_DOCKER_WAIT seconds (default 60).
 #   4. Removes containers that a killed test run left behind: those labelled both
 #      org.testcontainers=true and dev.hoststack.it=true (the label the it module's harness adds)
-#      whose test JVM, named by the label dev.hoststack.it.pid, no longer runs. The containers of
-#      a test run going on meanwhile (another checkout's build) are left alone.
+#      whose test JVM, named by the label dev.hoststack.it.pid, no longer runs (without that label:
+#      those older than 30 minutes). The containers of a test run going on meanwhile (another
+#      checkout's build) are left alone.
 #
 # Exit status 0 when Docker answers, 1 with a message on stderr otherwise.
 set -euo pipefail
@@ -100,10 +101,20 @@ fi
 
 # 4. Leftovers of a killed run (without Ryuk nothing else removes them).
 left=""
+now=$(date +%s)
 for id in $(docker ps -aq --filter label=org.testcontainers=true --filter label=dev.hoststack.it=true); do
   pid=$(docker inspect --format '{{index .Config.Labels "dev.hoststack.it.pid"}}' "$id" 2>/dev/null || true)
-  if [ -n "$pid" ] && [ "$pid" != "<no value>" ] && kill -0 "$pid" 2>/dev/null; then
-    continue  # its test JVM still runs: not a leftover
+  if [ -n "$pid" ] && [ "$pid" != "<no value>" ]; then
+    if kill -0 "$pid" 2>/dev/null; then
+      continue  # its test JVM still runs: not a leftover
+    fi
+  else
+    # made by a harness that did not label its pid: a leftover only once older than any test run
+    created=$(docker inspect --format '{{.Created}}' "$id" 2>/dev/null || true)
+    created_s=$(date -d "$created" +%s 2>/dev/null || echo 0)
+    if [ $((now - created_s)) -lt 1800 ]; then
+      continue
+    fi
   fi
   left="$left $id"
 done
