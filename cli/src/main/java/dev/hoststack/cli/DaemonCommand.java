@@ -2,9 +2,6 @@ package dev.hoststack.cli;
 
 import dev.hoststack.daemon.DaemonConfig;
 import dev.hoststack.daemon.DaemonMain;
-import java.io.IOException;
-import java.nio.file.FileSystemException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +22,7 @@ import picocli.CommandLine.Spec;
             + " connection the kernel accepts on an endpoint they listen on goes through the session layer's lookup and"
             + " the reuseport group's selector, and its descriptor is handed to the chosen worker process (SCM_RIGHTS)."
             + " Prints 'ready control=... pid=...' once serving; runs until SIGTERM or SIGINT, then removes its socket."
-            + " Exits with 1 when it cannot start (one line says why), 2 on a usage error.",
+            + " Exits with 1 when it cannot start (one line says why), 2 on a usage error, 70 when it cannot go on.",
         sortOptions = false)
 public final class DaemonCommand implements Callable<Integer> {
 
@@ -91,15 +88,6 @@ public final class DaemonCommand implements Callable<Integer> {
             config = b.build();
         } catch (IllegalArgumentException e) {
             throw CliChecks.usage(spec, "%s", Main.oneLine(e.getMessage()));
-        }
-        try {
-            Files.createDirectories(control);
-        } catch (IOException e) {
-            Path at = e instanceof FileSystemException f && f.getFile() != null ? Path.of(f.getFile()) : control;
-            System.err.println("hoststack daemon: cannot make the control directory " + control
-                    + (at.equals(control) ? "" : " (" + at + ": " + CliChecks.why(e) + ")")
-                    + (at.equals(control) ? ": " + CliChecks.why(e) : ""));
-            return Main.FAILED;
         }
         return DaemonMain.run(config, System.out, System.err);
     }

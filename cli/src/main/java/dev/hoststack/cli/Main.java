@@ -52,7 +52,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "2:usage error: unknown command or option, bad value, unreadable file, scenario syntax, a plug-in that"
                 + " cannot be loaded; one line says what to fix",
             "3:worker: the daemon refused a request ('error CODE message')",
-            "4:worker: no daemon answers, or it went away"},
+            "4:worker: no daemon answers, or it went away",
+            "70:daemon: it cannot go on (an OutOfMemoryError, say); a supervisor should start it again"},
         subcommands = {DemoCommand.class, RunCommand.class, ReplayCommand.class, DaemonCommand.class, WorkerCommand.class,
             StatusCommand.class, BenchCommand.class, SelectorsCommand.class, HelpCommand.class})
 public final class Main implements Callable<Integer> {

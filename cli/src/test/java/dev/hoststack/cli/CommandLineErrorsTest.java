@@ -172,7 +172,8 @@ class CommandLineErrorsTest {
         CommandRun r = CommandRun.of("daemon", "--control", under.toString());
         assertThat(r.exitCode()).as("%s", r).isEqualTo(1);
         assertThat(r.errLines()).singleElement().asString()
-                .startsWith("hoststack daemon: cannot make the control directory " + under);
+                .isEqualTo("hoststack daemon: cannot make or use the control directory: " + file
+                        + ": exists and is not a directory");
     }
 
     // ---------------------------------------------------------------- worker

@@ -2,6 +2,10 @@ package dev.hoststack.daemon;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /** Parses the daemon's command line and runs it until a signal stops it. */
@@ -130,6 +134,14 @@ public final class DaemonMain {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
+        }
+        if (root instanceof FileSystemException f && f.getFile() != null && f.getReason() == null) {
+            // the JDK's message is then the bare path: say what happened to it
+            String what = f instanceof NoSuchFileException ? "no such file or directory"
+                    : f instanceof AccessDeniedException ? "permission denied"
+                    : f instanceof FileAlreadyExistsException ? "exists and is not a directory"
+                    : f.getClass().getSimpleName();
+            return "cannot make or use the control directory: " + f.getFile() + ": " + what;
         }
         String m = root == e || root.getMessage() == null ? String.valueOf(e.getMessage())
                 : "the daemon could not start: " + root.getMessage();

@@ -44,5 +44,8 @@ class DaemonConfigTest {
                 .isEqualTo("the daemon could not start: UNKNOWN_SELECTOR: no reuseport selector named 'x' (known: hash, roundrobin)");
         assertThat(DaemonMain.oneLine(new IOException("a daemon already answers on /x/hoststack.sock; stop it")))
                 .isEqualTo("a daemon already answers on /x/hoststack.sock; stop it");
+        assertThat(DaemonMain.oneLine(new java.nio.file.NoSuchFileException("/proc/foo")))
+                .as("the JDK's bare path, said in words").isEqualTo("cannot make or use the control directory: /proc/foo:"
+                        + " no such file or directory");
     }
 }
