@@ -4,15 +4,18 @@ import dev.hoststack.api.AppEventHandler;
 import dev.hoststack.api.AppEventType;
 import dev.hoststack.api.AppWorker;
 import dev.hoststack.session.internal.MpscLongRing;
+import dev.hoststack.session.internal.SpscLongRing;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * An app worker: its identity, its event queue, and its counters.
+ * An app worker: its identity, its event queues, and its counters.
  *
- * <p>Data threads queue events ({@link #deliver}) and bump counters concurrently; the
- * application takes events from one thread at a time ({@link #pollEvents}). The SYN path's
+ * <p>Data threads queue events ({@link #deliver}), each in its own queue to this worker (as VPP's
+ * session threads gather a worker's events per thread before they reach its message queue), and
+ * bump counters concurrently; the application takes events from one thread at a time
+ * ({@link #pollEvents}). The SYN path's
  * counters (dispatched, accepted, migrated in) are kept per data thread, each in its own
  * 128-byte region written only by that thread with a plain increment and an opaque store (no
  * CAS); a read sums them (exact once the data threads are quiescent).
@@ -23,7 +26,13 @@ public final class AppWorkerImpl implements AppWorker {
     private final ApplicationImpl app;
     private final int workerIndex;
     private final int globalIndex;
-    private final MpscLongRing events;
+    /**
+     * Its event queue: one ring per data thread, each written only by that thread (no CAS per
+     * event); the application drains them all (see {@link #pollEvents}).
+     */
+    private final SpscLongRing[] events;
+    /** The ring {@link #pollEvents} starts at next (the application's thread only). */
+    private int nextRing;
     private volatile boolean alive = true;
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
@@ -54,7 +63,10 @@ public final class AppWorkerImpl implements AppWorker {
         this.app = app;
         this.workerIndex = workerIndex;
         this.globalIndex = globalIndex;
-        this.events = new MpscLongRing(queueCapacity, 3);
+        this.events = new SpscLongRing[layer.threadCount()];
+        for (int t = 0; t < events.length; t++) {
+            events[t] = new SpscLongRing(queueCapacity);
+        }
         this.load = new WorkerLoad(layer.threadCount());
     }
 
@@ -95,6 +107,10 @@ public final class AppWorkerImpl implements AppWorker {
     /**
      * {@inheritDoc}
      *
+     * <p>Events of one session come in order (a session lives on one data thread, whose events
+     * queue in order); events of sessions on different data threads have no order between them,
+     * and each poll starts at the next data thread's queue in turn, so none is left behind.
+     *
      * <p>Taking a RESET or DISCONNECT event releases its session (the layer kept it, CLOSED, until
      * then, so its handle could not name another session meanwhile).
      */
@@ -102,7 +118,18 @@ public final class AppWorkerImpl implements AppWorker {
     public int pollEvents(AppEventHandler handler, int max) {
         pollHandler = handler;
         try {
-            int n = events.drain(adapter, max);
+            final SpscLongRing[] rings = events;
+            int n;
+            if (rings.length == 1) {
+                n = rings[0].drain(adapter, max);
+            } else {
+                final int first = nextRing;
+                nextRing = first + 1 == rings.length ? 0 : first + 1;
+                n = 0;
+                for (int i = 0, t = first; i < rings.length && n < max; i++, t = t + 1 == rings.length ? 0 : t + 1) {
+                    n += rings[t].drain(adapter, max - n);
+                }
+            }
             if (n > 0) {
                 load.congested(false);
             }
@@ -114,16 +141,22 @@ public final class AppWorkerImpl implements AppWorker {
 
     @Override
     public int pendingEvents() {
-        return events.size();
+        int n = 0;
+        for (SpscLongRing r : events) {
+            n += r.size();
+        }
+        return n;
     }
 
     /**
-     * Queues an event (data plane, any thread, allocation-free).
+     * Queues an event from data thread {@code thread} (that thread's owner only; allocation-free,
+     * no CAS: each data thread has its own queue to each worker).
      *
-     * @return false if the queue is full; the caller then resets the connection
+     * @return false if that thread's queue to this worker is full; the caller then resets the
+     *         connection
      */
-    boolean deliver(AppEventType type, long sessionHandle, long listenerHandle) {
-        if (events.offer(type.ordinal(), sessionHandle, listenerHandle)) {
+    boolean deliver(int thread, AppEventType type, long sessionHandle, long listenerHandle) {
+        if (events[thread].offer(type.ordinal(), sessionHandle, listenerHandle)) {
             return true;
         }
         queueFull.increment();

@@ -31,6 +31,16 @@ public final class DataThread {
     private final long[] drops = new long[DropReason.count()];
     private final long[] counters = new long[SessionCounter.values().length];
     private final MpscLongRing appOps;
+    /**
+     * App operations posted by the owner itself (an application polling its events on the data
+     * thread's own Java thread): a ring confined to the owner, no CAS. Records of two longs at
+     * {@code (i & localMask) * 2}; {@code localHead..localTail} are queued.
+     */
+    private final long[] localOps;
+    private static final int LOCAL_OPS = 256;
+    private final int localMask;
+    private int localHead;
+    private int localTail;
     private final Queue<Consumer<DataThread>> rpcs = new ConcurrentLinkedQueue<>();
     /** Set after every {@link #post}, cleared by the owner before it drains: one volatile read per check. */
     private volatile boolean rpcPosted;
@@ -45,6 +55,10 @@ public final class DataThread {
         this.index = index;
         this.sessions = sessions;
         this.appOps = new MpscLongRing(appOpsCapacity, 2);
+        // small, so that it stays in the L1 cache; when it is full the shared queue takes over
+        final int local = Math.min(LOCAL_OPS, appOpsCapacity);
+        this.localOps = new long[local * 2];
+        this.localMask = local - 1;
         this.owner = Thread.currentThread();
     }
 
@@ -98,20 +112,50 @@ public final class DataThread {
         rpcPosted = true;
     }
 
-    /** Queues an app operation on a session of this thread; false if the queue is full. */
+    /**
+     * Queues an app operation on a session of this thread; false if the queue is full.
+     *
+     * <p>From the owner itself, while the shared queue is empty, it goes to the owner's own ring
+     * (no CAS). Order is kept per posting thread: the owner's own ring is drained first, and the
+     * owner posts to it only when every operation it posted to the shared queue earlier (before it
+     * owned the thread, while the shared queue was busy, or while its own ring was full) has
+     * been run.
+     */
     boolean postAppOp(int op, long sessionHandle) {
+        if (owner == Thread.currentThread() && localTail - localHead <= localMask && appOps.isEmpty()) {
+            final int t = localTail;
+            final int p = (t & localMask) << 1;
+            localOps[p] = op;
+            localOps[p + 1] = sessionHandle;
+            localTail = t + 1;
+            return true;
+        }
         return appOps.offer(op, sessionHandle, 0);
     }
 
     boolean hasPending() {
-        return rpcPosted || !appOps.isEmpty();
+        return localTail != localHead || rpcPosted || !appOps.isEmpty();
     }
 
     int drainAppOps(MpscLongRing.RecordHandler handler) {
-        return appOps.drain(handler, Integer.MAX_VALUE);
+        int n = 0;
+        // the owner's own ring first (see postAppOp); a handler may post more, run in this drain
+        while (localHead != localTail) {
+            final int p = (localHead & localMask) << 1;
+            final long op = localOps[p];
+            final long handle = localOps[p + 1];
+            localHead++;
+            handler.onRecord(op, handle, 0);
+            n++;
+        }
+        return n + appOps.drain(handler, Integer.MAX_VALUE);
     }
 
     int drainRpcs() {
+        if (!rpcPosted) {
+            // no volatile store (a full fence on x86) while nothing was posted
+            return 0;
+        }
         // cleared before draining: work posted meanwhile is either drained now or sets it again
         rpcPosted = false;
         int n = 0;

@@ -161,16 +161,10 @@ public final class SessionDataPlane {
      */
     public int createSession(DataThread t, TransportProto proto, int listenSessionIndex, int workerGlobalIndex,
                              int connection, int fib) {
-        SessionPool pool = t.sessions();
-        int s = pool.allocate();
+        final int s = t.sessions().allocate(proto.ordinal(), listenSessionIndex, workerGlobalIndex, connection, fib);
         if (s == SessionPool.NONE) {
             return SessionPool.NONE;
         }
-        pool.proto(s, proto);
-        pool.listener(s, listenSessionIndex);
-        pool.appWorker(s, workerGlobalIndex);
-        pool.connection(s, connection);
-        pool.fib(s, fib);
         if (listenSessionIndex != SessionPool.NONE) {
             AppWorkerImpl w = worker(workerGlobalIndex);
             if (w != null) {
@@ -196,7 +190,7 @@ public final class SessionDataPlane {
         }
         pool.state(session, SessionState.ACCEPTING);
         long handle = SessionHandle.make(t.index(), session);
-        if (!w.deliver(AppEventType.ACCEPT, handle, SessionHandle.make(0, pool.listener(session)))) {
+        if (!w.deliver(t.index(), AppEventType.ACCEPT, handle, SessionHandle.make(0, pool.listener(session)))) {
             pool.state(session, SessionState.CREATED);
             return DropReason.APP_QUEUE_FULL;
         }
@@ -217,7 +211,7 @@ public final class SessionDataPlane {
         if (w == null || !w.alive()) {
             return DropReason.NO_WORKER;
         }
-        if (!w.deliver(AppEventType.CONNECTED, SessionHandle.make(t.index(), session), SessionHandle.INVALID)) {
+        if (!w.deliver(t.index(), AppEventType.CONNECTED, SessionHandle.make(t.index(), session), SessionHandle.INVALID)) {
             return DropReason.APP_QUEUE_FULL;
         }
         pool.state(session, SessionState.READY);
@@ -237,7 +231,7 @@ public final class SessionDataPlane {
         if (st == SessionState.ACCEPTING || st == SessionState.READY || st == SessionState.CONNECTING) {
             t.count(reset ? SessionCounter.PEER_RESETS : SessionCounter.PEER_CLOSES);
             AppWorkerImpl w = worker(pool.appWorker(session));
-            if (w != null && w.alive() && w.deliver(reset ? AppEventType.RESET : AppEventType.DISCONNECT,
+            if (w != null && w.alive() && w.deliver(t.index(), reset ? AppEventType.RESET : AppEventType.DISCONNECT,
                     SessionHandle.make(t.index(), session), SessionHandle.INVALID)) {
                 // as in VPP, the session outlives its transport until the app has heard of its end:
                 // its index is not reused before then, so a late reply cannot reach another session

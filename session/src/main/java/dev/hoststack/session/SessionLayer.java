@@ -513,7 +513,7 @@ public final class SessionLayer {
         g.countMigration(group);
         dt.count(SessionCounter.MIGRATED);
         if (pool.state(s) == SessionState.ACCEPTING) {
-            if (!w.deliver(AppEventType.ACCEPT, SessionHandle.make(dt.index(), s), SessionHandle.make(0, listener))) {
+            if (!w.deliver(dt.index(), AppEventType.ACCEPT, SessionHandle.make(dt.index(), s), SessionHandle.make(0, listener))) {
                 dt.drop(DropReason.APP_QUEUE_FULL);
                 closeSession(dt, s, SessionCounter.CONTROL_CLOSES);
                 return;

@@ -10,7 +10,7 @@ import static com.google.common.base.Preconditions.checkArgument;
  * @param maxSessionsPerThread     bound on a pool's live sessions (thread 0's holds listen sessions too)
  * @param initialTableEntries      entries each session table is sized for at first
  * @param maxTableEntries          bound on each session table's entries
- * @param appEventQueueCapacity    events an app worker's queue holds (a power of two)
+ * @param appEventQueueCapacity    events each data thread's queue to an app worker holds (a power of two)
  * @param maxApps                  bound on attached applications
  * @param maxWorkersPerApp         bound on one application's workers
  */
@@ -92,7 +92,11 @@ public record SessionLayerConfig(
             return this;
         }
 
-        /** Events an app worker's queue holds; a power of two. */
+        /**
+         * Events each data thread's queue to an app worker holds; a power of two. A worker has one
+         * queue per data thread (each written by its thread alone, without atomics), so it holds at
+         * most this many events per data thread.
+         */
         public Builder appEventQueueCapacity(int n) {
             this.appEventQueueCapacity = n;
             return this;

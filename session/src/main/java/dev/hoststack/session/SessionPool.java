@@ -111,6 +111,21 @@ public final class SessionPool {
      * @return its index, or {@link #NONE} if the pool is at its bound
      */
     public int allocate() {
+        return allocate(0, NONE, NONE, NONE, 0);
+    }
+
+    /**
+     * Allocates a session in state {@link SessionState#CREATED} with its fields set, each written
+     * once (the SYN path's allocation).
+     *
+     * @param protoOrdinal the {@link TransportProto}'s ordinal
+     * @param listenSession the listen session's index, or {@link #NONE}
+     * @param workerGlobalIndex the app worker's global index, or {@link #NONE}
+     * @param connectionIndex the transport connection's index, or {@link #NONE}
+     * @param fibIndex the FIB whose tables hold its 5-tuple
+     * @return its index, or {@link #NONE} if the pool is at its bound
+     */
+    public int allocate(int protoOrdinal, int listenSession, int workerGlobalIndex, int connectionIndex, int fibIndex) {
         int index;
         if (freeCount > 0) {
             index = freeList[--freeCount];
@@ -123,12 +138,16 @@ public final class SessionPool {
             return NONE;
         }
         state[index] = SessionState.CREATED.ordinal();
-        appWorker[index] = NONE;
-        listener[index] = NONE;
-        connection[index] = NONE;
-        fib[index] = 0;
+        appWorker[index] = workerGlobalIndex;
+        listener[index] = listenSession;
+        connection[index] = connectionIndex;
+        fib[index] = fibIndex;
+        proto[index] = (byte) protoOrdinal;
         live[index] = true;
         liveCount++;
+        if (workerGlobalIndex != NONE) {
+            account(NONE, SessionState.CREATED.ordinal(), workerGlobalIndex, SessionState.CREATED.ordinal());
+        }
         return index;
     }
 

@@ -97,14 +97,13 @@ final class TcpConnections {
                 grow();
             }
             c = highWater++;
+            state[c] = (byte) TcpState.CLOSED.ordinal();
+            session[c] = NONE;
         } else {
             return NONE;
         }
-        state[c] = (byte) TcpState.CLOSED.ordinal();
-        session[c] = NONE;
-        prev[c] = NONE;
-        next[c] = NONE;
-        deadline[c] = 0;
+        // a free connection is CLOSED, has no session and no timer (deadline 0: free() unlinks
+        // it, fresh arrays are zero), and the caller fills the rest: nothing to write here
         live++;
         return c;
     }

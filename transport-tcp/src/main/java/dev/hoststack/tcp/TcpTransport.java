@@ -49,6 +49,14 @@ import java.util.function.LongSupplier;
  * flow's segments to one thread. Closing frees at once (no TIME_WAIT or CLOSE_WAIT modelled).
  * Checksums are not verified.
  *
+ * <h2>Time</h2>
+ * Handshake deadlines and the initial sequence number's 4 µs clock come from the thread's loop
+ * time, as in VPP, whose TCP reads a per-thread time updated once per frame of packets
+ * ({@code tcp_time_now_us}): {@link #input(int, ByteBuffer, int, long)} and
+ * {@link #poll(int, long)} take it from the caller (a driver loop reads the clock once per batch);
+ * {@link #input(int, ByteBuffer, int)} and {@link #poll(int)} read the clock themselves, at most
+ * once per call and only when they need it.
+ *
  * <h2>Threading</h2>
  * {@link #input} and {@link #poll} for data thread {@code t} only on the Java thread owning it
  * (see {@link SessionLayer#claim}); listener calls on the control thread. Allocation-free on the
@@ -137,6 +145,9 @@ public final class TcpTransport implements Transport {
         final InputResult result = new InputResult();
         final long[] counters = new long[TcpCounter.values().length];
         final ByteBuffer tx = ByteBuffer.allocate(SegmentWriter.IP6_LENGTH);
+        /** The thread's loop time (VPP's per-frame {@code vlib_time_now}), valid while {@link #timeValid}. */
+        long now;
+        boolean timeValid;
 
         PerThread(DataThread dt, TcpConfig config) {
             this.dt = dt;
@@ -230,6 +241,38 @@ public final class TcpTransport implements Transport {
      */
     public int input(int thread, ByteBuffer packet, int fib) {
         final PerThread pt = threads[thread];
+        pt.timeValid = false;
+        return process(pt, thread, packet, fib);
+    }
+
+    /**
+     * As {@link #input(int, ByteBuffer, int)}, at the caller's loop time {@code now} (the clock's
+     * reading at the start of the batch of packets this one belongs to): VPP's data threads read
+     * their clock once per frame of packets ({@code vlib_time_now}, {@code tcp_time_now_us}) and
+     * time every connection of that frame with it, rather than once per packet. The handshake
+     * timer and the initial sequence number's clock use {@code now} instead of reading the clock.
+     * A caller that reads the clock once per batch of up to 256 packets (VPP's frame size) gives
+     * timers a resolution no worse than one batch.
+     *
+     * @param now a reading of this transport's clock, taken at most a batch ago
+     */
+    public int input(int thread, ByteBuffer packet, int fib, long now) {
+        final PerThread pt = threads[thread];
+        pt.now = now;
+        pt.timeValid = true;
+        return process(pt, thread, packet, fib);
+    }
+
+    /** The thread's loop time: the caller's, or the clock read once (at most once per call). */
+    private long now(PerThread pt) {
+        if (!pt.timeValid) {
+            pt.now = clock.getAsLong();
+            pt.timeValid = true;
+        }
+        return pt.now;
+    }
+
+    private int process(PerThread pt, int thread, ByteBuffer packet, int fib) {
         final DataThread dt = pt.dt;
         dp.runPending(dt);
         final InputResult r = pt.result;
@@ -292,7 +335,7 @@ public final class TcpTransport implements Transport {
             return drop(pt, Dispatch.dropReason(d), seg);
         }
         if (pt.conns.live() == pt.conns.max()) {
-            expireTimers(pt, clock.getAsLong());
+            expireTimers(pt, now(pt));
         }
         final TcpConnections c = pt.conns;
         final int conn = c.allocate();
@@ -311,7 +354,7 @@ public final class TcpTransport implements Transport {
             c.free(conn);
             return drop(pt, DropReason.TABLE_FULL, null);
         }
-        open(c, conn, s, fib, seg, seg.seq, TcpState.SYN_RCVD);
+        open(pt, conn, s, fib, seg, seg.seq, TcpState.SYN_RCVD);
         pt.count(TcpCounter.SYNS_ACCEPTED);
         send(pt, conn, TcpSegment.SYN | TcpSegment.ACK, TcpCounter.SYNACKS_SENT);
         r.kind = CREATED;
@@ -324,7 +367,8 @@ public final class TcpTransport implements Transport {
      * Fills a new connection from the flow it is for (local = the flow's local end), picks its
      * ISN, puts it in {@code state} and arms the handshake timer.
      */
-    private void open(TcpConnections c, int conn, int session, int fib, TcpSegment f, int irs, TcpState state) {
+    private void open(PerThread pt, int conn, int session, int fib, TcpSegment f, int irs, TcpState state) {
+        final TcpConnections c = pt.conns;
         c.session[conn] = session;
         c.fib[conn] = fib;
         c.ip4[conn] = f.ip4;
@@ -337,7 +381,7 @@ public final class TcpTransport implements Transport {
         c.localPort[conn] = f.dstPort;
         c.remotePort[conn] = f.srcPort;
         c.irs[conn] = irs;
-        final long now = clock.getAsLong();
+        final long now = now(pt);
         c.iss[conn] = initialSequence(f, now);
         c.state(conn, state);
         c.armTimer(conn, now + config.handshakeTimeoutNanos());
@@ -468,6 +512,7 @@ public final class TcpTransport implements Transport {
      */
     public long connect(int thread, int fib, int workerGlobal, FiveTuple tuple) {
         final PerThread pt = threads[thread];
+        pt.timeValid = false;
         final DataThread dt = pt.dt;
         final SessionTables tables = dp.fib(fib);
         if (tables == null) {
@@ -511,7 +556,7 @@ public final class TcpTransport implements Transport {
             c.free(conn);
             throw dev.hoststack.api.SessionError.LIMIT.exception("the half-open table of FIB %s is full", fib);
         }
-        open(c, conn, s, fib, f, -1, TcpState.SYN_SENT);
+        open(pt, conn, s, fib, f, -1, TcpState.SYN_SENT);
         send(pt, conn, TcpSegment.SYN, TcpCounter.SYNS_SENT);
         return handle;
     }
@@ -566,10 +611,27 @@ public final class TcpTransport implements Transport {
      * @return how many mailbox items ran plus connections expired
      */
     public int poll(int thread) {
-        PerThread pt = threads[thread];
+        final PerThread pt = threads[thread];
+        pt.timeValid = false;
+        return pollAt(pt);
+    }
+
+    /**
+     * As {@link #poll(int)}, at the caller's loop time {@code now} (see
+     * {@link #input(int, ByteBuffer, int, long)}): handshakes whose deadline is at or before
+     * {@code now} expire.
+     */
+    public int poll(int thread, long now) {
+        final PerThread pt = threads[thread];
+        pt.now = now;
+        pt.timeValid = true;
+        return pollAt(pt);
+    }
+
+    private int pollAt(PerThread pt) {
         final int ran = dp.runPending(pt.dt);
         // no clock read while no handshake timer is armed
-        return pt.conns.timerHead() == TcpConnections.NONE ? ran : ran + expireTimers(pt, clock.getAsLong());
+        return pt.conns.timerHead() == TcpConnections.NONE ? ran : ran + expireTimers(pt, now(pt));
     }
 
     private int expireTimers(PerThread pt, long now) {
