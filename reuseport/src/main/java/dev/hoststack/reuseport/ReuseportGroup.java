@@ -85,11 +85,16 @@ public final class ReuseportGroup extends ListenTarget {
     @Override
     public long dispatch(FlowView flow, int thread) {
         final GroupView v = view;
-        final int n = v.dispatch.length;
-        if (n == 0) {
+        final long[] dispatch = v.dispatch;
+        if (dispatch.length == 0) {
             return Dispatch.drop(DropReason.LISTENER_GONE);
         }
-        return resolve(v, select(v, flow, thread), flow, thread);
+        final int slot = select(v, flow, thread);
+        if (slot >= 0 && slot < dispatch.length) {
+            countSelection(thread);
+            return dispatch[slot];
+        }
+        return resolve(v, slot, flow, thread);
     }
 
     /** The selector's {@link ReuseportSelector#reselect} after the slot of {@code rejected}. */

@@ -26,19 +26,32 @@ import java.util.Arrays;
  */
 public final class ListenerIndex {
 
-    /** One port's listeners. Immutable. */
+    /**
+     * One port's listeners. Immutable. The first exact address and its listener are also held
+     * inline ({@code first*}), so the usual port (one exact listener, or only a wildcard) is
+     * answered from this object alone, without reading the arrays.
+     */
     private static final class Entry {
         /** Exact IPv4 addresses (IPv4 index), or IPv6 addresses as (hi, lo) pairs (IPv6 index). */
         final int[] ip4;
         final long[] ip6;
         final ListenTarget[] exact;
         final ListenTarget wildcard;
+        /** {@code exact[0]}, or null if there is no exact listener. */
+        final ListenTarget first;
+        final int firstIp4;
+        final long firstHi;
+        final long firstLo;
 
         Entry(int[] ip4, long[] ip6, ListenTarget[] exact, ListenTarget wildcard) {
             this.ip4 = ip4;
             this.ip6 = ip6;
             this.exact = exact;
             this.wildcard = wildcard;
+            this.first = exact.length == 0 ? null : exact[0];
+            this.firstIp4 = ip4.length == 0 ? 0 : ip4[0];
+            this.firstHi = ip6.length == 0 ? 0 : ip6[0];
+            this.firstLo = ip6.length == 0 ? 0 : ip6[1];
         }
 
         boolean isEmpty() {
@@ -83,8 +96,15 @@ public final class ListenerIndex {
         if (e == null) {
             return null;
         }
+        final ListenTarget first = e.first;
+        if (first == null) {
+            return e.wildcard;
+        }
+        if (e.firstIp4 == localIp) {
+            return first;
+        }
         final int[] addrs = e.ip4;
-        for (int i = 0; i < addrs.length; i++) {
+        for (int i = 1; i < addrs.length; i++) {
             if (addrs[i] == localIp) {
                 return e.exact[i];
             }
@@ -102,8 +122,15 @@ public final class ListenerIndex {
         if (e == null) {
             return null;
         }
+        final ListenTarget first = e.first;
+        if (first == null) {
+            return e.wildcard;
+        }
+        if (e.firstHi == localHi && e.firstLo == localLo) {
+            return first;
+        }
         final long[] addrs = e.ip6;
-        for (int i = 0; i < addrs.length; i += 2) {
+        for (int i = 2; i < addrs.length; i += 2) {
             if (addrs[i] == localHi && addrs[i + 1] == localLo) {
                 return e.exact[i >> 1];
             }

@@ -12,7 +12,7 @@ import java.util.Map;
  * app1-w0, app2-w1, app3-w1, app1-w0, app2-w0, app3-w2, ... (workers numbered from 0).
  *
  * <p>The answer is the slot of member {@code m}'s {@code k}-th worker, {@code memberFirstSlot(m) + k}:
- * two rotors per thread (the next member, and each member's next worker position), no search.
+ * two rotors per thread (the next member, and each member's next slot), no search.
  *
  * <h2>Concurrency, and what it guarantees</h2>
  * Every data thread keeps its own rotors (the next application, and each application's next
@@ -38,8 +38,9 @@ final class RoundRobinSelector implements ReuseportSelector {
     /**
      * One membership epoch's rotors, with that epoch's layout (so {@link #select} reads no view
      * accessor). For thread t, {@code cells[t * stride]} is the next member's position and
-     * {@code cells[t * stride + 1 + m]} member m's next worker (its position in the member's
-     * slots); member m's slots are {@code start[m] .. start[m + 1] - 1}.
+     * {@code cells[t * stride + 1 + m]} the slot member m gives next (kept as a slot, not as a
+     * position inside the member, so a choice is one read and one compare); member m's slots are
+     * {@code start[m] .. start[m + 1] - 1}.
      */
     private static final class State {
         final ReuseportGroupView view;
@@ -73,23 +74,17 @@ final class RoundRobinSelector implements ReuseportSelector {
             return 0;
         }
         final int[] c = st.cells;
-        final int[] start = st.start;
-        final int n = st.members;
         final int base = thread * st.stride;
-        int m = c[base];
-        if (m >= n) {
-            m = 0;
-        }
-        c[base] = m + 1 == n ? 0 : m + 1;
-        final int first = start[m];
-        final int wc = start[m + 1] - first;
+        // only this thread writes its cells, always with a member position below st.members
+        final int m = c[base];
+        final int nextMember = m + 1;
+        c[base] = nextMember == st.members ? 0 : nextMember;
         final int rotor = base + 1 + m;
-        int k = c[rotor];
-        if (k >= wc) {
-            k = 0;
-        }
-        c[rotor] = k + 1 == wc ? 0 : k + 1;
-        return first + k;
+        final int slot = c[rotor];
+        final int[] start = st.start;
+        final int nextSlot = slot + 1;
+        c[rotor] = nextSlot == start[m + 1] ? start[m] : nextSlot;
+        return slot;
     }
 
     /** The next choice is simply the next in the rotation. */
@@ -116,12 +111,16 @@ final class RoundRobinSelector implements ReuseportSelector {
             oldPosition.put(old.handles[m], m);
         }
         for (int m = 0; m < n; m++) {
-            Integer was = oldPosition.get(handles[m]);
-            if (was == null) {
-                continue;
-            }
+            final Integer was = oldPosition.get(handles[m]);
+            final int workers = start[m + 1] - start[m];
             for (int t = 0; t < threads; t++) {
-                cells[t * stride + 1 + m] = old.cells[t * old.stride + 1 + was];
+                // the member's position in its own rotation carries over (its first worker for a
+                // new member, or if it now has fewer workers than that position)
+                int k = was == null ? 0 : old.cells[t * old.stride + 1 + was] - old.start[was];
+                if (k < 0 || k >= workers) {
+                    k = 0;
+                }
+                cells[t * stride + 1 + m] = start[m] + k;
             }
         }
         state = new State(group, group.epoch(), handles, stride, cells, start);
