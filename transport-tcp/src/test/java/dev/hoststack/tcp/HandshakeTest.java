@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hoststack.api.AppEventType;
 import dev.hoststack.api.DropReason;
+import dev.hoststack.api.JHash;
 import dev.hoststack.api.Session;
 import dev.hoststack.api.SessionHandle;
 import dev.hoststack.api.SessionState;
@@ -130,6 +131,34 @@ class HandshakeTest {
     }
 
     @Test
+    void theCallersLoopTimeTimesTheHandshakeAndTheClockIsNotRead() {
+        TcpFixture f = new TcpFixture(SessionLayerConfig.builder().threads(1).build(),
+                TcpConfig.builder().handshakeTimeout(3, TimeUnit.SECONDS).build());
+        f.attach("app1", 1);
+        f.listen("app1", 0, "tcp://0.0.0.0/80");
+        // the clock says something else entirely: only the loop time passed in counts
+        f.now = 42;
+        long loop = TimeUnit.SECONDS.toNanos(100);
+        java.nio.ByteBuffer syn = java.nio.ByteBuffer.allocate(SegmentWriter.IP6_LENGTH);
+        syn.limit(SegmentWriter.writeIp4(syn, CLIENT, 40004, SERVER, 80, 100, 0, TcpSegment.SYN, 65535));
+        assertThat(f.tcp.input(0, syn, 0, loop)).isEqualTo(TcpTransport.CREATED);
+        int iss = f.tcp.issOfSession(f.tcp.result(0).session());
+        assertThat(iss - (int) (loop >>> 12))
+                .as("the ISN's clock part is the loop time's (RFC 6528's 4 us ticks), not the clock's")
+                .isEqualTo(JHash.inetEhash(SERVER, 80, CLIENT, 40004, TcpConfig.defaults().isnSecret()));
+        assertThat(f.tcp.poll(0, loop + TimeUnit.SECONDS.toNanos(3) - 1)).as("1 ns before the deadline").isZero();
+        assertThat(f.tcp.poll(0, loop + TimeUnit.SECONDS.toNanos(3))).as("at loop time + 3 s").isEqualTo(1);
+        assertThat(f.layer.drops(DropReason.HANDSHAKE_TIMEOUT)).isEqualTo(1);
+        // the 3-argument input reads the clock again
+        f.now = TimeUnit.SECONDS.toNanos(500);
+        f.peer.send4(0, CLIENT, 40005, SERVER, 80, 100, 0, TcpSegment.SYN);
+        assertThat(f.tcp.poll(0, TimeUnit.SECONDS.toNanos(502))).as("timed from the clock's 500 s").isZero();
+        assertThat(f.tcp.poll(0)).as("the clock has not moved").isZero();
+        f.now += TimeUnit.SECONDS.toNanos(3);
+        assertThat(f.tcp.poll(0)).as("poll(thread) reads the clock").isEqualTo(1);
+    }
+
+    @Test
     void establishedConnectionsTellTheAppWhenThePeerClosesOrResets() {
         TcpFixture f = new TcpFixture(1);
         AppWorkerImpl w = f.attach("app1", 1);
@@ -189,6 +218,69 @@ class HandshakeTest {
         assertThat(f.lastSent().seq()).as("the same ISS").isEqualTo(iss);
         assertThat(f.tcp.counter(TcpCounter.SYN_RETRANSMITS)).isEqualTo(1);
         assertThat(f.layer.sessions()).hasSize(1);
+    }
+
+    @Test
+    void eachDataThreadHasItsOwnQueueToAWorkerAndAPollTakesFromAll() {
+        TcpFixture f = new TcpFixture(SessionLayerConfig.builder().threads(2).appEventQueueCapacity(2).build(),
+                TcpConfig.defaults());
+        AppWorkerImpl w = f.attach("app1", 1);
+        f.listen("app1", 0, "tcp://10.0.0.1/80");
+        long a = f.peer.connect4(0, CLIENT, 1, SERVER, 80);
+        long b = f.peer.connect4(0, CLIENT, 2, SERVER, 80);
+        assertThat(f.peer.connect4(0, CLIENT, 3, SERVER, 80)).as("thread 0's queue of 2 is full").isEqualTo(SessionHandle.INVALID);
+        long c = f.peer.connect4(1, CLIENT, 4, SERVER, 80);
+        long d = f.peer.connect4(1, CLIENT, 5, SERVER, 80);
+        assertThat(c).as("thread 1 has a queue of its own").isNotEqualTo(SessionHandle.INVALID);
+        assertThat(f.peer.connect4(1, CLIENT, 6, SERVER, 80)).as("and it holds 2 as well").isEqualTo(SessionHandle.INVALID);
+        assertThat(w.pendingEvents()).isEqualTo(4);
+        assertThat(w.queueFull()).isEqualTo(2);
+        List<TcpFixture.Event> first = new java.util.ArrayList<>();
+        assertThat(w.pollEvents((type, s, l) -> first.add(new TcpFixture.Event(type, s, l)), 3)).isEqualTo(3);
+        List<TcpFixture.Event> rest = f.events(w);
+        List<Long> sessions = new java.util.ArrayList<>();
+        first.forEach(e -> sessions.add(e.session()));
+        rest.forEach(e -> sessions.add(e.session()));
+        assertThat(sessions).as("every accept event once, each thread's in order")
+                .containsExactlyInAnyOrder(a, b, c, d);
+        assertThat(sessions.indexOf(a)).isLessThan(sessions.indexOf(b));
+        assertThat(sessions.indexOf(c)).isLessThan(sessions.indexOf(d));
+        assertThat(w.pendingEvents()).isZero();
+    }
+
+    @Test
+    void repliesKeepThePostersOrderWhenTheDataThreadChangesOwner() throws Exception {
+        TcpFixture f = new TcpFixture(2);
+        f.attach("app1", 1);
+        f.listen("app1", 0, "tcp://10.0.0.1/80");
+        // 1: the accept reply posted while another Java thread owns data thread 1 (shared queue),
+        // then the close posted by the new owner: the close must not overtake the reply
+        long s1 = f.peer.connect4(1, CLIENT, 7001, SERVER, 80);
+        Thread other = new Thread(() -> f.layer.claim(1), "other-owner");
+        other.start();
+        other.join();
+        assertThat(f.layer.acceptReply(s1)).isTrue();
+        f.layer.claim(1);
+        assertThat(f.layer.close(s1)).isTrue();
+        f.tcp.poll(1);
+        assertThat(f.layer.counter(SessionCounter.ACCEPTED)).as("the reply made the session READY first").isEqualTo(1);
+        assertThat(f.layer.counter(SessionCounter.APP_CLOSES)).isEqualTo(1);
+        assertThat(f.layer.counter(SessionCounter.STALE_REPLIES)).as("nothing ran out of order").isZero();
+        assertThat(f.lastSent().has(TcpSegment.FIN)).as("then the close sent a FIN").isTrue();
+        // 2: the reply posted by the owner (its own ring), the close after it lost the thread
+        // (shared queue); the owner's ring runs first
+        long s2 = f.peer.connect4(1, CLIENT, 7002, SERVER, 80);
+        assertThat(f.layer.acceptReply(s2)).isTrue();
+        Thread third = new Thread(() -> f.layer.claim(1), "third-owner");
+        third.start();
+        third.join();
+        assertThat(f.layer.close(s2)).isTrue();
+        f.layer.claim(1);
+        f.tcp.poll(1);
+        assertThat(f.layer.counter(SessionCounter.ACCEPTED)).isEqualTo(2);
+        assertThat(f.layer.counter(SessionCounter.APP_CLOSES)).isEqualTo(2);
+        assertThat(f.layer.counter(SessionCounter.STALE_REPLIES)).as("nothing ran out of order").isZero();
+        assertThat(f.layer.sessions()).isEmpty();
     }
 
     @Test
