@@ -25,7 +25,9 @@ import java.util.Map;
  * <h2>Joins and leaves</h2>
  * A membership change (a join, a leave, or a change of a member's workers) restarts every
  * thread's rotation over applications at the first member in join order. Each application that
- * stays keeps its own worker rotation where it was; a new member starts at its first worker.
+ * stays keeps its own worker rotation where it was; a new member starts at its first worker. A
+ * member left with fewer workers than its position restarts at its first worker when it is next
+ * chosen (so one that gets its workers back before its next turn continues where it was).
  */
 final class RoundRobinSelector implements ReuseportSelector {
 
@@ -39,7 +41,8 @@ final class RoundRobinSelector implements ReuseportSelector {
      * One membership epoch's rotors, with that epoch's layout (so {@link #select} reads no view
      * accessor). For thread t, {@code cells[t * stride]} is the next member's position and
      * {@code cells[t * stride + 1 + m]} the slot member m gives next (kept as a slot, not as a
-     * position inside the member, so a choice is one read and one compare); member m's slots are
+     * position inside the member, so a choice reads no per-member position to add), or past the
+     * member's last slot after it lost workers (then its rotation restarts); member m's slots are
      * {@code start[m] .. start[m + 1] - 1}.
      */
     private static final class State {
@@ -80,10 +83,15 @@ final class RoundRobinSelector implements ReuseportSelector {
         final int nextMember = m + 1;
         c[base] = nextMember == st.members ? 0 : nextMember;
         final int rotor = base + 1 + m;
-        final int slot = c[rotor];
         final int[] start = st.start;
+        final int end = start[m + 1];
+        int slot = c[rotor];
+        if (slot >= end) {
+            // carried over from before the member lost workers: its rotation restarts
+            slot = start[m];
+        }
         final int nextSlot = slot + 1;
-        c[rotor] = nextSlot == start[m + 1] ? start[m] : nextSlot;
+        c[rotor] = nextSlot == end ? start[m] : nextSlot;
         return slot;
     }
 
@@ -112,14 +120,12 @@ final class RoundRobinSelector implements ReuseportSelector {
         }
         for (int m = 0; m < n; m++) {
             final Integer was = oldPosition.get(handles[m]);
-            final int workers = start[m + 1] - start[m];
             for (int t = 0; t < threads; t++) {
-                // the member's position in its own rotation carries over (its first worker for a
-                // new member, or if it now has fewer workers than that position)
-                int k = was == null ? 0 : old.cells[t * old.stride + 1 + was] - old.start[was];
-                if (k < 0 || k >= workers) {
-                    k = 0;
-                }
+                // the member's position in its own rotation carries over as it is (0 for a new
+                // member); a position past its workers now restarts at its first worker when it
+                // is next chosen, so a member that loses workers and gets them back before its
+                // next turn continues where it was
+                final int k = was == null ? 0 : old.cells[t * old.stride + 1 + was] - old.start[was];
                 cells[t * stride + 1 + m] = start[m] + k;
             }
         }

@@ -318,6 +318,23 @@ class RoundRobinSelectorTest {
     }
 
     @Test
+    void aMemberThatLosesWorkersAndGetsThemBackBeforeItsTurnContinuesWhereItWas() {
+        TestGroupView v1 = TestGroupView.builder().member("app1", TestGroupView.range(4)).build();
+        ReuseportSelector s = selector(v1, 2);
+        assertThat(select(s, v1, 0, 2)).containsExactly("app1-w0", "app1-w1");
+        assertThat(select(s, v1, 1, 3)).containsExactly("app1-w0", "app1-w1", "app1-w2");
+        TestGroupView v2 = v1.next().workers("app1", TestGroupView.range(2)).build();
+        s.membershipChanged(v2);
+        assertThat(select(s, v2, 1, 2)).as("thread 1's position 3 is past the 2 workers left: it restarts")
+                .containsExactly("app1-w0", "app1-w1");
+        TestGroupView v3 = v2.next().workers("app1", TestGroupView.range(3)).build();
+        s.membershipChanged(v3);
+        assertThat(select(s, v3, 0, 2)).as("thread 0 made no choice on %s: its position 2 stands on %s", v2, v3)
+                .containsExactly("app1-w2", "app1-w0");
+        assertThat(select(s, v3, 1, 2)).as("thread 1 went on from its restart").containsExactly("app1-w0", "app1-w1");
+    }
+
+    @Test
     void aSelectionOnTheViewBeforeAChangeIsValidForThatView() {
         TestGroupView v1 = TestGroupView.ofWorkerCounts(1, 2, 3);
         ReuseportSelector s = selector(v1, 1);
