@@ -55,7 +55,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "4:worker: no daemon answers, or it went away",
             "70:daemon: it cannot go on (an OutOfMemoryError, say); a supervisor should start it again"},
         subcommands = {DemoCommand.class, RunCommand.class, ReplayCommand.class, DaemonCommand.class, WorkerCommand.class,
-            StatusCommand.class, BenchCommand.class, SelectorsCommand.class, HelpCommand.class})
+            StatusCommand.class, BenchCommand.class, SelectorsCommand.class, CompareCommand.class, HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     /** Exit code of a command that ran and failed. */

@@ -59,7 +59,7 @@ class HelpAndDocsTest {
             assertThat(summary).as("the summary of '%s' in hoststack --help", m.group(1)).endsWith(".");
         }
         assertThat(seen).containsExactly("demo", "run", "replay", "daemon", "worker", "status", "bench", "selectors",
-                "help");
+                "compare", "help");
     }
 
     @Test

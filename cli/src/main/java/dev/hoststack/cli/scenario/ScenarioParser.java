@@ -44,7 +44,7 @@ public final class ScenarioParser {
     }
 
     /** The text, or an error naming the line and column (in bytes) of the first byte that is not UTF-8. */
-    static String decode(String name, byte[] bytes) throws ScenarioSyntaxException {
+    public static String decode(String name, byte[] bytes) throws ScenarioSyntaxException {
         ByteBuffer in = ByteBuffer.wrap(bytes);
         CharBuffer out = CharBuffer.allocate(bytes.length);
         CoderResult r = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
