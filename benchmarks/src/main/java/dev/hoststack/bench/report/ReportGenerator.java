@@ -715,9 +715,13 @@ public final class ReportGenerator {
                 + "worker slot), the bounds check, the per-thread selection count and the slot's precomputed "
                 + "dispatch result (listen session and worker). Shapes are applications × workers each (`seed` = 1 + 2 + 3). The **baseline** is what a "
                 + "developer writes for the same policy over a flat array of every worker: an `AtomicLong` counter "
-                + "modulo the worker count (Netty's chooser) for round robin, the 5-tuple record's `hashCode()` "
-                + "modulo the count for hash. It has no notion of applications, so round robin over it is not the "
-                + "seed's two-level order.");
+                + "modulo the worker count (Netty's chooser) for round robin (and `incoming`, which one data thread "
+                + "makes a round robin over applications), the 5-tuple record's `hashCode()` modulo the count for "
+                + "hash, a `TreeMap` consistent-hash ring (100 points per worker) for maglev, two `ThreadLocalRandom` "
+                + "picks over an `AtomicIntegerArray` of loads for p2c, a scan of it for least, and nginx's smooth "
+                + "weighted round robin under a lock for weighted. It has no notion of applications, so round robin "
+                + "over it is not the seed's two-level order. Loads are 0 and weights 1 here: the rows measure the "
+                + "cost of a choice, `hoststack compare` ([selectors.md](selectors.md)) what the choices do.");
         p();
         table("SelectionBenchmark", List.of("selector", "shape"), "hoststack",
                 List.of(new Col("baseline", "baseline", true)), Map.of());
