@@ -3,9 +3,9 @@ package dev.hoststack.bench;
 import dev.hoststack.bench.support.FiveTuple4;
 import dev.hoststack.bench.support.Flows;
 import dev.hoststack.bench.support.Stacks;
-import dev.hoststack.session.AppWorkerImpl;
 import dev.hoststack.session.ListenOptions;
 import dev.hoststack.session.SessionLayer;
+import dev.hoststack.session.SessionWorker;
 import dev.hoststack.stack.Stack;
 import dev.hoststack.tcp.SegmentWriter;
 import dev.hoststack.tcp.TcpPeer;
@@ -79,7 +79,7 @@ public class DetachBenchmark extends AbstractBenchmark {
         layer.claimControl();
         Stacks.attach(stack, "victim", 1);
         stack.listen("victim", 0, "tcp://10.0.0.1/80", ListenOptions.PLAIN);
-        AppWorkerImpl w = layer.app("victim").worker(0);
+        SessionWorker w = layer.app("victim").worker(0);
         naive.clear();
         for (int i = 0; i < sessions; i++) {
             int ip = Flows.ip4(198, 18, 0, 0) | i >>> 4;

@@ -5,9 +5,9 @@ import dev.hoststack.bench.support.Flows;
 import dev.hoststack.bench.support.NaiveListeners;
 import dev.hoststack.bench.support.NaiveTcp;
 import dev.hoststack.bench.support.Stacks;
-import dev.hoststack.session.AppWorkerImpl;
 import dev.hoststack.session.ListenOptions;
 import dev.hoststack.session.SessionLayer;
+import dev.hoststack.session.SessionWorker;
 import dev.hoststack.stack.Stack;
 import dev.hoststack.tcp.SegmentParser;
 import dev.hoststack.tcp.SegmentWriter;
@@ -74,7 +74,7 @@ public class SynToAcceptBenchmark extends AbstractBenchmark {
     Stack stack;
     SessionLayer layer;
     TcpTransport tcp;
-    AppWorkerImpl[] workers;
+    SessionWorker[] workers;
     final ByteBuffer buf = ByteBuffer.allocate(SegmentWriter.IP6_LENGTH);
     final ByteBuffer out = ByteBuffer.allocate(SegmentWriter.IP6_LENGTH);
     final TcpSegment seg = new TcpSegment();
@@ -105,9 +105,9 @@ public class SynToAcceptBenchmark extends AbstractBenchmark {
         layer = stack.session();
         tcp = stack.tcp();
         tcp.output((thread, packet) -> { });
-        workers = new AppWorkerImpl[16];
+        workers = new SessionWorker[16];
         for (int a = 1; a <= 3; a++) {
-            for (AppWorkerImpl w : layer.app("app" + a).workers()) {
+            for (SessionWorker w : layer.app("app" + a).workers()) {
                 workers[w.globalIndex()] = w;
             }
         }

@@ -3,9 +3,9 @@ package dev.hoststack.cli;
 import dev.hoststack.api.AppEventType;
 import dev.hoststack.api.Ip;
 import dev.hoststack.api.SessionHandle;
-import dev.hoststack.session.AppWorkerImpl;
 import dev.hoststack.session.AttachOptions;
 import dev.hoststack.session.ListenOptions;
+import dev.hoststack.session.SessionWorker;
 import dev.hoststack.stack.Stack;
 import dev.hoststack.stack.StackConfig;
 import dev.hoststack.tcp.TcpPeer;
@@ -17,10 +17,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code hoststack demo}: the design note's example on a real stack built from the modules, for
@@ -212,7 +212,7 @@ public final class DemoCommand implements Callable<Integer> {
             if (s == SessionHandle.INVALID) {
                 throw new IllegalStateException("handshake " + i + " did not complete: " + stack.tcp().result(0).drop());
             }
-            AppWorkerImpl w = stack.session().worker(stack.session().session(s).appWorkerIndex());
+            SessionWorker w = stack.session().worker(stack.session().session(s).appWorkerIndex());
             table.add(w.application().name(), w.workerIndex());
             if (first.size() < 12) {
                 first.add(w.label());

@@ -10,9 +10,9 @@ import dev.hoststack.cli.scenario.ScenarioRunner;
 import dev.hoststack.cli.scenario.Step;
 import dev.hoststack.pcap.CaptureReader;
 import dev.hoststack.pcap.PacketRecord;
-import dev.hoststack.session.AppWorkerImpl;
 import dev.hoststack.session.SessionLayer;
 import dev.hoststack.session.SessionTables;
+import dev.hoststack.session.SessionWorker;
 import dev.hoststack.session.table.SessionKeys;
 import dev.hoststack.stack.Stack;
 import dev.hoststack.stack.StackConfig;
@@ -138,12 +138,12 @@ public final class Replayer {
                 TcpTransport.InputResult in = stack.tcp().result(thread);
                 if (result == TcpTransport.CREATED) {
                     r.dispatched++;
-                    AppWorkerImpl w = layer.worker(in.workerGlobal());
+                    SessionWorker w = layer.worker(in.workerGlobal());
                     r.table.add(w.application().name(), w.workerIndex());
                     events.accept(dispatchEvent(rec, thread, in, w));
                 } else if (result == TcpTransport.ESTABLISHED) {
                     r.established++;
-                    AppWorkerImpl w = layer.worker(layer.session(in.session()).appWorkerIndex());
+                    SessionWorker w = layer.worker(layer.session(in.session()).appWorkerIndex());
                     r.accepted += acceptAll(w);
                 } else if (result == TcpTransport.DROPPED && in.drop() == DropReason.NO_LISTENER
                         && seg.has(TcpSegment.SYN) && !seg.has(TcpSegment.ACK)) {
@@ -180,7 +180,7 @@ public final class Replayer {
         }
     }
 
-    private long acceptAll(AppWorkerImpl w) {
+    private long acceptAll(SessionWorker w) {
         long[] n = new long[1];
         w.pollEvents((type, session, listener) -> {
             if (type == AppEventType.ACCEPT && stack.session().acceptReply(session)) {
@@ -222,7 +222,7 @@ public final class Replayer {
         return tables.table(ip4).get(key) != SessionHandle.INVALID;
     }
 
-    private Map<String, Object> dispatchEvent(PacketRecord rec, int thread, TcpTransport.InputResult in, AppWorkerImpl w) {
+    private Map<String, Object> dispatchEvent(PacketRecord rec, int thread, TcpTransport.InputResult in, SessionWorker w) {
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("packet", rec.packetNumber());
         e.put("event", "dispatch");

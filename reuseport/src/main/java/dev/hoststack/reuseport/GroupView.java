@@ -4,8 +4,8 @@ import dev.hoststack.api.Endpoint;
 import dev.hoststack.api.spi.ReuseportGroupView;
 import dev.hoststack.api.spi.ReuseportMemberView;
 import dev.hoststack.session.Dispatch;
-import dev.hoststack.session.ListenSession;
 import dev.hoststack.session.WorkerLoad;
+import dev.hoststack.session.internal.ListenSession;
 import java.util.List;
 
 /**

@@ -1,5 +1,7 @@
 package dev.hoststack.reuseport;
 
+import dev.hoststack.api.AppListener;
+import dev.hoststack.api.AppNamespace;
 import dev.hoststack.api.DropReason;
 import dev.hoststack.api.Endpoint;
 import dev.hoststack.api.JHash;
@@ -7,11 +9,11 @@ import dev.hoststack.api.SessionHandle;
 import dev.hoststack.api.spi.FlowView;
 import dev.hoststack.api.spi.ReuseportGroupView;
 import dev.hoststack.api.spi.ReuseportSelector;
-import dev.hoststack.session.AppNamespaceImpl;
 import dev.hoststack.session.Dispatch;
-import dev.hoststack.session.ListenSession;
 import dev.hoststack.session.ListenTarget;
 import dev.hoststack.session.SessionTables;
+import dev.hoststack.session.internal.AppNamespaceImpl;
+import dev.hoststack.session.internal.ListenSession;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -229,7 +231,7 @@ public final class ReuseportGroup extends ListenTarget {
     }
 
     /** The namespace of its members. */
-    public AppNamespaceImpl namespace() {
+    public AppNamespace namespace() {
         return namespace;
     }
 
@@ -254,8 +256,17 @@ public final class ReuseportGroup extends ListenTarget {
     }
 
     /** Its members' listen sessions, in join order (control thread). */
-    public List<ListenSession> members() {
+    List<ListenSession> members() {
         return List.copyOf(members);
+    }
+
+    /** Its members' app listeners, in join order: application, endpoint, listening workers (control thread). */
+    public List<AppListener> memberListeners() {
+        List<AppListener> out = new ArrayList<>(members.size());
+        for (ListenSession m : members) {
+            out.add(m.appListener());
+        }
+        return out;
     }
 
     /** The current membership epoch. */

@@ -11,12 +11,12 @@ import dev.hoststack.api.spi.ReuseportGroupView;
 import dev.hoststack.api.spi.ReuseportSelector;
 import dev.hoststack.api.spi.ReuseportSelectorProvider;
 import dev.hoststack.api.spi.SelectorContext;
-import dev.hoststack.session.ApplicationImpl;
 import dev.hoststack.session.Dispatch;
-import dev.hoststack.session.ListenSession;
 import dev.hoststack.session.ListenTarget;
-import dev.hoststack.session.ReuseportGroups;
 import dev.hoststack.session.SessionLayer;
+import dev.hoststack.session.internal.ApplicationImpl;
+import dev.hoststack.session.internal.ListenSession;
+import dev.hoststack.session.internal.ReuseportGroups;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -52,7 +52,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Threading: as {@link ReuseportGroups} says — {@link #select} on data threads, lock-free and
  * allocation-free; everything else on the control thread.
  */
-public final class ReuseportGroupTable implements ReuseportGroups {
+public final class ReuseportGroupTable {
 
     private final SessionLayer layer;
     private final SelectorRegistry selectors;
@@ -72,7 +72,7 @@ public final class ReuseportGroupTable implements ReuseportGroups {
             refusals.put(e, new AtomicLong());
         }
         this.hashSecret = config.hashSecret();
-        layer.installReuseport(this);
+        layer.installReuseport(new SessionSide());
     }
 
     /** The selector registry. */
@@ -130,8 +130,7 @@ public final class ReuseportGroupTable implements ReuseportGroups {
         return g;
     }
 
-    @Override
-    public void checkJoin(int groupIndex, ApplicationImpl candidate, String selector) {
+    void checkJoin(int groupIndex, ApplicationImpl candidate, String selector) {
         ReuseportGroup g = require(groupIndex);
         Endpoint ep = g.endpoint();
         if (candidate.namespace() != g.namespace()) {
@@ -160,8 +159,7 @@ public final class ReuseportGroupTable implements ReuseportGroups {
         }
     }
 
-    @Override
-    public int create(ListenSession first, ListenSession.Placement placement, String selector) {
+    int create(ListenSession first, ListenSession.Placement placement, String selector) {
         ReuseportSelectorProvider provider = selectors.provider(selector);
         ReuseportGroup[] cur = groups;
         int index = 0;
@@ -218,15 +216,13 @@ public final class ReuseportGroupTable implements ReuseportGroups {
         return groupIndex;
     }
 
-    @Override
-    public void join(int groupIndex, ListenSession member) {
+    void join(int groupIndex, ListenSession member) {
         ReuseportGroup g = require(groupIndex);
         g.members.add(member);
         g.republish();
     }
 
-    @Override
-    public boolean leave(int groupIndex, ListenSession member) {
+    boolean leave(int groupIndex, ListenSession member) {
         ReuseportGroup g = require(groupIndex);
         if (!g.members.remove(member)) {
             throw new IllegalStateException(member + " is not a member of " + g);
@@ -242,18 +238,15 @@ public final class ReuseportGroupTable implements ReuseportGroups {
         return true;
     }
 
-    @Override
-    public void workersChanged(int groupIndex, ListenSession member) {
+    void workersChanged(int groupIndex, ListenSession member) {
         require(groupIndex).republish();
     }
 
-    @Override
     public boolean migrates(int groupIndex) {
         ReuseportGroup g = group(groupIndex);
         return g != null && g.migrate();
     }
 
-    @Override
     public void countMigration(int groupIndex) {
         ReuseportGroup g = group(groupIndex);
         if (g != null) {
@@ -261,8 +254,7 @@ public final class ReuseportGroupTable implements ReuseportGroups {
         }
     }
 
-    @Override
-    public List<ListenSession> members(int groupIndex) {
+    List<ListenSession> members(int groupIndex) {
         return require(groupIndex).members();
     }
 
@@ -304,18 +296,15 @@ public final class ReuseportGroupTable implements ReuseportGroups {
         return require(groupIndex).view();
     }
 
-    @Override
     public ListenTarget target(int groupIndex) {
         return require(groupIndex);
     }
 
-    @Override
     public long select(int groupIndex, FlowView flow, int thread) {
         final ReuseportGroup g = live(groupIndex, flow);
         return g == null ? Dispatch.drop(DropReason.LISTENER_GONE) : g.dispatch(flow, thread);
     }
 
-    @Override
     public long reselect(int groupIndex, FlowView flow, int thread, long rejected, int attempt) {
         final ReuseportGroup g = live(groupIndex, flow);
         return g == null ? Dispatch.drop(DropReason.LISTENER_GONE) : g.redispatch(flow, thread, rejected, attempt);
@@ -329,5 +318,68 @@ public final class ReuseportGroupTable implements ReuseportGroups {
     private ReuseportGroup live(int groupIndex, FlowView flow) {
         final ReuseportGroup g = group(groupIndex);
         return g == null || g.endpoint().port() != flow.localPort() ? null : g;
+    }
+
+    /**
+     * The session layer's side of the table, installed into the layer at construction: the
+     * session layer calls it on listen, unlisten and the SYN path. Internal wiring, so it is a
+     * private adapter rather than the table's own supertype (the table is API; the interface,
+     * which takes the layer's internal types, is not).
+     */
+    private final class SessionSide implements ReuseportGroups {
+        @Override
+        public void checkJoin(int groupIndex, ApplicationImpl candidate, String selector) {
+            ReuseportGroupTable.this.checkJoin(groupIndex, candidate, selector);
+        }
+
+        @Override
+        public int create(ListenSession first, ListenSession.Placement placement, String selector) {
+            return ReuseportGroupTable.this.create(first, placement, selector);
+        }
+
+        @Override
+        public void join(int groupIndex, ListenSession member) {
+            ReuseportGroupTable.this.join(groupIndex, member);
+        }
+
+        @Override
+        public boolean leave(int groupIndex, ListenSession member) {
+            return ReuseportGroupTable.this.leave(groupIndex, member);
+        }
+
+        @Override
+        public ListenTarget target(int groupIndex) {
+            return ReuseportGroupTable.this.target(groupIndex);
+        }
+
+        @Override
+        public void workersChanged(int groupIndex, ListenSession member) {
+            ReuseportGroupTable.this.workersChanged(groupIndex, member);
+        }
+
+        @Override
+        public long select(int groupIndex, FlowView flow, int thread) {
+            return ReuseportGroupTable.this.select(groupIndex, flow, thread);
+        }
+
+        @Override
+        public long reselect(int groupIndex, FlowView flow, int thread, long rejected, int attempt) {
+            return ReuseportGroupTable.this.reselect(groupIndex, flow, thread, rejected, attempt);
+        }
+
+        @Override
+        public boolean migrates(int groupIndex) {
+            return ReuseportGroupTable.this.migrates(groupIndex);
+        }
+
+        @Override
+        public void countMigration(int groupIndex) {
+            ReuseportGroupTable.this.countMigration(groupIndex);
+        }
+
+        @Override
+        public List<ListenSession> members(int groupIndex) {
+            return ReuseportGroupTable.this.members(groupIndex);
+        }
     }
 }

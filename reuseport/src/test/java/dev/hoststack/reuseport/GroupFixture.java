@@ -5,11 +5,11 @@ import dev.hoststack.api.Endpoint;
 import dev.hoststack.api.Ip;
 import dev.hoststack.api.SessionHandle;
 import dev.hoststack.api.spi.ReuseportSelectorProvider;
-import dev.hoststack.session.AppWorkerImpl;
 import dev.hoststack.session.AttachOptions;
 import dev.hoststack.session.ListenOptions;
 import dev.hoststack.session.SessionLayer;
 import dev.hoststack.session.SessionLayerConfig;
+import dev.hoststack.session.SessionWorker;
 import dev.hoststack.tcp.TcpConfig;
 import dev.hoststack.tcp.TcpPeer;
 import dev.hoststack.tcp.TcpTransport;
@@ -69,7 +69,7 @@ final class GroupFixture {
     /** Every worker of the app listens on the URI. */
     long listenAll(String app, String uri, ListenOptions options) {
         long h = SessionHandle.INVALID;
-        for (AppWorkerImpl w : layer.app(app).workers()) {
+        for (SessionWorker w : layer.app(app).workers()) {
             h = layer.listen(app, w.workerIndex(), Endpoint.parseUri(uri), options);
         }
         return h;
@@ -82,7 +82,7 @@ final class GroupFixture {
         if (s == SessionHandle.INVALID) {
             return "dropped:" + tcp.result(thread).drop();
         }
-        AppWorkerImpl w = layer.worker(layer.session(s).appWorkerIndex());
+        SessionWorker w = layer.worker(layer.session(s).appWorkerIndex());
         w.pollEvents((type, session, listener) -> {
             if (type != AppEventType.ACCEPT || session != s) {
                 throw new AssertionError("expected the accept of " + SessionHandle.format(s) + ", got " + type);
@@ -99,7 +99,7 @@ final class GroupFixture {
         if (s == SessionHandle.INVALID) {
             return "dropped:" + tcp.result(thread).drop();
         }
-        AppWorkerImpl w = layer.worker(layer.session(s).appWorkerIndex());
+        SessionWorker w = layer.worker(layer.session(s).appWorkerIndex());
         w.pollEvents((type, x, listener) -> { }, Integer.MAX_VALUE);
         return w.label();
     }

@@ -8,9 +8,9 @@ import dev.hoststack.api.Ip;
 import dev.hoststack.api.Session;
 import dev.hoststack.api.SessionHandle;
 import dev.hoststack.api.SessionState;
-import dev.hoststack.session.AppWorkerImpl;
 import dev.hoststack.session.ListenOptions;
 import dev.hoststack.session.SessionCounter;
+import dev.hoststack.session.SessionWorker;
 import dev.hoststack.tcp.TcpSegment;
 import dev.hoststack.tcp.TcpTransport;
 import java.util.ArrayList;
@@ -38,7 +38,7 @@ class MigrationTest {
                 f.tcp.issOfSession(session) + 1, TcpSegment.ACK);
     }
 
-    private static List<Long> accepts(AppWorkerImpl w) {
+    private static List<Long> accepts(SessionWorker w) {
         List<Long> out = new ArrayList<>();
         w.pollEvents((type, s, l) -> {
             if (type == AppEventType.ACCEPT) {
@@ -63,7 +63,7 @@ class MigrationTest {
             f.layer.unlisten("listener" + i, 0, Endpoint.parseUri(URI));
         }
         f.tcp.poll(0);
-        AppWorkerImpl last = f.layer.app("listener4").worker(0);
+        SessionWorker last = f.layer.app("listener4").worker(0);
         for (long s : sessions) {
             Session session = f.layer.session(s);
             assertThat(session).as("no handshake was lost").isNotNull();
@@ -89,7 +89,7 @@ class MigrationTest {
         f.attach("survivor", 2);
         f.listenAll("dying", URI, ListenOptions.REUSEPORT);
         f.listenAll("survivor", URI, ListenOptions.REUSEPORT);
-        AppWorkerImpl dying = f.layer.app("dying").worker(0);
+        SessionWorker dying = f.layer.app("dying").worker(0);
         // round robin: even clients go to "dying", odd ones to "survivor"
         long created = syn(f, 0);
         syn(f, 1);
@@ -111,8 +111,8 @@ class MigrationTest {
         assertThat(f.layer.session(ready)).as("the dead app's READY session is reset").isNull();
         Session movedAccepting = f.layer.session(accepting);
         Session movedCreated = f.layer.session(created);
-        AppWorkerImpl s0 = f.layer.app("survivor").worker(0);
-        AppWorkerImpl s1 = f.layer.app("survivor").worker(1);
+        SessionWorker s0 = f.layer.app("survivor").worker(0);
+        SessionWorker s1 = f.layer.app("survivor").worker(1);
         assertThat(movedAccepting.state()).isEqualTo(SessionState.ACCEPTING);
         assertThat(movedCreated.state()).isEqualTo(SessionState.CREATED);
         assertThat(List.of(movedAccepting.appWorkerIndex(), movedCreated.appWorkerIndex()))
@@ -169,7 +169,7 @@ class MigrationTest {
         f.attach("app", 2);
         f.listenAll("app", URI, ListenOptions.REUSEPORT);
         long first = syn(f, 0);
-        AppWorkerImpl w0 = f.layer.app("app").worker(0);
+        SessionWorker w0 = f.layer.app("app").worker(0);
         assertThat(f.layer.session(first).appWorkerIndex()).isEqualTo(w0.globalIndex());
         f.layer.removeWorker("app", 0);
         f.tcp.poll(0);

@@ -11,8 +11,8 @@ import dev.hoststack.api.spi.ReuseportGroupView;
 import dev.hoststack.api.spi.ReuseportSelector;
 import dev.hoststack.api.spi.ReuseportSelectorProvider;
 import dev.hoststack.api.spi.SelectorContext;
-import dev.hoststack.session.AppWorkerImpl;
 import dev.hoststack.session.ListenOptions;
+import dev.hoststack.session.SessionWorker;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -65,7 +65,7 @@ class WeightAndLoadTest {
         GroupFixture f = seed(new GroupFixture(), "roundrobin");
         int g = group(f);
         f.groups.weight(g, "app2", 5);
-        for (AppWorkerImpl w : f.layer.app("app2").workers()) {
+        for (SessionWorker w : f.layer.app("app2").workers()) {
             f.layer.unlisten("app2", w.workerIndex(), Endpoint.parseUri(URI));
         }
         f.listenAll("app2", URI, ListenOptions.REUSEPORT);

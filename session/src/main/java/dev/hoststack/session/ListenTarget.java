@@ -1,6 +1,7 @@
 package dev.hoststack.session;
 
 import dev.hoststack.api.spi.FlowView;
+import dev.hoststack.session.internal.AppListenerImpl;
 
 /**
  * What a listener entry leads to on the SYN path: the object that picks the listen session and app

@@ -2,11 +2,15 @@ package dev.hoststack.session;
 
 import dev.hoststack.api.AppEventType;
 import dev.hoststack.api.DropReason;
+import dev.hoststack.api.Internal;
 import dev.hoststack.api.SessionHandle;
 import dev.hoststack.api.SessionState;
 import dev.hoststack.api.TransportProto;
 import dev.hoststack.api.spi.FlowView;
+import dev.hoststack.session.internal.AppWorkerImpl;
+import dev.hoststack.session.internal.ListenSession;
 import dev.hoststack.session.internal.MpscLongRing;
+import dev.hoststack.session.internal.ReuseportGroups;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -69,12 +73,14 @@ public final class SessionDataPlane {
     }
 
     /** The app worker of a global index, or null. Data plane safe, allocation-free. */
+    @Internal
     public AppWorkerImpl worker(int globalIndex) {
         AppWorkerImpl[] ws = workersByGlobal;
         return globalIndex >= 0 && globalIndex < ws.length ? ws[globalIndex] : null;
     }
 
     /** The listen session of an index, or null. Data plane safe, allocation-free. */
+    @Internal
     public ListenSession listenSession(int index) {
         ListenSession[] ls = listenSessions;
         return index >= 0 && index < ls.length ? ls[index] : null;

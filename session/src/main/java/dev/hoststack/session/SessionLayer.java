@@ -4,9 +4,12 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
 
 import dev.hoststack.api.AppEventType;
+import dev.hoststack.api.AppListener;
+import dev.hoststack.api.AppNamespace;
 import dev.hoststack.api.DropReason;
 import dev.hoststack.api.Endpoint;
 import dev.hoststack.api.FiveTuple;
+import dev.hoststack.api.Internal;
 import dev.hoststack.api.Scope;
 import dev.hoststack.api.Session;
 import dev.hoststack.api.SessionError;
@@ -16,7 +19,13 @@ import dev.hoststack.api.SessionState;
 import dev.hoststack.api.TransportConnection;
 import dev.hoststack.api.TransportProto;
 import dev.hoststack.api.spi.FlowView;
+import dev.hoststack.session.internal.AppListenerImpl;
+import dev.hoststack.session.internal.AppNamespaceImpl;
+import dev.hoststack.session.internal.AppWorkerImpl;
+import dev.hoststack.session.internal.ApplicationImpl;
+import dev.hoststack.session.internal.ListenSession;
 import dev.hoststack.session.internal.MpscLongRing;
+import dev.hoststack.session.internal.ReuseportGroups;
 import dev.hoststack.session.table.SessionHashTable;
 import dev.hoststack.session.table.SessionKeys;
 import java.util.ArrayList;
@@ -107,11 +116,12 @@ public final class SessionLayer {
     }
 
     /** The app worker of a global index, or null. Any thread, allocation-free. */
-    public AppWorkerImpl worker(int globalIndex) {
+    public SessionWorker worker(int globalIndex) {
         return dp.worker(globalIndex);
     }
 
     /** The listen session of an index, or null. Any thread, allocation-free. */
+    @Internal
     public ListenSession listenSession(int index) {
         return dp.listenSession(index);
     }
@@ -167,6 +177,7 @@ public final class SessionLayer {
     }
 
     /** Installs the reuseport groups (at composition, on the control thread). */
+    @Internal
     public void installReuseport(ReuseportGroups reuseportGroups) {
         checkControl("installReuseport");
         checkArgument(dp.groups == null, "reuseport groups are installed already");
@@ -174,6 +185,7 @@ public final class SessionLayer {
     }
 
     /** The installed reuseport groups, or null. */
+    @Internal
     public ReuseportGroups reuseportGroups() {
         return dp.groups;
     }
@@ -243,7 +255,7 @@ public final class SessionLayer {
      *
      * @throws SessionException {@link SessionError#NAMESPACE_EXISTS}
      */
-    public AppNamespaceImpl addNamespace(String name, long secret, int fibIndex) {
+    public AppNamespace addNamespace(String name, long secret, int fibIndex) {
         checkControl("addNamespace");
         requireNonNull(name, "name");
         checkArgument(fibIndex >= 0 && fibIndex < 1 << 16, "fib index %s is not in 0..65535", fibIndex);
@@ -258,12 +270,12 @@ public final class SessionLayer {
     }
 
     /** The namespace of that name, or null. */
-    public AppNamespaceImpl namespace(String name) {
+    public AppNamespace namespace(String name) {
         return namespaces.get(name);
     }
 
     /** Every namespace, in the order added. */
-    public Collection<AppNamespaceImpl> namespaces() {
+    public Collection<AppNamespace> namespaces() {
         return List.copyOf(namespaces.values());
     }
 
@@ -291,7 +303,7 @@ public final class SessionLayer {
      *         {@link SessionError#WRONG_NAMESPACE_SECRET}, {@link SessionError#APP_EXISTS},
      *         {@link SessionError#LIMIT}
      */
-    public ApplicationImpl attach(AttachOptions options) {
+    public SessionApplication attach(AttachOptions options) {
         checkControl("attach");
         AppNamespaceImpl ns = namespaces.get(options.namespace());
         if (ns == null) {
@@ -329,18 +341,18 @@ public final class SessionLayer {
     }
 
     /** The attached application of that name, or null. */
-    public ApplicationImpl app(String name) {
+    public SessionApplication app(String name) {
         return appsByName.get(name);
     }
 
     /** The attached application of that index, or null. Data plane safe. */
-    public ApplicationImpl app(int index) {
+    public SessionApplication app(int index) {
         ApplicationImpl[] a = appsByIndex;
         return index >= 0 && index < a.length ? a[index] : null;
     }
 
     /** Every attached application, in attach order. */
-    public List<ApplicationImpl> applications() {
+    public List<SessionApplication> applications() {
         return List.copyOf(appsByName.values());
     }
 
@@ -367,7 +379,7 @@ public final class SessionLayer {
      *
      * @throws SessionException {@link SessionError#NO_SUCH_APP}, {@link SessionError#LIMIT}
      */
-    public AppWorkerImpl addWorker(String appName) {
+    public SessionWorker addWorker(String appName) {
         checkControl("addWorker");
         return newWorker(requireApp(appName));
     }
@@ -379,7 +391,7 @@ public final class SessionLayer {
                     app.name(), config.maxWorkersPerApp()));
         }
         int global = freeSlot(dp.workersByGlobal);
-        AppWorkerImpl w = new AppWorkerImpl(this, app, wi, global, config.appEventQueueCapacity());
+        AppWorkerImpl w = new AppWorkerImpl(app, wi, global, config.appEventQueueCapacity(), threadCount(), dp::release);
         AppWorkerImpl[] ws = Arrays.copyOf(dp.workersByGlobal, Math.max(dp.workersByGlobal.length, global + 1));
         ws[global] = w;
         dp.workersByGlobal = ws;
@@ -402,7 +414,7 @@ public final class SessionLayer {
         AppWorkerImpl w = requireWorker(app, workerIndex);
         Map<Integer, Integer> groupsByListener = migratingGroups(app);
         w.kill();
-        for (AppListenerImpl al : List.copyOf(app.listeners.values())) {
+        for (AppListenerImpl al : List.copyOf(app.listenerMap().values())) {
             if (al.hasWorker(workerIndex)) {
                 stopWorkerListening(al, workerIndex, false);
             }
@@ -428,7 +440,7 @@ public final class SessionLayer {
         for (AppWorkerImpl w : app.workers()) {
             w.kill();
         }
-        for (AppListenerImpl al : List.copyOf(app.listeners.values())) {
+        for (AppListenerImpl al : List.copyOf(app.listenerMap().values())) {
             destroyListener(al);
         }
         retireWorkers(app.workers(), groupsByListener);
@@ -445,7 +457,7 @@ public final class SessionLayer {
         if (g == null) {
             return out;
         }
-        for (AppListenerImpl al : app.listeners.values()) {
+        for (AppListenerImpl al : app.listenerMap().values()) {
             for (ListenSession.Placement p : al.listenSession().placements()) {
                 if (p.group() >= 0 && !p.tables().local() && g.migrates(p.group())) {
                     out.put(al.listenSession().index(), p.group());
@@ -505,7 +517,7 @@ public final class SessionLayer {
             closeSession(dt, s, SessionCounter.CONTROL_CLOSES);
             return;
         }
-        AppWorkerImpl w = worker(Dispatch.worker(d));
+        AppWorkerImpl w = dp.worker(Dispatch.worker(d));
         int listener = Dispatch.listenSession(d);
         pool.listener(s, listener);
         pool.appWorker(s, w.globalIndex());
@@ -556,7 +568,7 @@ public final class SessionLayer {
                     app.name(), endpoint.proto(), endpoint.toUri()));
         }
 
-        AppListenerImpl existing = app.listeners.get(endpoint);
+        AppListenerImpl existing = app.listenerMap().get(endpoint);
         if (existing != null) {
             if (existing.hasWorker(workerIndex)) {
                 throw refused(SessionError.ALREADY_LISTENING.exception("app '%s' worker %s already listens on %s",
@@ -615,7 +627,7 @@ public final class SessionLayer {
             pool0.free(index);
             throw e;
         }
-        app.listeners.put(endpoint, al);
+        app.listenerMap().put(endpoint, al);
         return ls.handle();
     }
 
@@ -736,7 +748,7 @@ public final class SessionLayer {
     public void unlisten(String appName, int workerIndex, Endpoint endpoint) {
         checkControl("unlisten");
         ApplicationImpl app = requireApp(appName);
-        AppListenerImpl al = app.listeners.get(endpoint);
+        AppListenerImpl al = app.listenerMap().get(endpoint);
         if (al == null || !al.hasWorker(workerIndex)) {
             throw refused(SessionError.NOT_LISTENING.exception("app '%s' worker %s does not listen on %s",
                     app.name(), workerIndex, endpoint.toUri()));
@@ -798,7 +810,7 @@ public final class SessionLayer {
         }
         dp.transports[al.endpoint().proto().ordinal()].stopListen(ls.transportListener());
         publishListenSession(ls.index(), null);
-        al.application().listeners.remove(al.endpoint());
+        al.application().listenerMap().remove(al.endpoint());
         if (freeIndexAfterSweep) {
             int lsIndex = ls.index();
             sweepThenReclaim(dt -> { }, () -> dp.threads[0].sessions().free(lsIndex));
@@ -818,10 +830,10 @@ public final class SessionLayer {
 
 
     /** Every live app listener, by application (control plane). */
-    public List<AppListenerImpl> listeners() {
-        List<AppListenerImpl> out = new ArrayList<>();
+    public List<AppListener> listeners() {
+        List<AppListener> out = new ArrayList<>();
         for (ApplicationImpl app : appsByName.values()) {
-            out.addAll(app.listeners.values());
+            out.addAll(app.listenerMap().values());
         }
         return out;
     }
@@ -837,8 +849,10 @@ public final class SessionLayer {
      *
      * @return a listen session handle, a group value, or {@link SessionHandle#INVALID}
      */
-    public long lookupLocalListener(AppNamespaceImpl ns, Endpoint endpoint) {
-        SessionHashTable table = ns.localTables().table(endpoint.isIp4());
+    public long lookupLocalListener(AppNamespace ns, Endpoint endpoint) {
+        AppNamespaceImpl impl = namespaces.get(ns.name());
+        checkArgument(impl == ns, "namespace %s is not one of this session layer's", ns.name());
+        SessionHashTable table = impl.localTables().table(endpoint.isIp4());
         long v = table.get(SessionKeys.listener(endpoint));
         return v != SessionHandle.INVALID ? v : table.get(SessionKeys.listener(endpoint.wildcard()));
     }

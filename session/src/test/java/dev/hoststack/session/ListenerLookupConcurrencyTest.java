@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hoststack.api.Endpoint;
 import dev.hoststack.api.SessionHandle;
+import dev.hoststack.session.internal.ListenSession;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,7 +96,7 @@ class ListenerLookupConcurrencyTest {
             } else {
                 epoch.incrementAndGet(p);
                 int worker = layer.app("app").listeners().stream()
-                        .filter(l -> l.endpoint().equals(endpoint(p))).findFirst().orElseThrow().workerArray()[0];
+                        .filter(l -> l.endpoint().equals(endpoint(p))).findFirst().orElseThrow().workers().get(0);
                 layer.unlisten("app", worker, endpoint(p));
                 handle.set(p, SessionHandle.INVALID);
                 epoch.incrementAndGet(p);

@@ -3,12 +3,14 @@ package dev.hoststack.session;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hoststack.api.AppNamespace;
 import dev.hoststack.api.Endpoint;
 import dev.hoststack.api.Scope;
 import dev.hoststack.api.SessionError;
 import dev.hoststack.api.SessionException;
 import dev.hoststack.api.SessionHandle;
 import dev.hoststack.api.SessionState;
+import dev.hoststack.session.internal.AppNamespaceImpl;
 import dev.hoststack.session.table.SessionHashTable;
 import dev.hoststack.session.table.SessionKeys;
 import java.util.ArrayList;
@@ -109,7 +111,7 @@ class SessionLayerTest {
 
     @Test
     void globalScopeListenersAreInTheFibTableAndLocalScopeOnlyInTheNamespacesLocalTable() {
-        AppNamespaceImpl blue = layer.addNamespace("blue", 7, 0);
+        AppNamespace blue = layer.addNamespace("blue", 7, 0);
         layer.attach(AttachOptions.of("local").inNamespace("blue", 7).withScope(Scope.LOCAL));
         layer.attach(AttachOptions.of("global").inNamespace("blue", 7).withScope(Scope.GLOBAL));
         layer.attach(AttachOptions.of("both").inNamespace("blue", 7).withScope(Scope.BOTH));
@@ -131,14 +133,14 @@ class SessionLayerTest {
 
     @Test
     void unlistenRemovesTheEntryFromEveryTable() {
-        AppNamespaceImpl blue = layer.addNamespace("blue", 7, 0);
+        AppNamespace blue = layer.addNamespace("blue", 7, 0);
         layer.attach(AttachOptions.of("both").inNamespace("blue", 7).withScope(Scope.BOTH));
         layer.listen("both", 0, ep("tcp://10.0.0.1/80"), ListenOptions.PLAIN);
         layer.unlisten("both", 0, ep("tcp://10.0.0.1/80"));
         assertThat(lookup("10.0.0.1", 80)).isEqualTo(SessionHandle.INVALID);
         assertThat(layer.lookupLocalListener(blue, ep("tcp://10.0.0.1/80"))).isEqualTo(SessionHandle.INVALID);
         assertThat(layer.fib(0).table(true).size()).isZero();
-        assertThat(blue.localTables().table(true).size()).isZero();
+        assertThat(((AppNamespaceImpl) blue).localTables().table(true).size()).isZero();
         assertThat(transport.listeners).isEmpty();
         assertThat(layer.listeners()).isEmpty();
         assertThat(layer.thread(0).sessions().liveCount())
@@ -257,7 +259,7 @@ class SessionLayerTest {
         layer.listen("app1", 0, ep("tcp://0.0.0.0/80"), ListenOptions.PLAIN);
         layer.listen("app1", 1, ep("tcp://0.0.0.0/80"), ListenOptions.PLAIN);
         layer.listen("app1", 1, ep("tcp://::/80"), ListenOptions.PLAIN);
-        AppWorkerImpl w0 = layer.app("app1").worker(0);
+        SessionWorker w0 = layer.app("app1").worker(0);
         layer.detach("app1");
         assertThat(w0.alive()).isFalse();
         assertThat(lookup("10.0.0.1", 80)).isEqualTo(SessionHandle.INVALID);

@@ -8,9 +8,9 @@ import com.google.inject.Stage;
 import dev.hoststack.api.Endpoint;
 import dev.hoststack.reuseport.ReuseportGroupTable;
 import dev.hoststack.reuseport.SelectorRegistry;
-import dev.hoststack.session.ApplicationImpl;
 import dev.hoststack.session.AttachOptions;
 import dev.hoststack.session.ListenOptions;
+import dev.hoststack.session.SessionApplication;
 import dev.hoststack.session.SessionLayer;
 import dev.hoststack.tcp.TcpTransport;
 import jakarta.inject.Inject;
@@ -96,7 +96,7 @@ public final class Stack {
     }
 
     /** Attaches an application (control thread). */
-    public ApplicationImpl attach(AttachOptions options) {
+    public SessionApplication attach(AttachOptions options) {
         return session.attach(options);
     }
 

@@ -11,14 +11,14 @@ import dev.hoststack.api.Session;
 import dev.hoststack.api.SessionException;
 import dev.hoststack.api.SessionHandle;
 import dev.hoststack.api.SessionState;
-import dev.hoststack.session.AppWorkerImpl;
-import dev.hoststack.session.ApplicationImpl;
 import dev.hoststack.session.AttachOptions;
 import dev.hoststack.session.DataThread;
 import dev.hoststack.session.ListenOptions;
+import dev.hoststack.session.SessionApplication;
 import dev.hoststack.session.SessionCounter;
 import dev.hoststack.session.SessionLayer;
 import dev.hoststack.session.SessionLayerConfig;
+import dev.hoststack.session.SessionWorker;
 import dev.hoststack.session.table.SessionKeys;
 import dev.hoststack.tcp.TcpPeer;
 import dev.hoststack.tcp.TcpSegment;
@@ -67,7 +67,7 @@ class ConcurrentDataPlaneTest {
                 .session(SessionLayerConfig.builder().threads(dataThreads + 1).appEventQueueCapacity(1 << 14).build())
                 .build());
         SessionLayer layer = stack.session();
-        List<AppWorkerImpl> everyWorker = new ArrayList<>();
+        List<SessionWorker> everyWorker = new ArrayList<>();
         List<String> apps = new ArrayList<>();
         int[] nextApp = {0};
         Runnable attachOne = () -> {
@@ -77,7 +77,7 @@ class ConcurrentDataPlaneTest {
             for (int w = 1; w < workers; w++) {
                 layer.addWorker(name);
             }
-            for (AppWorkerImpl w : layer.app(name).workers()) {
+            for (SessionWorker w : layer.app(name).workers()) {
                 everyWorker.add(w);
                 layer.listen(name, w.workerIndex(), Endpoint.parseUri(URI), ListenOptions.REUSEPORT);
             }
@@ -122,19 +122,19 @@ class ConcurrentDataPlaneTest {
                     layer.detach(apps.remove(control.nextInt(apps.size())));
                 } else if (op == 2 && !apps.isEmpty()) {
                     String app = apps.get(control.nextInt(apps.size()));
-                    AppWorkerImpl w = layer.addWorker(app);
+                    SessionWorker w = layer.addWorker(app);
                     everyWorker.add(w);
                     layer.listen(app, w.workerIndex(), Endpoint.parseUri(URI), ListenOptions.REUSEPORT);
                 } else if (op == 3 && !apps.isEmpty()) {
-                    ApplicationImpl app = layer.app(apps.get(control.nextInt(apps.size())));
+                    SessionApplication app = layer.app(apps.get(control.nextInt(apps.size())));
                     if (app.workers().size() > 1) {
                         layer.removeWorker(app.name(), app.workers().get(control.nextInt(app.workers().size())).workerIndex());
                     }
                 } else if (op == 4 && !apps.isEmpty()) {
-                    ApplicationImpl app = layer.app(apps.get(control.nextInt(apps.size())));
-                    AppWorkerImpl w = app.workers().get(control.nextInt(app.workers().size()));
+                    SessionApplication app = layer.app(apps.get(control.nextInt(apps.size())));
+                    SessionWorker w = app.workers().get(control.nextInt(app.workers().size()));
                     Endpoint ep = Endpoint.parseUri(URI);
-                    if (app.listeners().stream().anyMatch(l -> l.hasWorker(w.workerIndex()))) {
+                    if (app.listeners().stream().anyMatch(l -> l.workers().contains(w.workerIndex()))) {
                         layer.unlisten(app.name(), w.workerIndex(), ep);
                     } else {
                         layer.listen(app.name(), w.workerIndex(), ep, ListenOptions.REUSEPORT);
@@ -225,21 +225,21 @@ class ConcurrentDataPlaneTest {
 
         // 4. no live session belongs to a dead worker
         for (Session s : live) {
-            AppWorkerImpl w = layer.worker(s.appWorkerIndex());
+            SessionWorker w = layer.worker(s.appWorkerIndex());
             assertThat(w != null && w.alive()).as("%s's worker %s is alive; %s", SessionHandle.format(s.handle()),
                     s.appWorkerIndex(), hint).isTrue();
         }
 
         // 5. counters add up: per worker, and every accept event in exactly one queue, taken once
-        long dispatched = everyWorker.stream().mapToLong(AppWorkerImpl::dispatched).sum();
-        long acceptEvents = everyWorker.stream().mapToLong(AppWorkerImpl::accepted).sum();
-        long migratedIn = everyWorker.stream().mapToLong(AppWorkerImpl::migratedIn).sum();
+        long dispatched = everyWorker.stream().mapToLong(SessionWorker::dispatched).sum();
+        long acceptEvents = everyWorker.stream().mapToLong(SessionWorker::accepted).sum();
+        long migratedIn = everyWorker.stream().mapToLong(SessionWorker::migratedIn).sum();
         assertThat(dispatched).as("SYNs dispatched to workers = sessions created; %s", hint).isEqualTo(created);
         assertThat(acceptEvents).as("accept events by worker = by thread; %s", hint)
                 .isEqualTo(layer.counter(SessionCounter.ACCEPT_EVENTS));
         assertThat(migratedIn).as("migrations by worker = by thread; %s", hint).isEqualTo(layer.counter(SessionCounter.MIGRATED));
         long[] leftover = {0};
-        for (AppWorkerImpl w : everyWorker) {
+        for (SessionWorker w : everyWorker) {
             w.pollEvents((type, s, l) -> {
                 if (type == AppEventType.ACCEPT) {
                     leftover[0]++;
@@ -266,8 +266,8 @@ class ConcurrentDataPlaneTest {
     /** The control thread as every live application: take events, accept, sometimes close. */
     private static long answerAsApps(SessionLayer layer, Random r) {
         long[] n = {0};
-        for (ApplicationImpl app : layer.applications()) {
-            for (AppWorkerImpl w : app.workers()) {
+        for (SessionApplication app : layer.applications()) {
+            for (SessionWorker w : app.workers()) {
                 w.pollEvents((type, session, listener) -> {
                     if (type == AppEventType.ACCEPT) {
                         n[0]++;
@@ -392,7 +392,7 @@ class ConcurrentDataPlaneTest {
         }
         long[] perApp = new long[4];
         for (int a = 1; a <= 3; a++) {
-            for (AppWorkerImpl w : layer.app("app" + a).workers()) {
+            for (SessionWorker w : layer.app("app" + a).workers()) {
                 perApp[a] += w.dispatched();
             }
         }

@@ -11,9 +11,9 @@ import dev.hoststack.api.JHash;
 import dev.hoststack.api.Session;
 import dev.hoststack.api.SessionHandle;
 import dev.hoststack.api.SessionState;
-import dev.hoststack.session.AppWorkerImpl;
 import dev.hoststack.session.SessionCounter;
 import dev.hoststack.session.SessionLayerConfig;
+import dev.hoststack.session.SessionWorker;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -38,7 +38,7 @@ class HandshakeTest {
         assertThat(r).as("a SYN to a listener creates a connection").isEqualTo(TcpTransport.CREATED);
         long session = f.tcp.result(1).session();
         assertThat(SessionHandle.thread(session)).as("the session lives on the receiving thread").isEqualTo(1);
-        AppWorkerImpl expected = f.layer.app("app1").worker(1);
+        SessionWorker expected = f.layer.app("app1").worker(1);
         assertThat(f.tcp.result(1).workerGlobal())
                 .as("VPP's in-app round robin starts after rotor 0: worker 1 first").isEqualTo(expected.globalIndex());
         assertThat(f.layer.session(session).state()).isEqualTo(SessionState.CREATED);
@@ -70,7 +70,7 @@ class HandshakeTest {
     @Test
     void ipv6SynThenAckEndsWithAcceptAndReadySession() {
         TcpFixture f = new TcpFixture(3);
-        AppWorkerImpl w0 = f.attach("web", 1);
+        SessionWorker w0 = f.attach("web", 1);
         long listener = f.listen("web", 0, "tcp://2001:db8::1/443");
         long session = f.peer.connect6(2, hi("2001:db8::99"), lo("2001:db8::99"), 50000,
                 hi("2001:db8::1"), lo("2001:db8::1"), 443);
@@ -99,7 +99,7 @@ class HandshakeTest {
     @Test
     void resetBeforeTheFinalAckFreesSilently() {
         TcpFixture f = new TcpFixture(1);
-        AppWorkerImpl w = f.attach("app1", 1);
+        SessionWorker w = f.attach("app1", 1);
         f.listen("app1", 0, "tcp://0.0.0.0/80");
         f.peer.send4(0, CLIENT, 40002, SERVER, 80, 100, 0, TcpSegment.SYN);
         long session = f.tcp.result(0).session();
@@ -118,7 +118,7 @@ class HandshakeTest {
     void handshakeTimeoutFreesTheEmbryonicConnection() {
         TcpFixture f = new TcpFixture(SessionLayerConfig.builder().threads(1).build(),
                 TcpConfig.builder().handshakeTimeout(3, TimeUnit.SECONDS).build());
-        AppWorkerImpl w = f.attach("app1", 1);
+        SessionWorker w = f.attach("app1", 1);
         f.listen("app1", 0, "tcp://0.0.0.0/80");
         f.peer.send4(0, CLIENT, 40003, SERVER, 80, 100, 0, TcpSegment.SYN);
         f.now += TimeUnit.SECONDS.toNanos(2);
@@ -161,7 +161,7 @@ class HandshakeTest {
     @Test
     void establishedConnectionsTellTheAppWhenThePeerClosesOrResets() {
         TcpFixture f = new TcpFixture(1);
-        AppWorkerImpl w = f.attach("app1", 1);
+        SessionWorker w = f.attach("app1", 1);
         f.listen("app1", 0, "tcp://10.0.0.1/80");
         long a = f.peer.connect4(0, CLIENT, 41000, SERVER, 80);
         long b = f.peer.connect4(0, CLIENT, 41001, SERVER, 80);
@@ -183,7 +183,7 @@ class HandshakeTest {
     @Test
     void aFinalAckThatDoesNotAcknowledgeOurSynIsResetAndCounted() {
         TcpFixture f = new TcpFixture(1);
-        AppWorkerImpl w = f.attach("app1", 1);
+        SessionWorker w = f.attach("app1", 1);
         f.listen("app1", 0, "tcp://10.0.0.1/80");
         f.peer.send4(0, CLIENT, 40004, SERVER, 80, 100, 0, TcpSegment.SYN);
         int iss = f.lastSent().seq();
@@ -224,7 +224,7 @@ class HandshakeTest {
     void eachDataThreadHasItsOwnQueueToAWorkerAndAPollTakesFromAll() {
         TcpFixture f = new TcpFixture(SessionLayerConfig.builder().threads(2).appEventQueueCapacity(2).build(),
                 TcpConfig.defaults());
-        AppWorkerImpl w = f.attach("app1", 1);
+        SessionWorker w = f.attach("app1", 1);
         f.listen("app1", 0, "tcp://10.0.0.1/80");
         long a = f.peer.connect4(0, CLIENT, 1, SERVER, 80);
         long b = f.peer.connect4(0, CLIENT, 2, SERVER, 80);
@@ -287,7 +287,7 @@ class HandshakeTest {
     void aFullEventQueueResetsTheConnectionAndCountsIt() {
         TcpFixture f = new TcpFixture(SessionLayerConfig.builder().threads(1).appEventQueueCapacity(2).build(),
                 TcpConfig.defaults());
-        AppWorkerImpl w = f.attach("app1", 1);
+        SessionWorker w = f.attach("app1", 1);
         f.listen("app1", 0, "tcp://10.0.0.1/80");
         assertThat(f.peer.connect4(0, CLIENT, 1, SERVER, 80)).isNotEqualTo(SessionHandle.INVALID);
         assertThat(f.peer.connect4(0, CLIENT, 2, SERVER, 80)).isNotEqualTo(SessionHandle.INVALID);

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.management.ThreadMXBean;
 import dev.hoststack.api.SessionHandle;
-import dev.hoststack.session.AppWorkerImpl;
 import dev.hoststack.session.SessionLayerConfig;
+import dev.hoststack.session.SessionWorker;
 import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +30,7 @@ class HotPathAllocationTest {
                 .maxSessionsPerThread(2 * n).initialTableEntries(2 * n).maxTableEntries(2 * n).appEventQueueCapacity(8192)
                 .build(), TcpConfig.builder().initialConnectionsPerThread(2 * n).maxConnectionsPerThread(2 * n).build());
         f.tcp.output(null);
-        AppWorkerImpl w = f.attach("app1", 2);
+        SessionWorker w = f.attach("app1", 2);
         f.listen("app1", 0, "tcp://10.0.0.1/80");
         f.listen("app1", 1, "tcp://10.0.0.1/80");
         int server = ip4("10.0.0.1");

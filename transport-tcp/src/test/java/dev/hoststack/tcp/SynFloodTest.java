@@ -4,9 +4,9 @@ import static dev.hoststack.tcp.TcpFixture.ip4;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hoststack.api.DropReason;
-import dev.hoststack.session.AppWorkerImpl;
 import dev.hoststack.session.SessionCounter;
 import dev.hoststack.session.SessionLayerConfig;
+import dev.hoststack.session.SessionWorker;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +25,7 @@ class SynFloodTest {
                 TcpConfig.builder().initialConnectionsPerThread(bound).maxConnectionsPerThread(bound)
                         .handshakeTimeout(1, TimeUnit.SECONDS).build());
         f.tcp.output(null);
-        AppWorkerImpl w = f.attach("victim", 1);
+        SessionWorker w = f.attach("victim", 1);
         f.listen("victim", 0, "tcp://10.0.0.1/80");
         int server = ip4("10.0.0.1");
         int floods = 1_000_000;

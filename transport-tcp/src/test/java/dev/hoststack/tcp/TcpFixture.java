@@ -3,11 +3,11 @@ package dev.hoststack.tcp;
 import dev.hoststack.api.AppEventType;
 import dev.hoststack.api.Endpoint;
 import dev.hoststack.api.Ip;
-import dev.hoststack.session.AppWorkerImpl;
 import dev.hoststack.session.AttachOptions;
 import dev.hoststack.session.ListenOptions;
 import dev.hoststack.session.SessionLayer;
 import dev.hoststack.session.SessionLayerConfig;
+import dev.hoststack.session.SessionWorker;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,7 +52,7 @@ final class TcpFixture {
         return Ip.ip6Lo(Ip.parseAddress(s, s));
     }
 
-    AppWorkerImpl attach(String app, int workers) {
+    SessionWorker attach(String app, int workers) {
         layer.attach(AttachOptions.of(app));
         for (int i = 1; i < workers; i++) {
             layer.addWorker(app);
@@ -64,7 +64,7 @@ final class TcpFixture {
         return layer.listen(app, worker, Endpoint.parseUri(uri), ListenOptions.PLAIN);
     }
 
-    List<Event> events(AppWorkerImpl w) {
+    List<Event> events(SessionWorker w) {
         List<Event> out = new ArrayList<>();
         w.pollEvents((type, s, l) -> out.add(new Event(type, s, l)), Integer.MAX_VALUE);
         return out;

@@ -5,8 +5,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.hoststack.bench.support.Flows;
 import dev.hoststack.bench.support.Stacks;
-import dev.hoststack.session.AppWorkerImpl;
 import dev.hoststack.session.ListenOptions;
+import dev.hoststack.session.SessionWorker;
 import dev.hoststack.stack.Stack;
 import dev.hoststack.tcp.TcpPeer;
 import dev.hoststack.tcp.TcpSegment;
@@ -81,7 +81,7 @@ public final class SelectorShares {
         s.addProperty("selector", selector);
         JsonArray rows = new JsonArray();
         for (int a = 0; a < workers.length; a++) {
-            for (AppWorkerImpl w : stack.session().app("app" + (a + 1)).workers()) {
+            for (SessionWorker w : stack.session().app("app" + (a + 1)).workers()) {
                 JsonObject row = new JsonObject();
                 row.addProperty("worker", w.label());
                 row.addProperty("count", w.dispatched());

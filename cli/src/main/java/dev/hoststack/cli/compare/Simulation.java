@@ -4,10 +4,10 @@ import dev.hoststack.api.AppEventType;
 import dev.hoststack.api.Endpoint;
 import dev.hoststack.api.SessionHandle;
 import dev.hoststack.reuseport.ReuseportGroup;
-import dev.hoststack.session.AppWorkerImpl;
 import dev.hoststack.session.AttachOptions;
 import dev.hoststack.session.ListenOptions;
 import dev.hoststack.session.SessionLayerConfig;
+import dev.hoststack.session.SessionWorker;
 import dev.hoststack.stack.Stack;
 import dev.hoststack.stack.StackConfig;
 import dev.hoststack.tcp.TcpPeer;
@@ -172,7 +172,7 @@ public final class Simulation {
     private static final class WorkerState {
         final String app;
         final int index;
-        final AppWorkerImpl worker;
+        final SessionWorker worker;
         final ServiceTime service;
         long dispatched;
         boolean busy;
@@ -183,7 +183,7 @@ public final class Simulation {
         long busyNanos;
         final LongList waits = new LongList();
 
-        WorkerState(String app, int index, AppWorkerImpl worker, ServiceTime service) {
+        WorkerState(String app, int index, SessionWorker worker, ServiceTime service) {
             this.app = app;
             this.index = index;
             this.worker = worker;
@@ -270,14 +270,14 @@ public final class Simulation {
             }
         }
         for (int k = 0; k < a.workers().size(); k++) {
-            AppWorkerImpl w = stack.session().app(a.name()).worker(k);
+            SessionWorker w = stack.session().app(a.name()).worker(k);
             workers.put(w.globalIndex(), new WorkerState(a.name(), k, w, a.workers().get(k)));
         }
     }
 
     private void leave(String app) {
         for (Stack s : new Stack[] {stack, shadow}) {
-            for (AppWorkerImpl w : s.session().app(app).workers()) {
+            for (SessionWorker w : s.session().app(app).workers()) {
                 s.session().unlisten(app, w.workerIndex(), Endpoint.parseUri(URI));
             }
         }
@@ -299,7 +299,7 @@ public final class Simulation {
             leave(c.app());
         }
         String[] after = probe();
-        List<String> members = group(shadow).members().stream().map(ls -> ls.app().name()).toList();
+        List<String> members = group(shadow).memberListeners().stream().map(l -> l.application().name()).toList();
         int probed = 0;
         int moved = 0;
         int toNew = 0;

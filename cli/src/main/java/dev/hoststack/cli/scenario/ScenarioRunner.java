@@ -1,6 +1,7 @@
 package dev.hoststack.cli.scenario;
 
 import dev.hoststack.api.AppEventType;
+import dev.hoststack.api.AppListener;
 import dev.hoststack.api.DropReason;
 import dev.hoststack.api.Endpoint;
 import dev.hoststack.api.Ip;
@@ -11,14 +12,14 @@ import dev.hoststack.api.SessionHandle;
 import dev.hoststack.api.TransportProto;
 import dev.hoststack.api.spi.ReuseportGroupView;
 import dev.hoststack.reuseport.ReuseportGroup;
-import dev.hoststack.session.AppListenerImpl;
-import dev.hoststack.session.AppWorkerImpl;
-import dev.hoststack.session.ApplicationImpl;
 import dev.hoststack.session.AttachOptions;
 import dev.hoststack.session.ListenOptions;
-import dev.hoststack.session.ListenSession;
+import dev.hoststack.session.SessionApplication;
 import dev.hoststack.session.SessionCounter;
 import dev.hoststack.session.SessionLayer;
+import dev.hoststack.session.SessionWorker;
+import dev.hoststack.session.internal.AppListenerImpl;
+import dev.hoststack.session.internal.ListenSession;
 import dev.hoststack.session.table.SessionKeys;
 import dev.hoststack.stack.Stack;
 import dev.hoststack.stack.StackConfig;
@@ -128,7 +129,7 @@ public final class ScenarioRunner {
             e.put("fib", n.fib());
             emit(e);
         } else if (s instanceof Step.AppAttach a) {
-            ApplicationImpl app = stack().attach(new AttachOptions(a.name(), a.namespace(), a.secret(), a.owner(), a.scope()));
+            SessionApplication app = stack().attach(new AttachOptions(a.name(), a.namespace(), a.secret(), a.owner(), a.scope()));
             Map<String, Object> e = event(s, "attached");
             e.put("app", app.name());
             e.put("index", app.index());
@@ -142,7 +143,7 @@ public final class ScenarioRunner {
             e.put("app", d.name());
             emit(e);
         } else if (s instanceof Step.WorkerAdd w) {
-            AppWorkerImpl worker = stack().session().addWorker(w.app());
+            SessionWorker worker = stack().session().addWorker(w.app());
             Map<String, Object> e = event(s, "worker");
             e.put("app", w.app());
             e.put("worker", worker.workerIndex());
@@ -336,7 +337,7 @@ public final class ScenarioRunner {
         switch (result) {
             case TcpTransport.CREATED -> {
                 e = event(seg, "dispatch");
-                AppWorkerImpl w = layer.worker(r.workerGlobal());
+                SessionWorker w = layer.worker(r.workerGlobal());
                 e.put("app", w.application().name());
                 e.put("worker", w.workerIndex());
                 e.put("thread", seg.thread());
@@ -346,7 +347,7 @@ public final class ScenarioRunner {
             case TcpTransport.ESTABLISHED -> {
                 e = event(seg, "established");
                 Session session = layer.session(r.session());
-                AppWorkerImpl w = layer.worker(session.appWorkerIndex());
+                SessionWorker w = layer.worker(session.appWorkerIndex());
                 e.put("app", w.application().name());
                 e.put("worker", w.workerIndex());
                 e.put("thread", seg.thread());
@@ -383,11 +384,11 @@ public final class ScenarioRunner {
     // ================================================================ accept
 
     private void accept(Step.Accept a) {
-        ApplicationImpl app = stack().session().app(a.app());
+        SessionApplication app = stack().session().app(a.app());
         if (app == null) {
             throw dev.hoststack.api.SessionError.NO_SUCH_APP.exception("no application named '%s' is attached", a.app());
         }
-        AppWorkerImpl w = app.worker(a.worker());
+        SessionWorker w = app.worker(a.worker());
         if (w == null) {
             throw dev.hoststack.api.SessionError.NO_SUCH_WORKER.exception("app '%s' has no worker %s", a.app(), a.worker());
         }
@@ -427,7 +428,7 @@ public final class ScenarioRunner {
         switch (s.what()) {
             case LISTENERS -> {
                 List<Map<String, Object>> out = new ArrayList<>();
-                for (AppListenerImpl l : st.session().listeners()) {
+                for (AppListener l : st.session().listeners()) {
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("app", l.application().name());
                     m.put("uri", l.endpoint().toUri());
@@ -454,12 +455,12 @@ public final class ScenarioRunner {
                     m.put("epoch", g.epoch());
                     List<Map<String, Object>> members = new ArrayList<>();
                     int[] weights = g.weights();
-                    List<ListenSession> ms = g.members();
+                    List<AppListener> ms = g.memberListeners();
                     for (int i = 0; i < ms.size(); i++) {
-                        ListenSession ls = ms.get(i);
+                        AppListener ls = ms.get(i);
                         Map<String, Object> mm = new LinkedHashMap<>();
-                        mm.put("app", ls.app().name());
-                        mm.put("workers", ls.appListener().workers());
+                        mm.put("app", ls.application().name());
+                        mm.put("workers", ls.workers());
                         mm.put("weight", weights[i]);
                         members.add(mm);
                     }
@@ -481,7 +482,7 @@ public final class ScenarioRunner {
                     m.put("session", SessionHandle.format(session.handle()));
                     m.put("thread", SessionHandle.thread(session.handle()));
                     m.put("state", session.state().name());
-                    AppWorkerImpl w = st.session().worker(session.appWorkerIndex());
+                    SessionWorker w = st.session().worker(session.appWorkerIndex());
                     m.put("app", w == null ? null : w.application().name());
                     m.put("worker", w == null ? null : w.workerIndex());
                     m.put("tuple", session.tuple() == null ? null : session.tuple().toString());
@@ -513,9 +514,9 @@ public final class ScenarioRunner {
             counters.put("tcp." + c.name().toLowerCase(java.util.Locale.ROOT), st.tcp().counter(c));
         }
         Map<String, Object> apps = new LinkedHashMap<>();
-        for (ApplicationImpl app : st.session().applications()) {
+        for (SessionApplication app : st.session().applications()) {
             Map<String, Object> workers = new LinkedHashMap<>();
-            for (AppWorkerImpl w : app.workers()) {
+            for (SessionWorker w : app.workers()) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("dispatched", w.dispatched());
                 m.put("accepted", w.accepted());

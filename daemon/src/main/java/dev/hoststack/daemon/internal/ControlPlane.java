@@ -13,11 +13,11 @@ import dev.hoststack.protocol.Messages;
 import dev.hoststack.protocol.Names;
 import dev.hoststack.protocol.Protocol;
 import dev.hoststack.protocol.ProtocolException;
-import dev.hoststack.session.AppWorkerImpl;
-import dev.hoststack.session.ApplicationImpl;
 import dev.hoststack.session.AttachOptions;
 import dev.hoststack.session.ListenOptions;
+import dev.hoststack.session.SessionApplication;
 import dev.hoststack.session.SessionLayer;
+import dev.hoststack.session.SessionWorker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -154,8 +154,8 @@ final class ControlPlane {
         core.uids.checkApp(c.uid);
         core.uids.checkWorker(c.uid);
         core.reservations.checkApp(app, c.uid);
-        ApplicationImpl a = layer.attach(new AttachOptions(app, ns, secret, c.uid, Scope.GLOBAL));
-        AppWorkerImpl w = a.worker(0);
+        SessionApplication a = layer.attach(new AttachOptions(app, ns, secret, c.uid, Scope.GLOBAL));
+        SessionWorker w = a.worker(0);
         WorkerConn wc = newWorker(c, a, w);
         JsonObject r = new JsonObject();
         r.addProperty("app", app);
@@ -167,7 +167,7 @@ final class ControlPlane {
         return r;
     }
 
-    private WorkerConn newWorker(ControlConn c, ApplicationImpl a, AppWorkerImpl w) {
+    private WorkerConn newWorker(ControlConn c, SessionApplication a, SessionWorker w) {
         byte[] t = new byte[16];
         random.nextBytes(t);
         WorkerConn wc = new WorkerConn(c, a.name(), w.workerIndex(), w.globalIndex(), c.uid, c.pid, HexFormat.of().formatHex(t));
@@ -186,7 +186,7 @@ final class ControlPlane {
             throw new ProtocolException("add_worker needs \"app\", the application's name");
         }
         Names.check("application name", app);
-        ApplicationImpl a = layer.app(app);
+        SessionApplication a = layer.app(app);
         if (a == null) {
             throw SessionError.NO_SUCH_APP.exception("no application named '%s' is attached", app);
         }
@@ -195,7 +195,7 @@ final class ControlPlane {
                     + "; uid " + c.uid + " may not add a worker to it", "add workers from a process of the application's owner");
         }
         core.uids.checkWorker(c.uid);
-        AppWorkerImpl w = layer.addWorker(app);
+        SessionWorker w = layer.addWorker(app);
         WorkerConn wc = newWorker(c, a, w);
         JsonObject r = new JsonObject();
         r.addProperty("app", app);
@@ -275,7 +275,7 @@ final class ControlPlane {
                     + ": ports below " + unprivilegedPortStart + " are for root", "listen on a port of "
                     + unprivilegedPortStart + " or more, as the kernel would require");
         }
-        ApplicationImpl app = layer.app(w.app);
+        SessionApplication app = layer.app(w.app);
         int fib = app.namespace().fibIndex();
         RealListener real;
         long handle;
@@ -376,7 +376,7 @@ final class ControlPlane {
         // a worker that held nothing (it never listened: refused, or closed before) left; one that did died
         boolean died = !w.listens.isEmpty() || !w.inflight.isEmpty() || w.taken > 0;
         try {
-            ApplicationImpl app = layer.app(w.app);
+            SessionApplication app = layer.app(w.app);
             if (app != null && app.worker(w.workerIndex) != null) {
                 if (app.workers().size() == 1) {
                     layer.detach(w.app);

@@ -5,7 +5,7 @@ import com.google.gson.JsonObject;
 import dev.hoststack.api.DropReason;
 import dev.hoststack.api.Endpoint;
 import dev.hoststack.protocol.Protocol;
-import dev.hoststack.session.ApplicationImpl;
+import dev.hoststack.session.SessionApplication;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -125,13 +125,13 @@ final class Report {
         }
         r.add("listeners", ls);
         JsonArray as = new JsonArray();
-        List<ApplicationImpl> all = List.copyOf(core.layer.applications());
+        List<SessionApplication> all = List.copyOf(core.layer.applications());
         r.addProperty("apps_total", all.size());
         r.addProperty("apps_from", from);
         int bytes = 0;
         int i = from;
         for (; i < all.size(); i++) {
-            ApplicationImpl a = all.get(i);
+            SessionApplication a = all.get(i);
             JsonObject o = new JsonObject();
             o.addProperty("name", a.name());
             o.addProperty("namespace", a.namespace().name());

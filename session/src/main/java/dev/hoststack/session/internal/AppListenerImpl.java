@@ -1,9 +1,11 @@
-package dev.hoststack.session;
+package dev.hoststack.session.internal;
 
 import dev.hoststack.api.AppListener;
 import dev.hoststack.api.DropReason;
 import dev.hoststack.api.Endpoint;
 import dev.hoststack.api.spi.FlowView;
+import dev.hoststack.session.Dispatch;
+import dev.hoststack.session.ListenTarget;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -44,7 +46,7 @@ public final class AppListenerImpl extends ListenTarget implements AppListener {
     private volatile Workers workers = new Workers(new long[1], new long[0]);
     private int rotor;
 
-    AppListenerImpl(ApplicationImpl app, Endpoint endpoint, boolean reuseport, String selector) {
+    public AppListenerImpl(ApplicationImpl app, Endpoint endpoint, boolean reuseport, String selector) {
         this.app = app;
         this.endpoint = endpoint;
         this.reuseport = reuseport;
@@ -76,7 +78,7 @@ public final class AppListenerImpl extends ListenTarget implements AppListener {
         return listenSession;
     }
 
-    void listenSession(ListenSession ls) {
+    public void listenSession(ListenSession ls) {
         this.listenSession = ls;
         value(ls.handle());
     }
@@ -117,7 +119,7 @@ public final class AppListenerImpl extends ListenTarget implements AppListener {
     }
 
     /** Sets or clears worker {@code w}'s bit (control thread; the listen session is set). */
-    void setWorker(int w, boolean on) {
+    public void setWorker(int w, boolean on) {
         long[] bits = Arrays.copyOf(workers.bits, Math.max(workers.bits.length, (w >> 6) + 1));
         if (on) {
             bits[w >> 6] |= 1L << w;
@@ -166,7 +168,7 @@ public final class AppListenerImpl extends ListenTarget implements AppListener {
         return dispatch(flow, thread);
     }
 
-    static int nextSetBit(long[] bits, int from) {
+    public static int nextSetBit(long[] bits, int from) {
         int word = from >> 6;
         if (from < 0 || word >= bits.length) {
             return -1;

@@ -1,6 +1,7 @@
-package dev.hoststack.session;
+package dev.hoststack.session.internal;
 
 import dev.hoststack.api.AppNamespace;
+import dev.hoststack.session.SessionTables;
 
 /** A namespace: name, secret, FIB, and its own local tables. Control plane only, except reads. */
 public final class AppNamespaceImpl implements AppNamespace {
@@ -11,7 +12,7 @@ public final class AppNamespaceImpl implements AppNamespace {
     private final int fibIndex;
     private final SessionTables localTables;
 
-    AppNamespaceImpl(int index, String name, long secret, int fibIndex, SessionTables localTables) {
+    public AppNamespaceImpl(int index, String name, long secret, int fibIndex, SessionTables localTables) {
         this.index = index;
         this.name = name;
         this.secret = secret;
@@ -35,7 +36,7 @@ public final class AppNamespaceImpl implements AppNamespace {
     }
 
     /** Whether {@code s} is this namespace's secret. */
-    boolean secretMatches(long s) {
+    public boolean secretMatches(long s) {
         return secret == s;
     }
 

@@ -1,6 +1,8 @@
-package dev.hoststack.session;
+package dev.hoststack.session.internal;
 
 import dev.hoststack.api.spi.FlowView;
+import dev.hoststack.session.ListenTarget;
+import dev.hoststack.session.SessionLayer;
 import java.util.List;
 
 /**

@@ -1,7 +1,8 @@
-package dev.hoststack.session;
+package dev.hoststack.session.internal;
 
 import dev.hoststack.api.Endpoint;
 import dev.hoststack.api.SessionHandle;
+import dev.hoststack.session.SessionTables;
 import java.util.List;
 
 /**
@@ -21,7 +22,7 @@ public final class ListenSession {
         private final boolean ip4;
         private volatile int group = -1;
 
-        Placement(SessionTables tables, long[] key, boolean ip4) {
+        public Placement(SessionTables tables, long[] key, boolean ip4) {
             this.tables = tables;
             this.key = key;
             this.ip4 = ip4;
@@ -47,7 +48,7 @@ public final class ListenSession {
             return group;
         }
 
-        void group(int g) {
+        public void group(int g) {
             group = g;
         }
     }
@@ -58,7 +59,7 @@ public final class ListenSession {
     private int transportListener = -1;
     private volatile boolean live = true;
 
-    ListenSession(int index, AppListenerImpl appListener, List<Placement> placements) {
+    public ListenSession(int index, AppListenerImpl appListener, List<Placement> placements) {
         this.index = index;
         this.appListener = appListener;
         this.placements = List.copyOf(placements);
@@ -99,7 +100,7 @@ public final class ListenSession {
         return transportListener;
     }
 
-    void transportListener(int index) {
+    public void transportListener(int index) {
         this.transportListener = index;
     }
 
@@ -108,7 +109,7 @@ public final class ListenSession {
         return live;
     }
 
-    void kill() {
+    public void kill() {
         live = false;
     }
 

@@ -1,13 +1,13 @@
-package dev.hoststack.session;
+package dev.hoststack.session.internal;
 
 import dev.hoststack.api.AppEventHandler;
 import dev.hoststack.api.AppEventType;
-import dev.hoststack.api.AppWorker;
-import dev.hoststack.session.internal.MpscLongRing;
-import dev.hoststack.session.internal.SpscLongRing;
+import dev.hoststack.session.SessionWorker;
+import dev.hoststack.session.WorkerLoad;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongConsumer;
 
 /**
  * An app worker: its identity, its event queues, and its counters.
@@ -20,9 +20,8 @@ import java.util.concurrent.atomic.LongAdder;
  * 128-byte region written only by that thread with a plain increment and an opaque store (no
  * CAS); a read sums them (exact once the data threads are quiescent).
  */
-public final class AppWorkerImpl implements AppWorker {
+public final class AppWorkerImpl implements SessionWorker {
 
-    private final SessionLayer layer;
     private final ApplicationImpl app;
     private final int workerIndex;
     private final int globalIndex;
@@ -50,24 +49,24 @@ public final class AppWorkerImpl implements AppWorker {
     private final MpscLongRing.RecordHandler adapter;
     private final WorkerLoad load;
 
-    AppWorkerImpl(SessionLayer layer, ApplicationImpl app, int workerIndex, int globalIndex, int queueCapacity) {
-        this.layer = layer;
-        this.perThread = new long[layer.threadCount() * STRIDE];
+    public AppWorkerImpl(ApplicationImpl app, int workerIndex, int globalIndex, int queueCapacity, int threads,
+                         LongConsumer release) {
+        this.perThread = new long[threads * STRIDE];
         this.adapter = (type, session, listener) -> {
             AppEventType t = AppEventType.of((int) type);
             pollHandler.onEvent(t, session, listener);
             if (t == AppEventType.RESET || t == AppEventType.DISCONNECT) {
-                this.layer.dataPlane().release(session);
+                release.accept(session);
             }
         };
         this.app = app;
         this.workerIndex = workerIndex;
         this.globalIndex = globalIndex;
-        this.events = new SpscLongRing[layer.threadCount()];
+        this.events = new SpscLongRing[threads];
         for (int t = 0; t < events.length; t++) {
             events[t] = new SpscLongRing(queueCapacity);
         }
-        this.load = new WorkerLoad(layer.threadCount());
+        this.load = new WorkerLoad(threads);
     }
 
     /**
@@ -100,7 +99,7 @@ public final class AppWorkerImpl implements AppWorker {
         return alive;
     }
 
-    void kill() {
+    public void kill() {
         alive = false;
     }
 
@@ -155,7 +154,7 @@ public final class AppWorkerImpl implements AppWorker {
      * @return false if that thread's queue to this worker is full; the caller then resets the
      *         connection
      */
-    boolean deliver(int thread, AppEventType type, long sessionHandle, long listenerHandle) {
+    public boolean deliver(int thread, AppEventType type, long sessionHandle, long listenerHandle) {
         if (events[thread].offer(type.ordinal(), sessionHandle, listenerHandle)) {
             return true;
         }
@@ -178,15 +177,15 @@ public final class AppWorkerImpl implements AppWorker {
         return n;
     }
 
-    void countDispatched(int thread) {
+    public void countDispatched(int thread) {
         count(thread, DISPATCHED);
     }
 
-    void countAccepted(int thread) {
+    public void countAccepted(int thread) {
         count(thread, ACCEPTED);
     }
 
-    void countMigratedIn(int thread) {
+    public void countMigratedIn(int thread) {
         count(thread, MIGRATED_IN);
     }
 

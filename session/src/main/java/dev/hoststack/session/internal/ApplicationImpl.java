@@ -1,8 +1,8 @@
-package dev.hoststack.session;
+package dev.hoststack.session.internal;
 
-import dev.hoststack.api.Application;
 import dev.hoststack.api.Endpoint;
 import dev.hoststack.api.Scope;
+import dev.hoststack.session.SessionApplication;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,7 +12,7 @@ import java.util.Map;
  * An attached application. Changed only on the control thread; data threads read its worker
  * array, which is replaced (never changed in place) on every change.
  */
-public final class ApplicationImpl implements Application {
+public final class ApplicationImpl implements SessionApplication {
 
     private final int index;
     private final String name;
@@ -22,9 +22,9 @@ public final class ApplicationImpl implements Application {
     private volatile AppWorkerImpl[] workers = new AppWorkerImpl[0];
     private volatile boolean attached = true;
     /** Control plane only: this app's listeners by endpoint. */
-    final Map<Endpoint, AppListenerImpl> listeners = new LinkedHashMap<>();
+    private final Map<Endpoint, AppListenerImpl> listeners = new LinkedHashMap<>();
 
-    ApplicationImpl(int index, String name, AppNamespaceImpl namespace, int owner, Scope scope) {
+    public ApplicationImpl(int index, String name, AppNamespaceImpl namespace, int owner, Scope scope) {
         this.index = index;
         this.name = name;
         this.namespace = namespace;
@@ -75,7 +75,7 @@ public final class ApplicationImpl implements Application {
     }
 
     /** The lowest free worker index. */
-    int nextWorkerIndex() {
+    public int nextWorkerIndex() {
         AppWorkerImpl[] ws = workers;
         for (int i = 0; i < ws.length; i++) {
             if (ws[i] == null) {
@@ -85,14 +85,14 @@ public final class ApplicationImpl implements Application {
         return ws.length;
     }
 
-    void putWorker(AppWorkerImpl w) {
+    public void putWorker(AppWorkerImpl w) {
         AppWorkerImpl[] ws = workers;
         AppWorkerImpl[] next = java.util.Arrays.copyOf(ws, Math.max(ws.length, w.workerIndex() + 1));
         next[w.workerIndex()] = w;
         workers = next;
     }
 
-    void removeWorker(int workerIndex) {
+    public void removeWorker(int workerIndex) {
         AppWorkerImpl[] next = workers.clone();
         next[workerIndex] = null;
         int len = next.length;
@@ -107,11 +107,16 @@ public final class ApplicationImpl implements Application {
         return attached;
     }
 
-    void markDetached() {
+    public void markDetached() {
         attached = false;
     }
 
     /** This app's listeners (control plane). */
+    /** The listeners by endpoint, live: the session layer's control thread changes it. */
+    public Map<Endpoint, AppListenerImpl> listenerMap() {
+        return listeners;
+    }
+
     public List<AppListenerImpl> listeners() {
         return List.copyOf(listeners.values());
     }
