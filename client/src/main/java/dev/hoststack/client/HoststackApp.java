@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +50,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>waits the policy's delay, logs the attempt, and attaches again: {@code attach} for the
  *       worker of the lowest index, {@code add_worker} for the others in index order, each with new
  *       connections on its own event loop; then every worker makes its {@link AppWorker#listens()}
- *       again, with the reuseport flag and selector it first asked for;</li>
+ *       again, with the reuseport flag and selector it first asked for, and the application sets
+ *       its {@linkplain #weight weights} again in the groups it still listens on;</li>
  *   <li>on a refusal or a daemon that does not answer, closes what that attempt opened, logs why,
  *       and tries again after the next delay; after the policy's last attempt it gives up and
  *       every worker's {@link AppWorker#closeFuture()} completes.</li>
@@ -77,6 +80,8 @@ public final class HoststackApp implements AutoCloseable {
     private final List<EventLoopGroup> ownGroups = new CopyOnWriteArrayList<>();
     private final List<Runnable> onReattach = new CopyOnWriteArrayList<>();
     private final AtomicLong reattachments = new AtomicLong();
+    /** The weights the application set, by the URI the daemon answered; set again after a reconnect. */
+    private final Map<String, Integer> weights = new ConcurrentHashMap<>();
     /** Guards {@link #closed}, {@link #reconnecting} and the installing of connections. */
     private final Object lock = new Object();
     private volatile int owner = -1;
@@ -244,6 +249,7 @@ public final class HoststackApp implements AutoCloseable {
                 for (AppWorker w : ws) {
                     w.relisten();
                 }
+                reweigh(ws);
                 return attempt;
             } catch (HoststackException e) {
                 LOG.log(System.Logger.Level.WARNING, String.format("app '%s': reconnect attempt %d of %d failed: %s",
@@ -254,6 +260,41 @@ public final class HoststackApp implements AutoCloseable {
             }
         }
         return -1;
+    }
+
+    /**
+     * Sets this application's weight in the reuseport group on {@code uri}: {@code weight} of
+     * {@value Protocol#MIN_WEIGHT}..{@value Protocol#MAX_WEIGHT} (every member has 1 until it sets one). Selectors
+     * that use weights ({@code weighted}: smooth weighted round robin over the members) then give it
+     * {@code weight} shares for each share of a member of weight 1; the others ignore it. An
+     * application sets only its own weight. The weight lasts while the application is a member of
+     * that group: once every worker of it has stopped listening there, it is 1 again. After a
+     * reconnect it is set again in the groups the application listens on again.
+     *
+     * <p>Blocks; any thread but a worker's event loop.
+     *
+     * @param uri the group's endpoint, as a {@link AppWorker#listen} answered it
+     * @throws HoststackException the daemon's refusal: INVALID_WEIGHT (out of range), NOT_LISTENING
+     *         (no worker of this application listens with reuseport on {@code uri}), INVALID_ENDPOINT
+     */
+    public void weight(String uri, int weight) throws HoststackException {
+        AppWorker w = workers.isEmpty() ? null : workers.get(0);
+        if (w == null) {
+            throw new HoststackException(HoststackException.CLOSED, "app '" + spec.app() + "' has no worker", "attach again");
+        }
+        JsonObject r = w.call(Messages.weight(uri, weight));
+        weights.put(r.get("uri").getAsString(), weight);
+    }
+
+    /** Sets the weights again, after a reconnect, in the groups the application listens on again. */
+    private void reweigh(List<AppWorker> ws) throws HoststackException {
+        for (Map.Entry<String, Integer> e : weights.entrySet()) {
+            if (ws.stream().anyMatch(w -> w.listens().contains(e.getKey()))) {
+                ws.get(0).call(Messages.weight(e.getKey(), e.getValue()));
+            } else {
+                weights.remove(e.getKey());
+            }
+        }
     }
 
     private void giveUp(Reconnect policy, long lost) {

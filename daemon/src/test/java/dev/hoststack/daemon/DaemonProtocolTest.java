@@ -198,6 +198,70 @@ class DaemonProtocolTest {
         assertThat(daemon.show().getAsJsonArray("listeners")).isEmpty();
     }
 
+    @Test
+    void aMemberSetsItsOwnWeightWhichShowLists() throws IOException {
+        assertThat(Protocol.MIN_WEIGHT).isEqualTo(dev.hoststack.api.spi.ReuseportGroupView.MIN_WEIGHT);
+        assertThat(Protocol.MAX_WEIGHT).isEqualTo(dev.hoststack.api.spi.ReuseportGroupView.MAX_WEIGHT);
+        try (Conn x = new Conn(); Conn y = new Conn(); Conn plain = new Conn(); Conn anonymous = new Conn()) {
+            for (Conn c : new Conn[] {x, y, plain, anonymous}) {
+                c.call("{\"op\":\"hello\",\"version\":1}");
+            }
+            x.call("{\"op\":\"attach\",\"app\":\"x\"}");
+            y.call("{\"op\":\"attach\",\"app\":\"y\"}");
+            plain.call("{\"op\":\"attach\",\"app\":\"plain\"}");
+            String uri = x.call("{\"op\":\"listen\",\"uri\":\"tcp://127.0.0.1/0\",\"reuseport\":true,\"selector\":\"roundrobin\"}")
+                    .get("uri").getAsString();
+            assertThat(y.call("{\"op\":\"listen\",\"uri\":\"" + uri + "\",\"reuseport\":true}").get("ok").getAsBoolean()).isTrue();
+            String plainUri = plain.call("{\"op\":\"listen\",\"uri\":\"tcp://127.0.0.1/0\"}").get("uri").getAsString();
+
+            JsonObject r = x.call("{\"op\":\"weight\",\"uri\":\"" + uri + "\",\"weight\":3,\"id\":5}");
+            assertThat(r.get("ok").getAsBoolean()).as("%s", r).isTrue();
+            assertThat(r.get("id").getAsInt()).isEqualTo(5);
+            assertThat(r.get("app").getAsString()).isEqualTo("x");
+            assertThat(r.get("weight").getAsInt()).isEqualTo(3);
+            assertThat(r.get("selector").getAsString()).isEqualTo("roundrobin");
+            JsonObject listener = listener(uri);
+            assertThat(listener.get("selector").getAsString()).isEqualTo("roundrobin");
+            assertThat(listener.getAsJsonObject("weights").toString()).isEqualTo("{\"x\":3,\"y\":1}");
+            assertThat(listener.get("selector_errors").getAsLong()).isZero();
+            assertThat(listener(plainUri).has("weights")).as("a plain listener has no group").isFalse();
+
+            // each refusal by name; the weight stays what it was
+            String w = "{\"op\":\"weight\",\"uri\":\"" + uri + "\",\"weight\":";
+            assertThat(error(y.call(w + "0}"))).isEqualTo("INVALID_WEIGHT");
+            assertThat(error(y.call(w + "257}"))).isEqualTo("INVALID_WEIGHT");
+            assertThat(error(y.call(w + "4294967299}"))).as("2^32 + 3 is not 3").isEqualTo("INVALID_WEIGHT");
+            assertThat(error(y.call(w + "-1}"))).isEqualTo("INVALID_WEIGHT");
+            assertThat(error(y.call(w + "\"2\"}"))).isEqualTo(Errors.BAD_REQUEST);
+            assertThat(error(y.call(w + "1.5}"))).isEqualTo(Errors.BAD_REQUEST);
+            assertThat(error(y.call("{\"op\":\"weight\",\"uri\":\"" + uri + "\"}"))).isEqualTo(Errors.BAD_REQUEST);
+            assertThat(error(y.call("{\"op\":\"weight\",\"weight\":2}"))).isEqualTo(Errors.BAD_REQUEST);
+            assertThat(error(y.call("{\"op\":\"weight\",\"uri\":\"tcp://nowhere/80\",\"weight\":2}")))
+                    .isEqualTo("INVALID_ENDPOINT");
+            JsonObject other = y.call("{\"op\":\"weight\",\"uri\":\"" + plainUri + "\",\"weight\":2}");
+            assertThat(error(other)).isEqualTo("NOT_LISTENING");
+            assertThat(other.get("message").getAsString()).contains("'y'", plainUri, "reuseport");
+            assertThat(error(plain.call("{\"op\":\"weight\",\"uri\":\"" + plainUri + "\",\"weight\":2}")))
+                    .as("a plain listener is no group member").isEqualTo("NOT_LISTENING");
+            assertThat(error(plain.call(w + "2}"))).as("another's group").isEqualTo("NOT_LISTENING");
+            assertThat(error(anonymous.call(w + "2}"))).isEqualTo(Errors.NOT_ATTACHED);
+            assertThat(listener(uri).getAsJsonObject("weights").toString()).isEqualTo("{\"x\":3,\"y\":1}");
+
+            assertThat(y.call(w + "256}").get("weight").getAsInt()).isEqualTo(256);
+            assertThat(listener(uri).getAsJsonObject("weights").toString()).isEqualTo("{\"x\":3,\"y\":256}");
+            assertThat(daemon.show().getAsJsonObject("refused").get("INVALID_WEIGHT").getAsInt()).isEqualTo(4);
+        }
+    }
+
+    private JsonObject listener(String uri) {
+        for (var e : daemon.show().getAsJsonArray("listeners")) {
+            if (e.getAsJsonObject().get("uri").getAsString().equals(uri)) {
+                return e.getAsJsonObject();
+            }
+        }
+        throw new AssertionError("show lists no listener " + uri + ": " + daemon.show().getAsJsonArray("listeners"));
+    }
+
     static void waitFor(java.util.function.BooleanSupplier condition) {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!condition.getAsBoolean()) {

@@ -132,6 +132,14 @@ public final class Messages {
         return o;
     }
 
+    /** {@code weight}: the sender's application's weight in the reuseport group on {@code uri}. */
+    public static JsonObject weight(String uri, int weight) {
+        JsonObject o = request(Protocol.WEIGHT);
+        o.addProperty("uri", uri);
+        o.addProperty("weight", weight);
+        return o;
+    }
+
     /** Whether a message is an event (has {@code event}). */
     public static boolean isEvent(JsonObject message) {
         return message.has("event");

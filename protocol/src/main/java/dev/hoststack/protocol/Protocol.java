@@ -26,6 +26,12 @@ public final class Protocol {
      */
     public static final int MAX_REPLY = 1 << 20;
 
+    /** The smallest weight of a reuseport group's member ({@code weight}); every member has 1 until it sets one. */
+    public static final int MIN_WEIGHT = 1;
+
+    /** The largest weight of a reuseport group's member ({@code weight}): the session layer's bound. */
+    public static final int MAX_WEIGHT = 256;
+
     /** The data window a worker gets when its {@code data} request names none. */
     public static final int DEFAULT_WINDOW = 64;
 
@@ -41,12 +47,18 @@ public final class Protocol {
     public static final String LISTEN = "listen";
     /** {@code uri}. */
     public static final String UNLISTEN = "unlisten";
+    /**
+     * Sets the sender's application's weight in the reuseport group on an endpoint: {@code uri},
+     * {@code weight} (1..256). Added within version 1: a daemon without it answers
+     * {@link Errors#BAD_REQUEST} (unknown op).
+     */
+    public static final String WEIGHT = "weight";
     /** Detaches the worker's application. */
     public static final String DETACH = "detach";
     /** The live counters. */
     public static final String SHOW = "show";
     /** Every op, in the order the protocol page lists them. */
-    public static final List<String> OPS = List.of(HELLO, ATTACH, ADD_WORKER, LISTEN, UNLISTEN, DETACH, SHOW, DATA);
+    public static final List<String> OPS = List.of(HELLO, ATTACH, ADD_WORKER, LISTEN, UNLISTEN, WEIGHT, DETACH, SHOW, DATA);
 
     /** The event sent to an application's other workers when one of them detached it: {@code app}. */
     public static final String EVENT_DETACHED = "detached";

@@ -13,6 +13,7 @@ import dev.hoststack.protocol.Messages;
 import dev.hoststack.protocol.Names;
 import dev.hoststack.protocol.Protocol;
 import dev.hoststack.protocol.ProtocolException;
+import dev.hoststack.reuseport.ReuseportGroup;
 import dev.hoststack.session.AttachOptions;
 import dev.hoststack.session.ListenOptions;
 import dev.hoststack.session.SessionApplication;
@@ -27,7 +28,7 @@ import java.util.List;
 
 /**
  * The control plane: each request line of a control connection, answered in order (hello,
- * attach, add_worker, data, listen, unlisten, detach, show), and a connection's end (its worker
+ * attach, add_worker, data, listen, unlisten, weight, detach, show), and a connection's end (its worker
  * leaves). Event-loop thread only.
  */
 final class ControlPlane {
@@ -87,6 +88,7 @@ final class ControlPlane {
                 case Protocol.ADD_WORKER -> addWorker(c, req);
                 case Protocol.LISTEN -> listen(c, req);
                 case Protocol.UNLISTEN -> unlisten(c, req);
+                case Protocol.WEIGHT -> weight(c, req);
                 case Protocol.DETACH -> detach(c);
                 case Protocol.SHOW -> core.report.show((int) Math.max(0, Math.min(Integer.MAX_VALUE,
                         Fields.number(req, "from", 0))));
@@ -336,6 +338,55 @@ final class ControlPlane {
         core.reservations.changed();
         core.log(w.label() + " stopped listening on " + Names.escape(ep.toUri()));
         return new JsonObject();
+    }
+
+    /**
+     * The sender's application's weight in the reuseport group on {@code uri}: the same rule as
+     * the scenario language's {@code group weight URI APP N}, for the sender's own application only
+     * (an application weighs itself; no message names another).
+     */
+    private JsonObject weight(ControlConn c, JsonObject req) {
+        WorkerConn w = requireWorker(c);
+        String uri = Fields.string(req, "uri", null);
+        if (uri == null) {
+            throw new ProtocolException("weight needs \"uri\", the reuseport group's endpoint, e.g. tcp://127.0.0.1/8080");
+        }
+        if (!req.has("weight") || req.get("weight").isJsonNull()) {
+            throw new ProtocolException("weight needs \"weight\", a number of " + Protocol.MIN_WEIGHT + ".."
+                    + Protocol.MAX_WEIGHT);
+        }
+        long weight = Fields.number(req, "weight", Protocol.MIN_WEIGHT);
+        Endpoint ep;
+        try {
+            ep = Endpoint.parseUri(uri);
+        } catch (IllegalArgumentException e) {
+            throw SessionError.INVALID_ENDPOINT.exception("%s", e.getMessage());
+        }
+        if (weight < Protocol.MIN_WEIGHT || weight > Protocol.MAX_WEIGHT) {
+            // checked here too: the table takes an int, and 2^32 + 3 must not become 3
+            throw SessionError.INVALID_WEIGHT.exception("weight %s for app '%s' on %s is not in %s..%s", weight, w.app,
+                    ep.toUri(), Protocol.MIN_WEIGHT, Protocol.MAX_WEIGHT);
+        }
+        SessionApplication app = layer.app(w.app);
+        ReuseportGroup group = null;
+        for (ReuseportGroup g : core.stack.reuseport().groups()) {
+            if (g.endpoint().equals(ep) && g.namespace() == app.namespace() && !g.tables().local()) {
+                group = g;
+            }
+        }
+        if (group == null) {
+            throw SessionError.NOT_LISTENING.exception("app '%s' is in no reuseport group on %s: a weight is a member's"
+                    + " (listen there with \"reuseport\": true first)", w.app, ep.toUri());
+        }
+        core.stack.reuseport().weight(group.index(), w.app, (int) weight);
+        core.log(w.label() + ": app " + w.app + " weighs " + weight + " in the group on " + ep.toUri() + " ("
+                + group.selectorName() + ")");
+        JsonObject r = new JsonObject();
+        r.addProperty("uri", ep.toUri());
+        r.addProperty("app", w.app);
+        r.addProperty("weight", weight);
+        r.addProperty("selector", group.selectorName());
+        return r;
     }
 
     private JsonObject detach(ControlConn c) {

@@ -2,9 +2,11 @@ package dev.hoststack.daemon.internal;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.hoststack.api.AppListener;
 import dev.hoststack.api.DropReason;
 import dev.hoststack.api.Endpoint;
 import dev.hoststack.protocol.Protocol;
+import dev.hoststack.reuseport.ReuseportGroup;
 import dev.hoststack.session.SessionApplication;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -117,6 +119,7 @@ final class Report {
             o.addProperty("uri", l.endpoint.toUri());
             o.addProperty("fib", l.fib);
             o.addProperty("listens", l.refs);
+            group(o, l);
             o.addProperty("accepted", l.accepted);
             o.addProperty("parked_now", l.parked.size());
             o.addProperty("paused", l.paused);
@@ -188,6 +191,28 @@ final class Report {
             return s.count() - 1; // the directory stream's own descriptor
         } catch (IOException | RuntimeException e) {
             return -1;
+        }
+    }
+
+    /**
+     * A reuseport listener's group: its selector, each member's weight (join order), and how often
+     * the selector failed (threw, or answered out of range) and the kernel's hash chose instead.
+     */
+    private void group(JsonObject o, RealListener l) {
+        for (ReuseportGroup g : core.stack.reuseport().groups()) {
+            if (g.endpoint().equals(l.endpoint) && g.namespace().fibIndex() == l.fib && !g.tables().local()) {
+                o.addProperty("selector", g.selectorName());
+                JsonObject weights = new JsonObject();
+                int[] w = g.weights();
+                List<AppListener> members = g.memberListeners();
+                for (int i = 0; i < w.length && i < members.size(); i++) {
+                    weights.addProperty(members.get(i).application().name(), w[i]);
+                }
+                o.add("weights", weights);
+                o.addProperty("selector_errors", g.selectorErrors());
+                o.addProperty("selector_fallbacks", g.fallbacks());
+                return;
+            }
         }
     }
 }
