@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 /** {@code hoststack status --control DIR}: a running daemon's live counters. */
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {"Asks a running daemon for its live counters ('show' over the control socket): totals, drops,",
-            "listening sockets, and per application and per worker: pid, uid, window, in flight, handed, taken,",
+            "listening sockets (a reuseport group's selector, member weights and selector failures), and per application and per worker: pid, uid, window, in flight, handed, taken,",
             "congestion skips, requeued. Every name is printed escaped (no control character reaches the terminal).",
             "Exit code 1 when no daemon answers or this user may not connect."})
 public final class StatusCommand implements Callable<Integer> {
@@ -99,6 +99,14 @@ public final class StatusCommand implements Callable<Integer> {
             out.printf("  %-28s fib %s  listens %s  accepted %s  parked %s%s%n", str(l, "uri"), str(l, "fib"),
                     str(l, "listens"), str(l, "accepted"), str(l, "parked_now"),
                     l.has("paused") && l.get("paused").getAsBoolean() ? "  PAUSED" : "");
+            if (l.has("weights") && l.get("weights").isJsonObject()) {
+                StringBuilder w = new StringBuilder();
+                for (Map.Entry<String, JsonElement> m : l.getAsJsonObject("weights").entrySet()) {
+                    w.append(' ').append(Names.escape(m.getKey(), 40)).append('=').append(Names.escape(m.getValue().toString(), 8));
+                }
+                out.printf("    group: selector %s  weights%s  selector errors %s  fallbacks %s%n", str(l, "selector"), w,
+                        str(l, "selector_errors"), str(l, "selector_fallbacks"));
+            }
         }
         if (s.has("listeners_total") && s.get("listeners_total").getAsInt() > s.getAsJsonArray("listeners").size()) {
             out.printf("  ... %d listening sockets in all%n", s.get("listeners_total").getAsInt());

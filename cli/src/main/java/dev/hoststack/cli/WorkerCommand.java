@@ -64,6 +64,11 @@ public final class WorkerCommand implements Callable<Integer> {
             + " roundrobin, hash or one on the daemon's class path (default: the daemon's --selector)")
     String selector;
 
+    @Option(names = "--weight", paramLabel = "N", description = "with --reuseport: the application's weight in the"
+            + " group, 1..256 (default: 1), for selectors that use weights (weighted gives it N shares to a share of a"
+            + " member of weight 1); set again after a --reconnect")
+    Integer weight;
+
     @Option(names = "--namespace", paramLabel = "NS", defaultValue = "default", description = "the namespace to attach"
             + " to, one the daemon added with --namespace (default: ${DEFAULT-VALUE})")
     String namespace;
@@ -110,6 +115,13 @@ public final class WorkerCommand implements Callable<Integer> {
             throw CliChecks.usage(spec, "--selector needs --reuseport: a selector chooses among the members of a reuseport"
                     + " group (add --reuseport, or leave --selector out)");
         }
+        if (weight != null) {
+            if (!reuseport) {
+                throw CliChecks.usage(spec, "--weight needs --reuseport: a weight is a reuseport group member's (add"
+                        + " --reuseport, or leave --weight out)");
+            }
+            CliChecks.range(spec, "--weight", weight, 1, 256);
+        }
         if (reconnectAttempts != null) {
             CliChecks.range(spec, "--reconnect-attempts", reconnectAttempts, 1, Integer.MAX_VALUE);
         }
@@ -130,6 +142,9 @@ public final class WorkerCommand implements Callable<Integer> {
         }
         if (selector != null) {
             args.addAll(List.of("--selector", selector));
+        }
+        if (weight != null) {
+            args.addAll(List.of("--weight", String.valueOf(weight)));
         }
         if (kernel != null) {
             args.addAll(List.of("--kernel", kernel));

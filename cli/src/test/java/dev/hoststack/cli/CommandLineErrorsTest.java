@@ -201,6 +201,18 @@ class CommandLineErrorsTest {
     }
 
     @Test
+    void workerWeightsAreOneTo256AndNeedReuseport() {
+        String[] base = {"worker", "--control", dir.toString(), "--app", "a", "--listen", "tcp://127.0.0.1/0"};
+        usageError(CommandRun.of(concat(base, "--weight", "3")), "hoststack worker", "--weight needs --reuseport");
+        for (String weight : List.of("0", "-1", "257")) {
+            usageError(CommandRun.of(concat(base, "--reuseport", "--weight", weight)), "hoststack worker", "--weight",
+                    weight);
+        }
+        usageError(CommandRun.of(concat(base, "--reuseport", "--weight", "heavy")), "hoststack worker", "--weight",
+                "heavy");
+    }
+
+    @Test
     void workerUrisAreCheckedBeforeAttaching() {
         usageError(CommandRun.of("worker", "--control", dir.toString(), "--app", "a", "--listen", "tcp://127.0.0.1:80"),
                 "hoststack worker", "--listen", "expected proto://address/port");

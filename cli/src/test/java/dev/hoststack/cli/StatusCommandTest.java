@@ -19,7 +19,9 @@ class StatusCommandTest {
             + "\"totals\":{\"accepted\":1,\"workers_died\":0,\"workers_left\":2},\"drops\":{},"
             + "\"refused\":{\"INVALID_NAME\":3},\"reservations\":{\"active\":true,\"seconds_left\":42,\"apps\":1,\"ports\":2},"
             + "\"listeners\":[{\"uri\":\"tcp://127.0.0.1/8080\",\"fib\":0,\"listens\":1,\"accepted\":1,\"parked_now\":0,"
-            + "\"paused\":false}],"
+            + "\"paused\":false},{\"uri\":\"tcp://127.0.0.1/8081\",\"fib\":0,\"listens\":2,\"accepted\":5,\"parked_now\":0,"
+            + "\"selector\":\"weighted\",\"weights\":{\"web\":3,\"x\\n  fake\\u001b[2J\":1},\"selector_errors\":0,"
+            + "\"selector_fallbacks\":0,\"paused\":false}],"
             + "\"apps\":[{\"name\":\"evil\",\"workers\":[{\"app\":\"evil\\n  forged    0  1  2\\u001b[2J\\u001b]0;title\\u0007\","
             + "\"worker\":0,\"pid\":7,\"uid\":0,\"window\":64,\"in_flight\":0,\"handed\":1,\"taken\":1,\"congestion_skips\":0,"
             + "\"requeued_away\":0,\"requeued_in\":0}]}],\"apps_total\":2,\"next\":1,"
@@ -42,5 +44,9 @@ class StatusCommandTest {
                 .contains("reserved after the restart for 42 s more: 1 application name(s), 2 port(s)")
                 .contains("workers_died=0 workers_left=2");
         assertThat(out).doesNotContain("more applications than");
+        assertThat(out).as("a reuseport group's line under its socket, a plain socket has none")
+                .contains("  tcp://127.0.0.1/8081         fib 0  listens 2  accepted 5  parked 0\n"
+                        + "    group: selector weighted  weights web=3 x\\x0a  fake\\x1b[2J=1  selector errors 0  fallbacks 0\n")
+                .containsOnlyOnce("group: selector");
     }
 }

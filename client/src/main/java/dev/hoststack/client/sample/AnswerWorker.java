@@ -54,7 +54,7 @@ public final class AnswerWorker {
 
     /** The options. */
     public static final String USAGE = "usage: hoststack worker --control DIR --app NAME --listen URI [--workers N]"
-            + " [--reuseport] [--selector NAME] [--namespace NS --secret N] [--window N] [--kernel URI]"
+            + " [--reuseport] [--selector NAME] [--weight N] [--namespace NS --secret N] [--window N] [--kernel URI]"
             + " [--reconnect [--reconnect-attempts N] [--reconnect-max-delay MS]]"
             + " [--stall-after N [--stall-for MS]] [--answer-after MS]";
 
@@ -161,6 +161,7 @@ public final class AnswerWorker {
         String uri = null;
         String kernel = null;
         String selector = null;
+        Integer weight = null;
         String namespace = "default";
         long secret = 0;
         int workers = 1;
@@ -191,6 +192,7 @@ public final class AnswerWorker {
                     case "--listen" -> uri = v;
                     case "--kernel" -> kernel = v;
                     case "--selector" -> selector = v;
+                    case "--weight" -> weight = Integer.parseInt(v);
                     case "--namespace" -> namespace = v;
                     case "--secret" -> secret = Long.parseLong(v);
                     case "--workers" -> workers = Integer.parseInt(v);
@@ -238,6 +240,9 @@ public final class AnswerWorker {
             String bound = uri;
             for (AppWorker w : app.workers()) {
                 bound = w.listen(bound, reuseport, selector);
+            }
+            if (weight != null) {
+                app.weight(bound, weight);
             }
             String kernelBound = null;
             if (kernel != null) {
