@@ -73,7 +73,11 @@ public final class BenchCommand implements Callable<Integer> {
         if (write != null) {
             CliChecks.writableFile(spec, "--write", write);
         }
-        String command = "./hoststack bench --real --connections " + connections + " --concurrency " + concurrency
+        StringBuilder plugins = new StringBuilder();
+        for (Path jar : Plugins.jars()) {
+            plugins.append("--plugins ").append(jar).append(' ');
+        }
+        String command = "./hoststack " + plugins + "bench --real --connections " + connections + " --concurrency " + concurrency
                 + " --rounds " + rounds + " --warmup " + warmup + (runs == 1 ? "" : " --runs " + runs)
                 + (selector.equals("roundrobin") ? "" : " --selector " + selector)
                 + (write == null ? "" : " --write " + write);

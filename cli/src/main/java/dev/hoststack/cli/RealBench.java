@@ -55,6 +55,9 @@ final class RealBench {
     static Phase drive(EventLoopGroup group, String path, InetSocketAddress target, int total, int concurrency,
                        RealCluster cluster) throws Exception {
         Histogram h = new Histogram(TimeUnit.SECONDS.toMicros(30), 3);
+        if (total == 0) {
+            return new Phase(path, 0, 0, 0, 0, 0, h); // --warmup 0: nothing to wait for (no connection would complete it)
+        }
         int[] started = {0};
         int[] done = {0};
         int[] failed = {0};
@@ -172,7 +175,7 @@ final class RealBench {
                         r.rateRatio(), r.cpuRatio());
             }
         }
-        String report = report(done, connections, concurrency, rounds, warmup, command)
+        String report = report(done, connections, concurrency, rounds, warmup, command, selector)
                 + "\nLoad average (1, 5, 15 min) before the first run: " + loadBefore + "; after the last: " + loadAverage()
                 + " (on " + Runtime.getRuntime().availableProcessors() + " cores; anything above the bench's own"
                 + " processes is other work sharing the machine).\n";
@@ -266,7 +269,8 @@ final class RealBench {
                 values.stream().max(Double::compare).orElseThrow());
     }
 
-    static String report(List<Run> runs, int connections, int concurrency, int rounds, int warmup, String command) {
+    static String report(List<Run> runs, int connections, int concurrency, int rounds, int warmup, String command,
+                         String selector) {
         List<Phase> all = new ArrayList<>();
         runs.forEach(r -> all.addAll(r.phases()));
         Phase d = sum(all, "daemon");
@@ -278,7 +282,7 @@ final class RealBench {
         b.append("Machine: ").append(machine()).append("\n\n");
         b.append("Three worker processes (app1, app2, app3 with 1, 2, 3 workers; `hoststack worker`, JDK ")
                 .append(Runtime.version().feature()).append(", SerialGC) serve both paths: through the daemon (one group, ")
-                .append("`roundrobin`), and through six sockets of one kernel SO_REUSEPORT group held by the same processes. ")
+                .append("`").append(selector).append("`), and through six sockets of one kernel SO_REUSEPORT group held by the same processes. ")
                 .append("The client (the bench's JVM, one Netty epoll thread) keeps ").append(concurrency)
                 .append(" connections in flight; each connects, reads the worker's one-line answer and closes (RST, no TIME_WAIT). ")
                 .append(runs.size() == 1 ? "One run" : runs.size() + " runs, each with fresh processes")

@@ -154,5 +154,16 @@ class PluginsTest {
         assertThat(real.exitCode()).as("%s", real).isZero();
         assertThat(real.out()).contains("daemon (first): the first 12 connections were answered by")
                 .contains("app1-w0, app1-w0, app1-w0, app1-w0, app1-w0, app1-w0, app1-w0, app1-w0, app1-w0, app1-w0, app1-w0, app1-w0");
+
+        // bench --real too: its daemon process runs the plug-in's selector, the report names it and how to get it
+        // (--warmup 0 once waited ten minutes for a phase of no connections)
+        CommandRun bench = CommandRun.process(Duration.ofSeconds(120), "--plugins", first.toString(), "bench", "--real",
+                "--selector", "first", "--connections", "24", "--concurrency", "4", "--rounds", "1", "--warmup", "0");
+        assertThat(bench.exitCode()).as("%s", bench).isZero();
+        assertThat(bench.out()).contains("daemon with selector first")
+                .contains("through the daemon (one group, `first`)")
+                .contains("Command: `./hoststack --plugins " + first + " bench --real --connections 24")
+                .containsPattern("run 1 round 1 daemon .* failed 0\n")
+                .containsPattern("run 1 round 1 kernel .* failed 0\n");
     }
 }
