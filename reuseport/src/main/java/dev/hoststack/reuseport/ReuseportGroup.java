@@ -215,6 +215,36 @@ public final class ReuseportGroup extends ListenTarget {
         return selector;
     }
 
+    /**
+     * Whether the group's selector can be written down as data
+     * ({@link dev.hoststack.api.spi.ExpressibleSelector}), so that another engine (the kernel) can
+     * run the group's selection.
+     */
+    public boolean expressible() {
+        return selector instanceof dev.hoststack.api.spi.ExpressibleSelector;
+    }
+
+    /**
+     * The group's policy as data for its current view, checked against that view; null when the
+     * selector is not {@linkplain #expressible() expressible}, the group has no member, or the
+     * selector has no data for this view. Control thread; may take milliseconds (a table).
+     *
+     * @throws IllegalArgumentException when the selector's data does not fit the view (a selector bug)
+     */
+    public dev.hoststack.api.spi.SelectionData selectionData() {
+        GroupView v = view;
+        if (!(selector instanceof dev.hoststack.api.spi.ExpressibleSelector e) || v.memberCount() == 0) {
+            return null;
+        }
+        dev.hoststack.api.spi.SelectionData data = e.selectionData(v);
+        return data == null ? null : dev.hoststack.api.spi.SelectionData.check(data, v);
+    }
+
+    /** The current view (members in join order, their listening workers). */
+    public dev.hoststack.api.spi.ReuseportGroupView currentView() {
+        return view;
+    }
+
     /** The group's index. */
     public int index() {
         return index;

@@ -127,6 +127,66 @@ public abstract class ReuseportSelectorContract {
     }
 
     // ---------------------------------------------------------------------------------------
+    // as data (only for selectors that implement ExpressibleSelector)
+
+    /**
+     * A selector that can be written down as data ({@link ExpressibleSelector}): on random groups
+     * through membership changes, its data fits each view ({@link SelectionData#check}) and keeps
+     * one shape; where the data is a {@link SelectionData.Sequence}, one data thread's selections
+     * on a fresh selector follow it exactly (the member the sequence names, then that member's
+     * workers in turn), so an engine running the data gives the selector's own order.
+     */
+    @Test
+    void dataFitsEveryViewKeepsItsShapeAndASequenceIsTheSelectorsOwnOrder(TestInfo info) {
+        ReuseportSelector probe = provider().create(TestSelectorContext.of(TestGroupView.ofWorkerCounts(1, 2, 3), THREADS, SECRET));
+        assumeTrue(probe instanceof ExpressibleSelector, "the selector does not implement ExpressibleSelector");
+        long seed = seed(info);
+        Random rnd = new Random(seed);
+        TestFlow flow = new TestFlow();
+        for (int gi = 0; gi < 60; gi++) {
+            TestGroupView g = gi == 0 ? TestGroupView.ofWorkerCounts(1, 2, 3) : TestGroupView.random(rnd, MAX_MEMBERS / 2, MAX_WORKERS / 2);
+            ReuseportSelector s = provider().create(TestSelectorContext.of(g, THREADS, SECRET));
+            Class<?> shape = null;
+            for (int epoch = 0; epoch < 4; epoch++) {
+                if (epoch > 0) {
+                    g = g.randomChange(rnd, MAX_MEMBERS / 2, MAX_WORKERS / 2);
+                }
+                s.membershipChanged(g);
+                SelectionData data = ((ExpressibleSelector) s).selectionData(g);
+                if (data == null) {
+                    continue;
+                }
+                try {
+                    SelectionData.check(data, g);
+                } catch (IllegalArgumentException e) {
+                    fail("selectionData of " + g + " does not fit the view: " + e.getMessage() + "; " + replay(seed));
+                }
+                if (shape == null) {
+                    shape = data.getClass();
+                }
+                assertThat(data.getClass()).as("the shape of the data stays that of the group's first view (%s); %s", shape,
+                        replay(seed)).isEqualTo(shape);
+            }
+            if (shape == SelectionData.Sequence.class) {
+                ReuseportSelector fresh = provider().create(TestSelectorContext.of(g, THREADS, SECRET));
+                fresh.membershipChanged(g);
+                SelectionData.Sequence seq = (SelectionData.Sequence) ((ExpressibleSelector) fresh).selectionData(g);
+                int[] workerRotor = new int[g.memberCount()];
+                int n = 3 * seq.length() + g.workerCount();
+                for (int c = 0; c < n; c++) {
+                    int m = seq.at(c % seq.length());
+                    int expected = g.memberFirstSlot(m) + workerRotor[m]++ % g.memberWorkerCount(m);
+                    int got = fresh.select(g, flow.setRandom(rnd, true, g.endpoint().port()), 0);
+                    if (got != expected) {
+                        fail("connection " + c + " of " + g + ": the data " + seq + " gives " + g.describe(expected)
+                                + ", select gave " + g.describe(got) + "; " + replay(seed));
+                    }
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
     // select: one thread
 
     @Test

@@ -1,9 +1,11 @@
 package dev.hoststack.selector.hash;
 
 import dev.hoststack.api.JHash;
+import dev.hoststack.api.spi.ExpressibleSelector;
 import dev.hoststack.api.spi.FlowView;
 import dev.hoststack.api.spi.ReuseportGroupView;
 import dev.hoststack.api.spi.ReuseportSelector;
+import dev.hoststack.api.spi.SelectionData;
 
 /**
  * The kernel's SO_REUSEPORT choice: {@code slot = reciprocal_scale(h, n)} with
@@ -14,8 +16,13 @@ import dev.hoststack.api.spi.ReuseportSelector;
  *
  * <p>Stateless: a flow keeps its worker while membership is unchanged; a change remaps most
  * flows, as in the kernel. Follows kernels up to 6.14 (6.15 hashes the local port apart).
+ *
+ * <p>As data ({@link ExpressibleSelector}) it is {@link SelectionData#KERNEL_HASH}: the kernel's
+ * own choice over the group's sockets, with the kernel's secret (random per boot) instead of the
+ * configured one, so the same shares and the same stickiness of a flow, but not the same worker
+ * for a given flow as this class computes.
  */
-final class HashSelector implements ReuseportSelector {
+final class HashSelector implements ReuseportSelector, ExpressibleSelector {
 
     private final int secret;
 
@@ -26,5 +33,11 @@ final class HashSelector implements ReuseportSelector {
     @Override
     public int select(ReuseportGroupView group, FlowView flow, int thread) {
         return JHash.reciprocalScale(JHash.flowHash(flow, secret), group.workerCount());
+    }
+
+    /** The kernel's own hash over the group's sockets. */
+    @Override
+    public SelectionData selectionData(ReuseportGroupView group) {
+        return SelectionData.KERNEL_HASH;
     }
 }

@@ -1,8 +1,10 @@
 package dev.hoststack.selector.roundrobin;
 
+import dev.hoststack.api.spi.ExpressibleSelector;
 import dev.hoststack.api.spi.FlowView;
 import dev.hoststack.api.spi.ReuseportGroupView;
 import dev.hoststack.api.spi.ReuseportSelector;
+import dev.hoststack.api.spi.SelectionData;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -28,8 +30,15 @@ import java.util.Map;
  * stays keeps its own worker rotation where it was; a new member starts at its first worker. A
  * member left with fewer workers than its position restarts at its first worker when it is next
  * chosen (so one that gets its workers back before its next turn continues where it was).
+ *
+ * <h2>As data</h2>
+ * The policy is the sequence {@code 0, 1, ..., members-1} ({@link ExpressibleSelector}): a kernel
+ * program running it keeps one application rotor and one worker rotor per application, shared by
+ * every CPU (atomic fetch-add), so over all CPUs together the order is exact when connections come
+ * one at a time, and the counts of any two applications differ by at most the connections in
+ * flight at once.
  */
-final class RoundRobinSelector implements ReuseportSelector {
+final class RoundRobinSelector implements ReuseportSelector, ExpressibleSelector {
 
     /** Ints per cache-line pair: threads' regions start this far apart at least. */
     private static final int PAD_INTS = 32;
@@ -130,5 +139,11 @@ final class RoundRobinSelector implements ReuseportSelector {
             }
         }
         state = new State(group, group.epoch(), handles, stride, cells, start);
+    }
+
+    /** Round robin over the members in join order, then over each member's workers. */
+    @Override
+    public SelectionData selectionData(ReuseportGroupView group) {
+        return SelectionData.Sequence.roundRobin(group.memberCount());
     }
 }
