@@ -23,6 +23,21 @@ public final class Errors {
     public static final String BAD_TOKEN = "BAD_TOKEN";
     /** A listen below the kernel's unprivileged port start from a peer that is not root. */
     public static final String PERMISSION_DENIED = "PERMISSION_DENIED";
+    /**
+     * A listen whose group the kernel dispatches came before the worker's data connection was
+     * open: the worker's listening socket goes over that connection.
+     */
+    public static final String NO_DATA_CONNECTION = "NO_DATA_CONNECTION";
+    /**
+     * A listen would put more sockets (or applications) in a kernel-dispatched group than its
+     * maps were made for ({@code hoststack daemon --kernel-max-sockets}, {@code --kernel-max-apps}).
+     */
+    public static final String KERNEL_GROUP_FULL = "KERNEL_GROUP_FULL";
+    /**
+     * The kernel refused what a kernel-dispatched listen needs (a socket in the group, a table, the
+     * program); the message has the kernel's answer.
+     */
+    public static final String KERNEL_DISPATCH_FAILED = "KERNEL_DISPATCH_FAILED";
     /** The daemon failed unexpectedly on the request (a bug); the connection stays usable. */
     public static final String INTERNAL = "INTERNAL";
 

@@ -19,10 +19,15 @@ public final class Messages {
         return o;
     }
 
-    /** {@code hello}: opens a control connection; {@code client} (free text, may be null) names the library. */
+    /** {@code hello} of {@link Protocol#VERSION}: opens a control connection; {@code client} (free text, may be null) names the library. */
     public static JsonObject hello(String client) {
+        return hello(client, Protocol.VERSION);
+    }
+
+    /** {@code hello} of a given version (an older client's). */
+    public static JsonObject hello(String client, int version) {
         JsonObject o = request(Protocol.HELLO);
-        o.addProperty("version", Protocol.VERSION);
+        o.addProperty("version", version);
         if (client != null) {
             o.addProperty("client", client);
         }
@@ -45,10 +50,15 @@ public final class Messages {
         return o;
     }
 
-    /** {@code data}: the first and only request of a worker's data connection. */
+    /** {@code data} of {@link Protocol#VERSION}: the first and only request of a worker's data connection. */
     public static JsonObject data(String token, int window) {
+        return data(token, window, Protocol.VERSION);
+    }
+
+    /** {@code data} of a given version: the version of the worker's control connection. */
+    public static JsonObject data(String token, int window, int version) {
         JsonObject o = request(Protocol.DATA);
-        o.addProperty("version", Protocol.VERSION);
+        o.addProperty("version", version);
         o.addProperty("token", token);
         o.addProperty("window", window);
         return o;
@@ -69,6 +79,18 @@ public final class Messages {
     public static JsonObject unlisten(String uri) {
         JsonObject o = request(Protocol.UNLISTEN);
         o.addProperty("uri", uri);
+        return o;
+    }
+
+    /**
+     * {@code report} (version 2): connections the worker accepted on the listening sockets the
+     * daemon gave it, per URI, since its data connection opened.
+     */
+    public static JsonObject report(Map<String, Long> acceptedByUri) {
+        JsonObject o = request(Protocol.REPORT);
+        JsonObject a = new JsonObject();
+        acceptedByUri.forEach(a::addProperty);
+        o.add("accepted", a);
         return o;
     }
 

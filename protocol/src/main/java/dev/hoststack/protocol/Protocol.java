@@ -11,8 +11,21 @@ import java.util.List;
  */
 public final class Protocol {
 
-    /** The protocol version spoken here; {@code hello} and {@code data} name it. */
-    public static final int VERSION = 1;
+    /**
+     * The protocol version spoken here; {@code hello} and {@code data} name it. Version 2 adds
+     * kernel dispatch: a worker's own listening socket, sent once on its data connection
+     * ({@code listen}'s reply says {@code "dispatch":"kernel"}), and {@code report}.
+     */
+    public static final int VERSION = 2;
+
+    /** The oldest version a daemon still serves: a version-1 worker never gets a listening socket. */
+    public static final int MIN_VERSION = 1;
+
+    /** {@code listen}'s {@code dispatch} when the kernel picks the worker (version 2). */
+    public static final String DISPATCH_KERNEL = "kernel";
+
+    /** {@code listen}'s {@code dispatch} when the daemon accepts and hands each connection over. */
+    public static final String DISPATCH_HANDOFF = "handoff";
 
     /** The socket's file name inside the control directory. */
     public static final String SOCKET_NAME = "hoststack.sock";
@@ -57,8 +70,16 @@ public final class Protocol {
     public static final String DETACH = "detach";
     /** The live counters. */
     public static final String SHOW = "show";
+    /** A worker's own counts (version 2): {@code accepted}, per URI, on the listening sockets it was given. */
+    public static final String REPORT = "report";
     /** Every op, in the order the protocol page lists them. */
-    public static final List<String> OPS = List.of(HELLO, ATTACH, ADD_WORKER, LISTEN, UNLISTEN, WEIGHT, DETACH, SHOW, DATA);
+    public static final List<String> OPS = List.of(HELLO, ATTACH, ADD_WORKER, LISTEN, UNLISTEN, WEIGHT, DETACH, SHOW, REPORT,
+            DATA);
+
+    /** Whether a daemon of this module serves {@code version}. */
+    public static boolean supported(long version) {
+        return version >= MIN_VERSION && version <= VERSION;
+    }
 
     /** The event sent to an application's other workers when one of them detached it: {@code app}. */
     public static final String EVENT_DETACHED = "detached";

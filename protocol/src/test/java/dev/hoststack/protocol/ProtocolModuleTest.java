@@ -65,10 +65,14 @@ class ProtocolModuleTest {
 
     @Test
     void messagesHaveTheDocumentedShape() {
-        assertThat(Messages.hello("c").toString()).isEqualTo("{\"op\":\"hello\",\"version\":1,\"client\":\"c\"}");
+        assertThat(Messages.hello("c").toString()).isEqualTo("{\"op\":\"hello\",\"version\":2,\"client\":\"c\"}");
+        assertThat(Messages.hello("c", 1).toString()).isEqualTo("{\"op\":\"hello\",\"version\":1,\"client\":\"c\"}");
         assertThat(Messages.attach("web", "default", 0).toString())
                 .isEqualTo("{\"op\":\"attach\",\"app\":\"web\",\"namespace\":\"default\",\"secret\":0}");
-        assertThat(Messages.data("ab", 16).toString()).isEqualTo("{\"op\":\"data\",\"version\":1,\"token\":\"ab\",\"window\":16}");
+        assertThat(Messages.data("ab", 16).toString()).isEqualTo("{\"op\":\"data\",\"version\":2,\"token\":\"ab\",\"window\":16}");
+        assertThat(Messages.data("ab", 16, 1).toString()).isEqualTo("{\"op\":\"data\",\"version\":1,\"token\":\"ab\",\"window\":16}");
+        assertThat(Messages.report(java.util.Map.of("tcp://127.0.0.1/80", 12L)).toString())
+                .isEqualTo("{\"op\":\"report\",\"accepted\":{\"tcp://127.0.0.1/80\":12}}");
         assertThat(Messages.listen("tcp://127.0.0.1/0", true, null).toString())
                 .isEqualTo("{\"op\":\"listen\",\"uri\":\"tcp://127.0.0.1/0\",\"reuseport\":true}");
         JsonObject fields = new JsonObject();
@@ -80,6 +84,10 @@ class ProtocolModuleTest {
         assertThat(err.toString()).isEqualTo("{\"ok\":false,\"error\":\"NOT_OWNER\",\"message\":\"m\",\"hint\":\"h\"}");
         assertThat(Messages.isOk(err)).isFalse();
         assertThat(Messages.isEvent(Messages.detached("web"))).isTrue();
-        assertThat(Protocol.OPS).contains(Protocol.HELLO, Protocol.DATA, Protocol.SHOW);
+        assertThat(Protocol.OPS).contains(Protocol.HELLO, Protocol.DATA, Protocol.SHOW, Protocol.REPORT);
+        assertThat(Protocol.supported(1)).isTrue();
+        assertThat(Protocol.supported(2)).isTrue();
+        assertThat(Protocol.supported(0)).as("version 0").isFalse();
+        assertThat(Protocol.supported(3)).as("version 3").isFalse();
     }
 }
