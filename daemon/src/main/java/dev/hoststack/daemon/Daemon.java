@@ -219,7 +219,7 @@ public final class Daemon implements AutoCloseable {
             log.println("hoststack daemon: control directory " + socket.getParent() + " checked (owner uid " + startup.uid()
                     + ", no one else may write it); descriptor limit " + startup.descriptorLimit());
             log.println("hoststack daemon: control socket " + socket + " (mode " + String.format("%04o", config.socketMode())
-                    + "), protocol version " + Protocol.VERSION + ", pid " + ProcessHandle.current().pid());
+                    + "), protocol versions " + Protocol.MIN_VERSION + " to " + Protocol.VERSION + ", pid " + ProcessHandle.current().pid());
             return d;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -23,10 +23,75 @@ import java.util.Set;
  * @param limits          what one user, and all together, may hold; timeouts of idle and slow connections
  * @param reservationGrace how long after a start the endpoints and application names of the state
  *                        file stay reserved for their owners ({@link Duration#ZERO}: not at all)
+ * @param kernel          who picks the worker of a reuseport group's connections: the kernel
+ *                        (an {@code SK_REUSEPORT} program over tables the daemon publishes) or the
+ *                        daemon (accept, select, hand the descriptor over), and the kernel groups' sizes
  */
 public record DaemonConfig(Path controlDir, int socketMode, int maxWindow, String defaultSelector,
                            int hashSecret, int backlog, List<Namespace> namespaces, Limits limits,
-                           Duration reservationGrace) {
+                           Duration reservationGrace, Kernel kernel) {
+
+    /** Where the worker of a reuseport group's new connection is chosen. */
+    public enum Dispatch {
+        /**
+         * In the kernel: each worker accepts on a listening socket of its own that the daemon made
+         * in the endpoint's SO_REUSEPORT group, and an {@code SK_REUSEPORT} program runs the group's
+         * selector as data; the daemon is out of the data path. The daemon refuses to start where
+         * the kernel cannot (no privilege, no support), saying why.
+         */
+        KERNEL,
+        /** In the daemon: it accepts every connection, runs the selector and hands the descriptor over (SCM_RIGHTS). */
+        HANDOFF,
+        /** The kernel where a probe at start-up passes, else the daemon; one log line says which and why. */
+        AUTO;
+
+        /** Parses {@code kernel}, {@code handoff} or {@code auto}. */
+        public static Dispatch parse(String text) {
+            for (Dispatch d : values()) {
+                if (d.name().equalsIgnoreCase(text)) {
+                    return d;
+                }
+            }
+            throw new IllegalArgumentException("--dispatch '" + text + "': expected kernel, handoff or auto");
+        }
+    }
+
+    /**
+     * Kernel dispatch settings.
+     *
+     * @param dispatch          kernel, handoff, or auto (the default)
+     * @param maxSockets        sockets (workers) a kernel group's maps hold; a listen past it is refused
+     *                          with {@code KERNEL_GROUP_FULL}. 1..65,535 (the kernel's own group capacity)
+     * @param maxApps           applications a kernel group's maps hold (each has a rotor); past it, {@code KERNEL_GROUP_FULL}
+     * @param congestedPercent  a worker whose accept queue holds more than this percentage of its backlog is taken
+     *                          out of its group's table (it gets no new connections) until it is under half of that;
+     *                          0 turns this off
+     */
+    public record Kernel(Dispatch dispatch, int maxSockets, int maxApps, int congestedPercent) {
+
+        /** Auto, 1,024 sockets, 256 applications, 50 %. */
+        public static final Kernel DEFAULTS = new Kernel(Dispatch.AUTO, 1024, 256, 50);
+
+        /** Validates. */
+        public Kernel {
+            requireNonNull(dispatch, "dispatch");
+            if (maxSockets < 1 || maxSockets > 65_535) {
+                throw new IllegalArgumentException("kernel max sockets " + maxSockets + " is not in 1..65535 (the kernel's"
+                        + " own reuseport group capacity)");
+            }
+            if (maxApps < 1 || maxApps > 65_535) {
+                throw new IllegalArgumentException("kernel max applications " + maxApps + " is not in 1..65535");
+            }
+            if (congestedPercent < 0 || congestedPercent > 100) {
+                throw new IllegalArgumentException("kernel congestion threshold " + congestedPercent + "% is not in 0..100");
+            }
+        }
+
+        /** The same with another dispatch mode. */
+        public Kernel withDispatch(Dispatch d) {
+            return new Kernel(d, maxSockets, maxApps, congestedPercent);
+        }
+    }
 
     /** The default reservation grace after a restart. */
     public static final Duration DEFAULT_RESERVATION_GRACE = Duration.ofSeconds(60);
@@ -197,7 +262,7 @@ public record DaemonConfig(Path controlDir, int socketMode, int maxWindow, Strin
     public DaemonConfig(Path controlDir, int socketMode, int maxWindow, String defaultSelector,
                         int hashSecret, int backlog, List<Namespace> namespaces) {
         this(controlDir, socketMode, maxWindow, defaultSelector, hashSecret, backlog, namespaces, Limits.DEFAULTS,
-                DEFAULT_RESERVATION_GRACE);
+                DEFAULT_RESERVATION_GRACE, Kernel.DEFAULTS);
     }
 
     /** The default socket mode: the daemon's user and group may connect. */
@@ -281,6 +346,7 @@ public record DaemonConfig(Path controlDir, int socketMode, int maxWindow, Strin
         }
         requireNonNull(limits, "limits");
         requireNonNull(reservationGrace, "reservationGrace");
+        requireNonNull(kernel, "kernel");
         if (reservationGrace.isNegative()) {
             throw new IllegalArgumentException("reservation grace " + reservationGrace + " is negative");
         }
@@ -331,6 +397,7 @@ public record DaemonConfig(Path controlDir, int socketMode, int maxWindow, Strin
         private final List<Namespace> namespaces = new ArrayList<>();
         private Limits limits = Limits.DEFAULTS;
         private Duration reservationGrace = DEFAULT_RESERVATION_GRACE;
+        private Kernel kernel = Kernel.DEFAULTS;
 
         private Builder(Path controlDir) {
             this.controlDir = requireNonNull(controlDir, "controlDir");
@@ -384,10 +451,22 @@ public record DaemonConfig(Path controlDir, int socketMode, int maxWindow, Strin
             return this;
         }
 
+        /** Kernel dispatch: the mode and the kernel groups' sizes. */
+        public Builder kernel(Kernel k) {
+            this.kernel = requireNonNull(k);
+            return this;
+        }
+
+        /** The dispatch mode (kernel, handoff, auto), other kernel settings unchanged. */
+        public Builder dispatch(Dispatch d) {
+            this.kernel = kernel.withDispatch(d);
+            return this;
+        }
+
         /** Validates and builds. */
         public DaemonConfig build() {
             return new DaemonConfig(controlDir, socketMode, maxWindow, defaultSelector, hashSecret, backlog, namespaces,
-                    limits, reservationGrace);
+                    limits, reservationGrace, kernel);
         }
     }
 }

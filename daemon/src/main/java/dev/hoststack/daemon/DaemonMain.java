@@ -18,7 +18,8 @@ public final class DaemonMain {
             "                        [--max-connections N] [--max-connections-per-uid N] [--max-apps-per-uid 64]",
             "                        [--max-workers-per-uid 256] [--max-listens-per-uid 256] [--max-pending-output 262144]",
             "                        [--hello-timeout 10s] [--request-timeout 10s] [--idle-timeout 60s] [--write-timeout 30s]",
-            "                        [--reservation-grace 60s]");
+            "                        [--reservation-grace 60s] [--dispatch auto|kernel|handoff] [--kernel-max-sockets 1024]",
+            "                        [--kernel-max-apps 256] [--kernel-congested-percent 50]");
 
     /** The exit code when the daemon cannot go on (an Error such as OutOfMemoryError): a supervisor should restart it. */
     public static final int EXIT_FATAL = 70;
@@ -38,6 +39,7 @@ public final class DaemonMain {
         java.util.List<DaemonConfig.Namespace> ns = new java.util.ArrayList<>();
         DaemonConfig.Limits.Builder limits = DaemonConfig.Limits.builder();
         java.time.Duration grace = null;
+        DaemonConfig.Kernel kernel = DaemonConfig.Kernel.DEFAULTS;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (i + 1 >= args.length) {
@@ -63,6 +65,13 @@ public final class DaemonMain {
                 case "--idle-timeout" -> limits.idleTimeout(DaemonConfig.parseDuration(a, v));
                 case "--write-timeout" -> limits.writeTimeout(DaemonConfig.parseDuration(a, v));
                 case "--reservation-grace" -> grace = DaemonConfig.parseDuration(a, v);
+                case "--dispatch" -> kernel = kernel.withDispatch(DaemonConfig.Dispatch.parse(v));
+                case "--kernel-max-sockets" -> kernel = new DaemonConfig.Kernel(kernel.dispatch(), Integer.parseInt(v),
+                        kernel.maxApps(), kernel.congestedPercent());
+                case "--kernel-max-apps" -> kernel = new DaemonConfig.Kernel(kernel.dispatch(), kernel.maxSockets(),
+                        Integer.parseInt(v), kernel.congestedPercent());
+                case "--kernel-congested-percent" -> kernel = new DaemonConfig.Kernel(kernel.dispatch(), kernel.maxSockets(),
+                        kernel.maxApps(), Integer.parseInt(v));
                 default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
             }
         }
@@ -90,6 +99,7 @@ public final class DaemonMain {
         if (grace != null) {
             b.reservationGrace(grace);
         }
+        b.kernel(kernel);
         return b.build();
     }
 

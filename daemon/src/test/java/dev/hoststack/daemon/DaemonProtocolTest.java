@@ -110,18 +110,28 @@ class DaemonProtocolTest {
     }
 
     @Test
-    void helloFirstAndTheVersionMustMatch() throws IOException {
+    void helloFirstAndTheVersionMustBeOneTheDaemonServes() throws IOException {
         try (Conn c = new Conn()) {
             assertThat(error(c.call("{\"op\":\"show\"}"))).isEqualTo(Errors.NO_HELLO);
             JsonObject r = c.call("{\"op\":\"hello\",\"version\":1,\"id\":7}");
             assertThat(r.get("ok").getAsBoolean()).isTrue();
             assertThat(r.get("id").getAsInt()).isEqualTo(7);
-            assertThat(r.get("version").getAsInt()).isEqualTo(Protocol.VERSION);
+            assertThat(r.get("version").getAsInt()).as("a version-1 client is answered in version 1").isEqualTo(1);
+            assertThat(r.has("dispatch")).as("version 1 replies carry no dispatch: %s", r).isFalse();
             assertThat(r.get("pid").getAsLong()).isEqualTo(ProcessHandle.current().pid());
         }
         try (Conn c = new Conn()) {
-            assertThat(error(c.call("{\"op\":\"hello\",\"version\":2}"))).isEqualTo(Errors.UNSUPPORTED_VERSION);
-            assertThat(c.line()).isNull();
+            JsonObject r = c.call("{\"op\":\"hello\",\"version\":2}");
+            assertThat(r.get("version").getAsInt()).isEqualTo(Protocol.VERSION).isEqualTo(2);
+            assertThat(r.get("dispatch").getAsString()).as("%s", r).isIn(Protocol.DISPATCH_KERNEL, Protocol.DISPATCH_HANDOFF);
+        }
+        for (String v : new String[] {"3", "0"}) {
+            try (Conn c = new Conn()) {
+                JsonObject r = c.call("{\"op\":\"hello\",\"version\":" + v + "}");
+                assertThat(error(r)).isEqualTo(Errors.UNSUPPORTED_VERSION);
+                assertThat(r.get("message").getAsString()).isEqualTo("this daemon speaks protocol versions 1 to 2, not " + v);
+                assertThat(c.line()).isNull();
+            }
         }
     }
 

@@ -35,6 +35,8 @@ final class ControlConn extends ChannelInboundHandlerAdapter {
     int gid = -1;
     int pid = -1;
     boolean hello;
+    /** The protocol version its hello named (1 or 2); 0 before hello. */
+    int version;
     /** The app worker this connection controls, or null. */
     WorkerConn worker;
     /** The app worker whose data connection this is, or null. */

@@ -14,12 +14,15 @@ import dev.hoststack.protocol.Names;
 import dev.hoststack.protocol.Protocol;
 import dev.hoststack.protocol.ProtocolException;
 import dev.hoststack.reuseport.ReuseportGroup;
+import dev.hoststack.reuseport.bpf.KernelDispatchException;
+import dev.hoststack.reuseport.bpf.ReuseportSockets;
 import dev.hoststack.session.AttachOptions;
 import dev.hoststack.session.ListenOptions;
 import dev.hoststack.session.SessionApplication;
 import dev.hoststack.session.SessionLayer;
 import dev.hoststack.session.SessionWorker;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -90,6 +93,7 @@ final class ControlPlane {
                 case Protocol.UNLISTEN -> unlisten(c, req);
                 case Protocol.WEIGHT -> weight(c, req);
                 case Protocol.DETACH -> detach(c);
+                case Protocol.REPORT -> report(c, req);
                 case Protocol.SHOW -> core.report.show((int) Math.max(0, Math.min(Integer.MAX_VALUE,
                         Fields.number(req, "from", 0))));
                 default -> throw new ProtocolException("unknown op '" + Fields.abbreviate(op) + "' (known: "
@@ -125,16 +129,25 @@ final class ControlPlane {
         return v;
     }
 
+    private static ProtocolException unsupported(long v) {
+        return new ProtocolException(Errors.UNSUPPORTED_VERSION, "this daemon speaks protocol versions " + Protocol.MIN_VERSION
+                + " to " + Protocol.VERSION + ", not " + v, "use a client of protocol version " + Protocol.MIN_VERSION + " to "
+                + Protocol.VERSION);
+    }
+
     private JsonObject hello(ControlConn c, JsonObject req) {
         long v = version(req, Protocol.HELLO);
-        if (v != Protocol.VERSION) {
+        if (!Protocol.supported(v)) {
             c.channel.eventLoop().execute(c.channel::close);
-            throw new ProtocolException(Errors.UNSUPPORTED_VERSION, "this daemon speaks protocol version " + Protocol.VERSION
-                    + ", not " + v, "use a client of protocol version " + Protocol.VERSION);
+            throw unsupported(v);
         }
         c.hello = true;
+        c.version = (int) v;
         JsonObject r = new JsonObject();
-        r.addProperty("version", Protocol.VERSION);
+        r.addProperty("version", c.version);
+        if (c.version >= 2) {
+            r.addProperty("dispatch", core.kernel.available() ? Protocol.DISPATCH_KERNEL : Protocol.DISPATCH_HANDOFF);
+        }
         r.addProperty("daemon_pid", ProcessHandle.current().pid());
         r.addProperty("uid", c.uid);
         r.addProperty("pid", c.pid);
@@ -172,7 +185,8 @@ final class ControlPlane {
     private WorkerConn newWorker(ControlConn c, SessionApplication a, SessionWorker w) {
         byte[] t = new byte[16];
         random.nextBytes(t);
-        WorkerConn wc = new WorkerConn(c, a.name(), w.workerIndex(), w.globalIndex(), c.uid, c.pid, HexFormat.of().formatHex(t));
+        WorkerConn wc = new WorkerConn(c, a.name(), w.workerIndex(), w.globalIndex(), c.uid, c.pid, HexFormat.of().formatHex(t),
+                c.version);
         c.worker = wc;
         core.add(wc);
         return wc;
@@ -209,9 +223,8 @@ final class ControlPlane {
     private void data(ControlConn c, JsonElement id, JsonObject req) {
         try {
             long v = version(req, Protocol.DATA);
-            if (v != Protocol.VERSION) {
-                throw new ProtocolException(Errors.UNSUPPORTED_VERSION, "this daemon speaks protocol version " + Protocol.VERSION
-                        + ", not " + v, "use a client of protocol version " + Protocol.VERSION);
+            if (!Protocol.supported(v)) {
+                throw unsupported(v);
             }
             if (c.worker != null || c.hello) {
                 throw new ProtocolException("data is the first and only request of a data connection");
@@ -221,6 +234,10 @@ final class ControlPlane {
             if (w == null || w.uid != c.uid || w.dead) {
                 throw new ProtocolException(Errors.BAD_TOKEN, "no worker waits for a data connection with this token from uid " + c.uid,
                         "use the token of your attach or add_worker reply, once, from the same user");
+            }
+            if (v != w.version) {
+                throw new ProtocolException("this data connection says version " + v + ", its worker's control connection said "
+                        + w.version + ": use one version for both");
             }
             core.tokens.remove(token);
             long want = Fields.number(req, "window", Protocol.DEFAULT_WINDOW);
@@ -279,16 +296,49 @@ final class ControlPlane {
         }
         SessionApplication app = layer.app(w.app);
         int fib = app.namespace().fibIndex();
+        boolean kernelCandidate = reuseport && core.kernel.available();
+        if (kernelCandidate && w.version >= 2 && w.data == null) {
+            throw new ProtocolException(Errors.NO_DATA_CONNECTION, w.label() + " has no data connection yet: a listen of a"
+                    + " kernel-dispatching daemon sends the worker its listening socket over it",
+                    "open the data connection (the data request with the attach reply's token) before listening");
+        }
         RealListener real;
         long handle;
+        int boundFd = -1;
         if (ep.port() == 0) {
-            real = core.listeners.open(ep, fib);
-            ep = real.endpoint;
-            try {
-                handle = layer.listen(w.app, w.workerIndex, ep, options);
-            } catch (RuntimeException e) {
-                core.listeners.close(real);
-                throw e;
+            if (kernelCandidate) {
+                // a socket of the group-to-be, bound now to learn the port: the first worker's if the group goes to the kernel
+                try {
+                    boundFd = ReuseportSockets.openListener(new InetSocketAddress(ep.address(), 0), core.config.backlog());
+                } catch (KernelDispatchException e) {
+                    throw SessionError.TRANSPORT.exception("%s: the kernel refused the listening socket: %s", ep.toUri(),
+                            e.getMessage());
+                }
+                ep = new Endpoint(TransportProto.TCP, ep.address(), ReuseportSockets.localAddress(boundFd).getPort());
+                try {
+                    handle = layer.listen(w.app, w.workerIndex, ep, options);
+                } catch (RuntimeException e) {
+                    ReuseportSockets.close(boundFd);
+                    throw e;
+                }
+                try {
+                    real = core.listeners.openFirst(ep, fib, handle, true, boundFd);
+                } catch (RuntimeException e) {
+                    layer.unlisten(w.app, w.workerIndex, ep);
+                    throw e;
+                }
+                if (real.kernel == null) {
+                    boundFd = -1; // closed: the hand-off path has its own socket
+                }
+            } else {
+                real = core.listeners.open(ep, fib);
+                ep = real.endpoint;
+                try {
+                    handle = layer.listen(w.app, w.workerIndex, ep, options);
+                } catch (RuntimeException e) {
+                    core.listeners.close(real);
+                    throw e;
+                }
             }
         } else {
             real = core.listeners.get(ep);
@@ -299,11 +349,23 @@ final class ControlPlane {
             handle = layer.listen(w.app, w.workerIndex, ep, options);
             if (real == null) {
                 try {
-                    real = core.listeners.open(ep, fib);
+                    real = core.listeners.openFirst(ep, fib, handle, reuseport, -1);
                 } catch (RuntimeException e) {
                     layer.unlisten(w.app, w.workerIndex, ep);
                     throw e;
                 }
+            }
+        }
+        KernelGroup.Member member = null;
+        if (real.kernel != null) {
+            try {
+                member = joinKernel(w, real, boundFd);
+            } catch (RuntimeException e) {
+                layer.unlisten(w.app, w.workerIndex, ep);
+                if (real.refs == 0) {
+                    core.listeners.close(real);
+                }
+                throw e;
             }
         }
         real.refs++;
@@ -312,13 +374,72 @@ final class ControlPlane {
         }
         core.reservations.changed();
         core.log(w.label() + " listens on " + ep.toUri() + (reuseport ? " with reuseport" : "")
-                + (selector != null ? " (" + selector + ")" : ""));
+                + (selector != null ? " (" + selector + ")" : "") + (member == null ? ""
+                : member.proxy != null ? ", kernel dispatch: its socket in slot " + member.slot + ", accepted by the daemon for"
+                + " it (protocol version 1)" : ", kernel dispatch: its own socket, slot " + member.slot));
         core.dispatcher.resumeParked();
         JsonObject r = new JsonObject();
         r.addProperty("uri", ep.toUri());
         r.addProperty("port", ep.port());
         r.addProperty("handle", handle);
+        if (w.version >= 2) {
+            if (member != null) {
+                r.addProperty("dispatch", Protocol.DISPATCH_KERNEL);
+                r.addProperty("socket_cookie", member.cookie);
+                r.addProperty("slot", member.slot);
+            } else {
+                r.addProperty("dispatch", Protocol.DISPATCH_HANDOFF);
+                r.addProperty("dispatch_reason", !reuseport ? "a listen without reuseport is one application's: the daemon hands"
+                        + " its connections over" : real.handoffReason != null ? real.handoffReason : core.kernel.line());
+            }
+        }
         return r;
+    }
+
+    /**
+     * Puts worker {@code w}'s own socket in the endpoint's kernel group and hands it over: a
+     * version-2 worker gets it on its data connection (before the listen's reply); for a version-1
+     * worker the daemon accepts on it and hands each connection over, as on the hand-off path.
+     */
+    private KernelGroup.Member joinKernel(WorkerConn w, RealListener real, int boundFd) {
+        if (w.kernelSockets.containsKey(real.endpoint)) {
+            throw SessionError.ALREADY_LISTENING.exception("%s listens on %s already", w.label(), real.endpoint.toUri());
+        }
+        KernelGroup.Member m = real.kernel.join(w, boundFd);
+        w.kernelSockets.put(real.endpoint, m);
+        if (w.version >= 2) {
+            core.dispatcher.sendListeningSocket(w, m.fd);
+        } else {
+            try {
+                m.proxy = core.listeners.openProxy(real, m);
+            } catch (RuntimeException e) {
+                w.kernelSockets.remove(real.endpoint);
+                real.kernel.leave(w);
+                throw e;
+            }
+        }
+        return m;
+    }
+
+    /** {@code report}: what a version-2 worker accepted on its own sockets, per URI. */
+    private JsonObject report(ControlConn c, JsonObject req) {
+        WorkerConn w = requireWorker(c);
+        com.google.gson.JsonElement a = req.get("accepted");
+        if (a == null || !a.isJsonObject()) {
+            throw new ProtocolException("report needs \"accepted\": {URI: count, ...}");
+        }
+        java.util.Map<String, Long> counts = new java.util.LinkedHashMap<>();
+        for (var e : a.getAsJsonObject().entrySet()) {
+            if (counts.size() >= 256) {
+                break;
+            }
+            long n = Fields.number(a.getAsJsonObject(), e.getKey(), 0);
+            counts.put(Names.escape(e.getKey(), 100), Math.max(0, n));
+        }
+        w.reported = counts;
+        w.reportedNanos = System.nanoTime();
+        w.reports++;
+        return new JsonObject();
     }
 
     private JsonObject unlisten(ControlConn c, JsonObject req) {

@@ -50,6 +50,10 @@ public final class Core {
     final Reservations reservations;
 
     final Listeners listeners;
+    /** Whether reuseport groups go to the kernel, and the line that says so. */
+    final KernelSupport kernel;
+    /** Kernel groups a daemon before this one left (state file), by endpoint, until a listen there takes them over. */
+    final Map<dev.hoststack.api.Endpoint, KernelGroup.KernelState> recovered = new HashMap<>();
     final Dispatcher dispatcher;
     final ControlPlane control;
     final Report report;
@@ -89,6 +93,14 @@ public final class Core {
                 : UidLimits.derivedMaxConnections(startup.descriptorLimit(), startup.openDescriptors());
         this.uids = new UidLimits(config.limits(), startup.uid(), maxConnections);
         this.reservations = new Reservations(this, startup.state(), config.reservationGrace());
+        this.kernel = KernelSupport.decide(config.kernel().dispatch());
+        for (KernelGroup.KernelState k : startup.state().kernel()) {
+            try {
+                recovered.put(dev.hoststack.api.Endpoint.parseUri(k.uri()), k);
+            } catch (IllegalArgumentException ignored) {
+                // a state file entry that does not parse: nothing to take over
+            }
+        }
         this.listeners = new Listeners(this);
         this.dispatcher = new Dispatcher(this, startup.descriptorLimit() - startup.openDescriptors() - maxConnections
                 - Dispatcher.DESCRIPTOR_MARGIN);
@@ -111,11 +123,41 @@ public final class Core {
                 Math.min(l.idleTimeout().toMillis(), l.writeTimeout().toMillis()));
         long period = Math.max(50, Math.min(1000, shortest / 4));
         loop.scheduleAtFixedRate(this::sweep, period, period, TimeUnit.MILLISECONDS);
+        loop.scheduleAtFixedRate(this::kernelSweep, KERNEL_SWEEP_MS, KERNEL_SWEEP_MS, TimeUnit.MILLISECONDS);
+        log(kernel.line());
         reservations.start();
         log("limits: " + uids.maxConnections + " control connections (" + DaemonConfig.Limits.PRIVILEGED_RESERVE
                 + " kept for root and the daemon's user), per uid " + uids.connectionsPerUid + " connections, "
                 + l.appsPerUid() + " applications, " + l.workersPerUid() + " workers, " + l.listensPerUid()
                 + " listens; " + dispatcher.maxHeld + " descriptors for connections in flight or parked");
+    }
+
+    /** How often the kernel groups' accept queues are read (congestion) and old sockets checked. */
+    static final long KERNEL_SWEEP_MS = 100;
+
+    private void kernelSweep() {
+        try {
+            for (RealListener real : listeners.all()) {
+                if (real.kernel != null) {
+                    real.kernel.sweep();
+                }
+            }
+        } catch (Throwable e) {
+            failed("the kernel groups' sweep", e);
+        }
+    }
+
+    /** The live app worker {@code app}-w{@code index}, or null. */
+    WorkerConn worker(String app, int index) {
+        List<WorkerConn> ws = apps.get(app);
+        if (ws != null) {
+            for (WorkerConn w : ws) {
+                if (w.workerIndex == index && !w.dead) {
+                    return w;
+                }
+            }
+        }
+        return null;
     }
 
     private void sweep() {
@@ -206,10 +248,14 @@ public final class Core {
         dispatcher.flushDirty();
     }
 
-    /** Closes every listening socket and the daemon's copies of the connections it still holds; saves the state. */
+    /**
+     * Closes every listening socket of the hand-off path and the daemon's copies of the connections
+     * it still holds; kernel groups go on without the daemon (their handles are in the state file,
+     * saved first). Call once, on the event loop.
+     */
     public void shutdown() {
         reservations.saveNow();
-        listeners.closeAll();
+        listeners.closeAll(true);
         dispatcher.releaseAll();
     }
 }

@@ -87,6 +87,17 @@ final class Dispatcher {
      */
     boolean dispatch(PendingConn p, boolean requeue) {
         RealListener real = p.listener;
+        WorkerConn only = real.only;
+        if (only != null && !only.dead && !real.closed) {
+            // the kernel chose this worker (a version-1 worker's socket of a kernel group): no selector here
+            if (!only.congested(windowCap)) {
+                hand(only, p, requeue, false);
+                return true;
+            }
+            stats.skips++;
+            only.skipped++;
+            return !park(p);
+        }
         if (!flow.set(p.child.localAddress(), p.child.remoteAddress())) {
             drop(p, DropReason.BAD_ADDRESS);
             return true;
@@ -160,9 +171,27 @@ final class Dispatcher {
         dirty.add(w);
     }
 
+    /**
+     * Sends worker {@code w} its own listening socket of a kernel group (protocol version 2), once:
+     * one descriptor on its data connection, flushed now, before the listen's reply goes out on its
+     * control connection. It takes a credit as any descriptor does; the daemon keeps its copy.
+     */
+    void sendListeningSocket(WorkerConn w, int fd) {
+        w.inflight.addLast(PendingConn.listeningSocket(fd));
+        w.data.writeAndFlush(new FileDescriptor(fd), w.data.voidPromise());
+    }
+
     /** Parks a connection on its listener and stops accepting there; false if the listener closed (dropped). */
     private boolean park(PendingConn p) {
         RealListener real = p.listener;
+        if (real.closed && real.only != null) {
+            // accepted on a version-1 worker's socket that closed since: it waits on its endpoint's group instead
+            RealListener group = core.listeners.get(real.endpoint);
+            if (group != null && !group.closed) {
+                p.listener = group;
+                real = group;
+            }
+        }
         if (real.closed) {
             stats.droppedListenerClosed++;
             release(p, true);
@@ -233,6 +262,9 @@ final class Dispatcher {
                 w.control.channel.close();
                 return;
             }
+            if (p.isListeningSocket()) {
+                continue; // the daemon keeps its copy of the group's socket
+            }
             release(p, false);
             w.taken++;
             stats.taken++;
@@ -269,6 +301,9 @@ final class Dispatcher {
         for (WorkerConn w : gone) {
             PendingConn p;
             while ((p = w.inflight.pollFirst()) != null) {
+                if (p.isListeningSocket()) {
+                    continue;
+                }
                 stats.requeued++;
                 w.requeuedAway++;
                 dispatch(p, true);
@@ -300,7 +335,9 @@ final class Dispatcher {
         for (WorkerConn w : List.copyOf(core.byGlobal.values())) {
             PendingConn p;
             while ((p = w.inflight.pollFirst()) != null) {
-                release(p, false);
+                if (!p.isListeningSocket()) {
+                    release(p, false);
+                }
             }
         }
     }

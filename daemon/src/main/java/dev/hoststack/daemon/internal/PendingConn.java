@@ -10,7 +10,8 @@ import io.netty.channel.epoll.EpollSocketChannel;
 final class PendingConn {
 
     final EpollSocketChannel child;
-    final RealListener listener;
+    /** Where it was accepted; a version-1 worker's socket that closed hands it to its endpoint's group. */
+    RealListener listener;
     final int fd;
     final long acceptedNanos;
 
@@ -19,5 +20,25 @@ final class PendingConn {
         this.listener = listener;
         this.fd = child.fd().intValue();
         this.acceptedNanos = acceptedNanos;
+    }
+
+    private PendingConn(int listeningFd) {
+        this.child = null;
+        this.listener = null;
+        this.fd = listeningFd;
+        this.acceptedNanos = System.nanoTime();
+    }
+
+    /**
+     * A worker's own listening socket sent on its data connection: it takes a credit as any
+     * descriptor does, but the daemon keeps its copy (it is the group's, not a connection).
+     */
+    static PendingConn listeningSocket(int fd) {
+        return new PendingConn(fd);
+    }
+
+    /** Whether this is a listening socket rather than a connection. */
+    boolean isListeningSocket() {
+        return child == null;
     }
 }

@@ -57,13 +57,19 @@ final class Report {
         r.addProperty("daemon_pid", ProcessHandle.current().pid());
         r.addProperty("uptime_ms", (System.nanoTime() - core.startNanos) / 1_000_000);
         r.addProperty("open_fds", openFds());
+        JsonObject dispatch = new JsonObject();
+        dispatch.addProperty("mode", core.kernel.available() ? Protocol.DISPATCH_KERNEL : Protocol.DISPATCH_HANDOFF);
+        dispatch.addProperty("requested", core.config.kernel().dispatch().name().toLowerCase(java.util.Locale.ROOT));
+        dispatch.addProperty("why", core.kernel.line());
+        r.add("dispatch", dispatch);
+        r.add("kernel", ProcNet.netstat());
         JsonObject t = new JsonObject();
         t.addProperty("accepted", s.accepted);
         t.addProperty("handed", s.handed);
         t.addProperty("taken", s.taken);
         long inflight = 0;
         for (WorkerConn w : core.byGlobal.values()) {
-            inflight += w.inflight.size();
+            inflight += w.inflightConnections();
         }
         long parkedNow = 0;
         for (RealListener l : core.listeners.all()) {
@@ -124,6 +130,10 @@ final class Report {
             o.addProperty("parked_now", l.parked.size());
             o.addProperty("paused", l.paused);
             o.addProperty("pauses", l.pauses);
+            o.addProperty("dispatch", l.kernel != null ? Protocol.DISPATCH_KERNEL : Protocol.DISPATCH_HANDOFF);
+            if (l.kernel != null) {
+                o.add("kernel", l.kernel.json());
+            }
             ls.add(o);
         }
         r.add("listeners", ls);
@@ -168,13 +178,28 @@ final class Report {
         o.addProperty("uid", w.uid);
         o.addProperty("data", w.data != null);
         o.addProperty("window", w.window);
-        o.addProperty("in_flight", w.inflight.size());
+        o.addProperty("version", w.version);
+        o.addProperty("in_flight", w.inflightConnections());
         o.addProperty("handed", w.handed);
         o.addProperty("taken", w.taken);
         o.addProperty("congestion_skips", w.skipped);
         o.addProperty("requeued_away", w.requeuedAway);
         o.addProperty("requeued_in", w.requeuedIn);
         o.addProperty("fallback_in", w.fallbackIn);
+        // connections the worker accepted itself on its own sockets (kernel dispatch), as it last reported them
+        long reported = w.reportedAccepted();
+        o.addProperty("accepted", reported >= 0 ? reported : w.taken);
+        o.addProperty("accepted_from", reported >= 0 ? "worker" : "daemon");
+        if (reported >= 0) {
+            o.addProperty("reported_ms_ago", (System.nanoTime() - w.reportedNanos) / 1_000_000);
+        }
+        if (!w.kernelSockets.isEmpty()) {
+            JsonArray ks = new JsonArray();
+            for (KernelGroup.Member m : w.kernelSockets.values()) {
+                ks.add(KernelGroup.json(m));
+            }
+            o.add("sockets", ks);
+        }
         JsonArray l = new JsonArray();
         for (Endpoint ep : w.dead ? w.listensAtExit : w.listens) {
             l.add(ep.toUri());

@@ -174,6 +174,21 @@ final class Reservations {
         });
         o.add("apps", as);
         o.add("ports", ps);
+        // kernel groups run on without the daemon: the next one takes them over from their handles
+        JsonArray ks = new JsonArray();
+        for (RealListener real : core.listeners.all()) {
+            if (real.kernel != null) {
+                try {
+                    ks.add(real.kernel.state());
+                } catch (RuntimeException e) {
+                    // a closed group: nothing to take over
+                }
+            }
+        }
+        for (KernelGroup.KernelState k : core.recovered.values()) {
+            ks.add(KernelGroup.stateJson(k));
+        }
+        o.add("kernel", ks);
         return o;
     }
 

@@ -38,7 +38,13 @@ public record Startup(long descriptorLimit, long openDescriptors, int uid, State
      * @param ports  TCP port → owner uid
      * @param note   what happened reading the file, for the log (null: nothing to say)
      */
-    public record State(Map<String, Integer> apps, Map<Integer, Integer> ports, String note) {
+    public record State(Map<String, Integer> apps, Map<Integer, Integer> ports, String note,
+                        java.util.List<KernelGroup.KernelState> kernel) {
+        /** Without kernel groups. */
+        public State(Map<String, Integer> apps, Map<Integer, Integer> ports, String note) {
+            this(apps, ports, note, java.util.List.of());
+        }
+
         /** Nothing remembered. */
         public static State empty(String note) {
             return new State(Map.of(), Map.of(), note);
@@ -125,7 +131,19 @@ public record Startup(long descriptorLimit, long openDescriptors, int uid, State
                     }
                 }
             }
-            return new State(apps, ports, skipped == 0 ? null : skipped + " entries of " + file + " did not parse: skipped");
+            java.util.List<KernelGroup.KernelState> kernel = new java.util.ArrayList<>();
+            if (o.has("kernel")) {
+                for (JsonElement e : o.getAsJsonArray("kernel")) {
+                    KernelGroup.KernelState k = e.isJsonObject() ? KernelGroup.parseState(e.getAsJsonObject()) : null;
+                    if (k != null) {
+                        kernel.add(k);
+                    } else {
+                        skipped++;
+                    }
+                }
+            }
+            return new State(apps, ports, skipped == 0 ? null : skipped + " entries of " + file + " did not parse: skipped",
+                    kernel);
         } catch (IOException | RuntimeException e) {
             return State.empty(file + " could not be read (" + e + "): ignored");
         }

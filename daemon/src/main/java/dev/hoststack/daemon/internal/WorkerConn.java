@@ -20,7 +20,15 @@ final class WorkerConn {
     final int uid;
     final int pid;
     final String token;
+    /** The protocol version of its control connection (1 or 2). */
+    final int version;
     Channel data;
+    /** Its sockets in kernel groups, by endpoint. */
+    final java.util.Map<Endpoint, KernelGroup.Member> kernelSockets = new java.util.LinkedHashMap<>();
+    /** What it last reported it accepted on its own sockets, by URI (version 2), or null. */
+    java.util.Map<String, Long> reported;
+    long reportedNanos;
+    long reports;
     int window;
     boolean dead;
     /** Sent to the worker, not yet taken by it (the daemon still holds its copy), oldest first. */
@@ -38,8 +46,9 @@ final class WorkerConn {
     long lostWithIt;
     String deathReason;
 
-    WorkerConn(ControlConn control, String app, int workerIndex, int globalIndex, int uid, int pid, String token) {
+    WorkerConn(ControlConn control, String app, int workerIndex, int globalIndex, int uid, int pid, String token, int version) {
         this.control = control;
+        this.version = version;
         this.app = app;
         this.workerIndex = workerIndex;
         this.globalIndex = globalIndex;
@@ -55,6 +64,29 @@ final class WorkerConn {
      */
     boolean congested(int cap) {
         return dead || data == null || inflight.size() >= Math.min(window, cap);
+    }
+
+    /** Connections sent to it and not yet taken (its listening sockets not counted). */
+    int inflightConnections() {
+        int n = 0;
+        for (PendingConn p : inflight) {
+            if (!p.isListeningSocket()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** What it reported it accepted on its own sockets, all URIs together, or -1 when it never reported. */
+    long reportedAccepted() {
+        if (reported == null) {
+            return -1;
+        }
+        long n = 0;
+        for (long v : reported.values()) {
+            n += v;
+        }
+        return n;
     }
 
     String label() {
