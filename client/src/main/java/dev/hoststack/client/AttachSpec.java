@@ -18,9 +18,11 @@ import java.time.Duration;
  * @param group      the event loops the workers run on (each worker takes {@code next()}), or null
  *                   for one thread of its own per worker, stopped when the application closes
  * @param reconnect  whether and how to reattach when the daemon is lost ({@link Reconnect#NEVER}: not)
+ * @param protocolVersion the highest protocol version to speak (2; 1 to act as a version-1 client, which
+ *                   never gets a listening socket of its own). A daemon that refuses version 2 gets 1.
  */
 public record AttachSpec(Path controlDir, String app, String namespace, long secret, int window, Duration timeout,
-                         EventLoopGroup group, Reconnect reconnect) {
+                         EventLoopGroup group, Reconnect reconnect, int protocolVersion) {
 
     /** The socket's file name in the control directory. */
     public static final String SOCKET_NAME = dev.hoststack.protocol.Protocol.SOCKET_NAME;
@@ -35,6 +37,16 @@ public record AttachSpec(Path controlDir, String app, String namespace, long sec
         if (window < 1) {
             throw new IllegalArgumentException("window " + window + " is not positive");
         }
+        if (!dev.hoststack.protocol.Protocol.supported(protocolVersion)) {
+            throw new IllegalArgumentException("protocol version " + protocolVersion + " is not in "
+                    + dev.hoststack.protocol.Protocol.MIN_VERSION + ".." + dev.hoststack.protocol.Protocol.VERSION);
+        }
+    }
+
+    /** The same, speaking the library's own protocol version. */
+    public AttachSpec(Path controlDir, String app, String namespace, long secret, int window, Duration timeout,
+                      EventLoopGroup group, Reconnect reconnect) {
+        this(controlDir, app, namespace, secret, window, timeout, group, reconnect, dev.hoststack.protocol.Protocol.VERSION);
     }
 
     /** {@code app} in the default namespace, window 64, 10 s timeout, a thread per worker, no reconnect. */
@@ -44,22 +56,22 @@ public record AttachSpec(Path controlDir, String app, String namespace, long sec
 
     /** The same in another namespace. */
     public AttachSpec inNamespace(String ns, long nsSecret) {
-        return new AttachSpec(controlDir, app, ns, nsSecret, window, timeout, group, reconnect);
+        return new AttachSpec(controlDir, app, ns, nsSecret, window, timeout, group, reconnect, protocolVersion);
     }
 
     /** The same with another window. */
     public AttachSpec withWindow(int w) {
-        return new AttachSpec(controlDir, app, namespace, secret, w, timeout, group, reconnect);
+        return new AttachSpec(controlDir, app, namespace, secret, w, timeout, group, reconnect, protocolVersion);
     }
 
     /** The same with another timeout. */
     public AttachSpec withTimeout(Duration t) {
-        return new AttachSpec(controlDir, app, namespace, secret, window, t, group, reconnect);
+        return new AttachSpec(controlDir, app, namespace, secret, window, t, group, reconnect, protocolVersion);
     }
 
     /** The same on the given event loops. */
     public AttachSpec onGroup(EventLoopGroup g) {
-        return new AttachSpec(controlDir, app, namespace, secret, window, timeout, g, reconnect);
+        return new AttachSpec(controlDir, app, namespace, secret, window, timeout, g, reconnect, protocolVersion);
     }
 
     /**
@@ -68,7 +80,15 @@ public record AttachSpec(Path controlDir, String app, String namespace, long sec
      * listens, as {@link HoststackApp} describes.
      */
     public AttachSpec withReconnect(Reconnect r) {
-        return new AttachSpec(controlDir, app, namespace, secret, window, timeout, group, r);
+        return new AttachSpec(controlDir, app, namespace, secret, window, timeout, group, r, protocolVersion);
+    }
+
+    /**
+     * The same speaking at most protocol {@code version}: 1 acts as a version-1 client (the daemon
+     * then accepts on this application's sockets of kernel groups itself and hands connections over).
+     */
+    public AttachSpec withProtocolVersion(int version) {
+        return new AttachSpec(controlDir, app, namespace, secret, window, timeout, group, reconnect, version);
     }
 
     /** The control socket's path. */

@@ -41,7 +41,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Reconnect.</b> With a {@link Reconnect} policy ({@link AttachSpec#withReconnect}), a
  * connection of any worker closing without the application closing or detaching means the daemon
- * is lost (it stopped, crashed or restarted; protocol version 1 keeps nothing across a restart).
+ * is lost (it stopped, crashed or restarted). A worker's own listening sockets (kernel dispatch)
+ * go on accepting meanwhile: the kernel keeps the group and its program, so no connection is
+ * refused until a daemon comes back and the worker's listen there brings it a new socket.
  * Then, on a thread of its own ({@code hoststack-APP-reconnect}), the application:
  * <ol>
  *   <li>lets every worker's old connections end: descriptors still queued on a data connection
@@ -145,20 +147,32 @@ public final class HoststackApp implements AutoCloseable {
         Duration t = spec.timeout();
         LineConnection control = LineConnection.connect(spec.socketPath(), w.eventLoop(), t);
         LineConnection data = null;
+        int version = spec.protocolVersion();
         try {
-            control.call(Messages.hello(CLIENT), t);
+            try {
+                control.call(Messages.hello(CLIENT, version), t);
+            } catch (HoststackException e) {
+                if (!e.code().equals(dev.hoststack.protocol.Errors.UNSUPPORTED_VERSION) || version == Protocol.MIN_VERSION) {
+                    throw e;
+                }
+                // a daemon of an older protocol (it closes after refusing): speak version 1 on a new connection
+                control.channel().close();
+                version = Protocol.MIN_VERSION;
+                control = LineConnection.connect(spec.socketPath(), w.eventLoop(), t);
+                control.call(Messages.hello(CLIENT, version), t);
+            }
             JsonObject r = control.call(request, t);
             int index = r.get("worker").getAsInt();
             if (r.has("owner")) {
                 owner = r.get("owner").getAsInt();
             }
             data = LineConnection.connect(spec.socketPath(), w.eventLoop(), t);
-            int window = AppWorker.openData(data, r.get("token").getAsString(), spec.window(), t, w);
+            int window = AppWorker.openData(data, r.get("token").getAsString(), spec.window(), version, t, w);
             synchronized (lock) {
                 if (closed) {
                     throw new HoststackException(HoststackException.CLOSED, "the application was closed", (String) null);
                 }
-                w.install(index, control, data, window);
+                w.install(index, control, data, window, version);
             }
         } catch (HoststackException | RuntimeException e) {
             control.channel().close();

@@ -53,7 +53,8 @@ class ClientLibraryTest {
 
     @BeforeEach
     void start() throws IOException {
-        daemon = Daemon.start(DaemonConfig.builder(dir).namespace(DaemonConfig.Namespace.parse("blue:42:1")).build(),
+        daemon = Daemon.start(DaemonConfig.builder(dir).namespace(DaemonConfig.Namespace.parse("blue:42:1"))
+                .dispatch(DaemonConfig.Dispatch.HANDOFF).build(),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     }
 

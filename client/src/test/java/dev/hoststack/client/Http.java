@@ -13,11 +13,28 @@ final class Http {
     private Http() {
     }
 
+    /** How a connection ended. */
+    enum Outcome { ANSWERED, REFUSED, FAILED }
+
+    /** The response body, or null with how it failed: refused (nothing listens: RST to the SYN), or another failure. */
+    record Result(Outcome outcome, String body) {
+    }
+
     /** The response body (the line naming app, worker, pid), or null if the connection ended without one. */
     static String get(int port, int timeoutMs) {
+        Result r = attempt(port, timeoutMs);
+        return r.body();
+    }
+
+    /** One request: the body, or how it failed. */
+    static Result attempt(int port, int timeoutMs) {
         try (Socket s = new Socket()) {
             s.setSoTimeout(timeoutMs);
-            s.connect(new InetSocketAddress("127.0.0.1", port), timeoutMs);
+            try {
+                s.connect(new InetSocketAddress("127.0.0.1", port), timeoutMs);
+            } catch (java.net.ConnectException e) {
+                return new Result(Outcome.REFUSED, null);
+            }
             s.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             s.shutdownOutput();
             InputStream in = s.getInputStream();
@@ -30,9 +47,10 @@ final class Http {
             s.setSoLinger(true, 0); // both sides are done: no TIME_WAIT left behind by thousands of runs
             String text = b.toString(StandardCharsets.US_ASCII);
             int body = text.indexOf("\r\n\r\n");
-            return body < 0 ? null : text.substring(body + 4).trim();
+            String found = body < 0 ? null : text.substring(body + 4).trim();
+            return found == null || found.isEmpty() ? new Result(Outcome.FAILED, null) : new Result(Outcome.ANSWERED, found);
         } catch (IOException e) {
-            return null;
+            return new Result(Outcome.FAILED, null);
         }
     }
 

@@ -15,6 +15,8 @@ final class Load implements AutoCloseable {
 
     final Map<String, AtomicInteger> answeredBy = new ConcurrentHashMap<>();
     final AtomicInteger failed = new AtomicInteger();
+    /** Of {@link #failed}: connections refused (nothing listened: the SYN was answered with a reset). */
+    final AtomicInteger refused = new AtomicInteger();
     final AtomicInteger answered = new AtomicInteger();
     private final ExecutorService pool;
     private final List<Future<?>> futures = new ArrayList<>();
@@ -31,9 +33,13 @@ final class Load implements AutoCloseable {
     void start(int port, int n, int timeoutMs) {
         for (int i = 0; i < n; i++) {
             futures.add(pool.submit(() -> {
-                String body = Http.get(port, timeoutMs);
+                Http.Result r = Http.attempt(port, timeoutMs);
+                String body = r.body();
                 if (body == null || body.isEmpty()) {
                     failed.incrementAndGet();
+                    if (r.outcome() == Http.Outcome.REFUSED) {
+                        refused.incrementAndGet();
+                    }
                 } else {
                     answered.incrementAndGet();
                     answeredBy.computeIfAbsent(Http.label(body), k -> new AtomicInteger()).incrementAndGet();

@@ -68,10 +68,23 @@ final class Proc implements AutoCloseable {
         return new Proc(name, command);
     }
 
-    /** A daemon on {@code dir}, waited for until it is ready. */
-    static Proc daemon(Path dir, String... extra) throws IOException, InterruptedException {
+    /**
+     * The daemon's arguments: {@code --control dir}, then {@code extra}; the hand-off path
+     * ({@code --dispatch handoff}) unless {@code extra} names a dispatch, since most tests here are of
+     * that path (the kernel path's say {@code --dispatch kernel}).
+     */
+    static List<String> daemonArgs(Path dir, String... extra) {
         List<String> args = new ArrayList<>(List.of("--control", dir.toString()));
+        if (!List.of(extra).contains("--dispatch")) {
+            args.addAll(List.of("--dispatch", "handoff"));
+        }
         args.addAll(List.of(extra));
+        return args;
+    }
+
+    /** A daemon on {@code dir} ({@link #daemonArgs}), waited for until it is ready. */
+    static Proc daemon(Path dir, String... extra) throws IOException, InterruptedException {
+        List<String> args = daemonArgs(dir, extra);
         Proc p = start("daemon", javaCommand("dev.hoststack.daemon.Daemon", args.toArray(String[]::new)));
         p.await(l -> l.startsWith("ready "), Duration.ofSeconds(30));
         return p;
@@ -79,8 +92,7 @@ final class Proc implements AutoCloseable {
 
     /** A daemon on {@code dir} run under {@code ulimit -n nofile}, waited for until it is ready. */
     static Proc daemonWithDescriptorLimit(Path dir, int nofile, String... extra) throws IOException, InterruptedException {
-        List<String> args = new ArrayList<>(List.of("--control", dir.toString()));
-        args.addAll(List.of(extra));
+        List<String> args = daemonArgs(dir, extra);
         List<String> c = new ArrayList<>(List.of("sh", "-c", "ulimit -n " + nofile + " && exec \"$@\"", "sh"));
         c.addAll(javaCommand("dev.hoststack.daemon.Daemon", args.toArray(String[]::new)));
         Proc p = start("daemon", c);

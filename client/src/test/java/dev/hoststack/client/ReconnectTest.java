@@ -80,7 +80,7 @@ class ReconnectTest {
     }
 
     private Daemon startDaemon() throws IOException {
-        Daemon d = Daemon.start(DaemonConfig.builder(dir).build(),
+        Daemon d = Daemon.start(DaemonConfig.builder(dir).dispatch(DaemonConfig.Dispatch.HANDOFF).build(),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         daemons.add(d);
         return d;

@@ -48,7 +48,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>For tests: {@code --stall-after N} stops worker 0's event loop (descriptors then pile up
  * unread) on its connection N+1, for {@code --stall-for MS} (default: for ever);
- * {@code --answer-after MS} answers each connection that long after taking it.
+ * {@code --answer-after MS} answers each connection that long after taking it; {@code --protocol 1}
+ * speaks protocol version 1 (a version-1 client: never a listening socket of its own).
  */
 public final class AnswerWorker {
 
@@ -56,7 +57,7 @@ public final class AnswerWorker {
     public static final String USAGE = "usage: hoststack worker --control DIR --app NAME --listen URI [--workers N]"
             + " [--reuseport] [--selector NAME] [--weight N] [--namespace NS --secret N] [--window N] [--kernel URI]"
             + " [--reconnect [--reconnect-attempts N] [--reconnect-max-delay MS]]"
-            + " [--stall-after N [--stall-for MS]] [--answer-after MS]";
+            + " [--stall-after N [--stall-for MS]] [--answer-after MS] [--protocol 1|2]";
 
     private final String app;
     private final long pid = ProcessHandle.current().pid();
@@ -166,6 +167,7 @@ public final class AnswerWorker {
         long secret = 0;
         int workers = 1;
         int window = 64;
+        int protocol = dev.hoststack.protocol.Protocol.VERSION;
         long stall = -1;
         long stallFor = -1;
         long answerAfter = 0;
@@ -197,6 +199,7 @@ public final class AnswerWorker {
                     case "--secret" -> secret = Long.parseLong(v);
                     case "--workers" -> workers = Integer.parseInt(v);
                     case "--window" -> window = Integer.parseInt(v);
+                    case "--protocol" -> protocol = Integer.parseInt(v);
                     case "--stall-after" -> stall = Long.parseLong(v);
                     case "--stall-for" -> stallFor = Long.parseLong(v);
                     case "--answer-after" -> answerAfter = Long.parseLong(v);
@@ -212,6 +215,10 @@ public final class AnswerWorker {
             }
             if (control == null || appName == null || uri == null || workers < 1) {
                 throw new IllegalArgumentException("--control, --app and --listen are required, --workers at least 1");
+            }
+            if (!dev.hoststack.protocol.Protocol.supported(protocol)) {
+                throw new IllegalArgumentException("--protocol " + protocol + ": this library speaks versions "
+                        + dev.hoststack.protocol.Protocol.MIN_VERSION + " to " + dev.hoststack.protocol.Protocol.VERSION);
             }
         } catch (IllegalArgumentException e) {
             err.println("hoststack worker: " + e.getMessage() + "\n" + USAGE);
@@ -229,7 +236,7 @@ public final class AnswerWorker {
         List<Channel> kernelSockets = new ArrayList<>();
         try {
             AttachSpec spec = AttachSpec.of(Path.of(control), appName).inNamespace(namespace, secret).withWindow(window)
-                    .withReconnect(reconnect);
+                    .withReconnect(reconnect).withProtocolVersion(protocol);
             app = HoststackApp.attach(spec, me.handler(0));
             // SIGTERM (or SIGINT) is a clean exit: the application detaches, and the daemon counts it as left, not died
             HoststackApp stopping = app;
