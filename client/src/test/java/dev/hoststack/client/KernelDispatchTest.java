@@ -142,6 +142,93 @@ class KernelDispatchTest {
     }
 
     /**
+     * {@code weighted} goes to the kernel as a sequence (its member sequence, one period): with every
+     * weight 1 it is the seed's order exactly, as in the hand-off path.
+     */
+    @Test
+    void weightedRunsInTheKernelAsASequence() throws Exception {
+        try (Proc daemon = Proc.daemon(dir, "--dispatch", "kernel", "--selector", "weighted");
+             Proc app1 = Proc.worker(dir, "app1", 1, "tcp://127.0.0.1/0");
+             Proc app2 = Proc.worker(dir, "app2", 2, app1.readyUri());
+             Proc app3 = Proc.worker(dir, "app3", 3, app1.readyUri())) {
+            int port = Http.port(app1.readyUri());
+            assertThat(List.of(app2.readyUri(), app3.readyUri())).as("one group").containsOnly(app1.readyUri());
+            List<String> order = new ArrayList<>();
+            for (int i = 0; i < 36; i++) {
+                String body = Http.get(port, 10_000);
+                assertThat(body).as("connection %s", i).isNotNull();
+                order.add(Http.label(body));
+            }
+            int[] workers = {1, 2, 3};
+            for (int i = 0; i < order.size(); i++) {
+                assertThat(order.get(i)).as("connection %s of %s", i, order).isEqualTo("app" + (i % 3 + 1) + "-w" + (i / 3) % workers[i % 3]);
+            }
+            JsonObject show = Daemons.show(dir);
+            JsonObject listener = show.getAsJsonArray("listeners").get(0).getAsJsonObject();
+            assertThat(listener.get("dispatch").getAsString()).as("%s", listener).isEqualTo("kernel");
+            assertThat(listener.getAsJsonObject("kernel").get("kind").getAsString()).isEqualTo("sequence");
+            assertThat(Daemons.total(show, "accepted")).as("connections the daemon accepted itself").isZero();
+            assertThat(daemon.process().isAlive()).isTrue();
+        }
+    }
+
+    /**
+     * {@code maglev} goes to the kernel as a lookup table indexed by the kernel's 4-tuple hash: like
+     * {@code hash} it counts sockets, so each of 6 workers gets about a sixth of 2,400 distinct flows
+     * (5 standard deviations of the binomial, plus the table's own 1 % imbalance).
+     */
+    @Test
+    void maglevRunsInTheKernelAsALookupTable() throws Exception {
+        try (Proc daemon = Proc.daemon(dir, "--dispatch", "kernel", "--selector", "maglev");
+             Proc app1 = Proc.worker(dir, "app1", 1, "tcp://127.0.0.1/0");
+             Proc app2 = Proc.worker(dir, "app2", 2, app1.readyUri());
+             Proc app3 = Proc.worker(dir, "app3", 3, app1.readyUri());
+             Load load = new Load(8)) {
+            int port = Http.port(app1.readyUri());
+            assertThat(List.of(app2.readyUri(), app3.readyUri())).as("one group").containsOnly(app1.readyUri());
+            int n = 2400;
+            load.start(port, n, 20_000);
+            load.await();
+            assertThat(load.failed.get()).as("failed connections").isZero();
+            double sd = Math.sqrt(n * (1 / 6.0) * (5 / 6.0));
+            for (String w : List.of("app1-w0", "app2-w0", "app2-w1", "app3-w0", "app3-w1", "app3-w2")) {
+                assertThat((double) load.by(w)).as("%s's share of %s connections (a sixth, +- 5 sd + 1 %%); all: %s", w, n,
+                        load.answeredBy).isBetween(n / 6.0 * 0.99 - 5 * sd, n / 6.0 * 1.01 + 5 * sd);
+            }
+            JsonObject show = Daemons.show(dir);
+            JsonObject k = show.getAsJsonArray("listeners").get(0).getAsJsonObject().getAsJsonObject("kernel");
+            assertThat(k.get("kind").getAsString()).isEqualTo("lookup_table");
+            assertThat(k.get("table").getAsString()).as("%s", k).startsWith("lookup table of 65537 entries over 6 sockets");
+            assertThat(Daemons.total(show, "accepted")).as("connections the daemon accepted itself").isZero();
+            assertThat(daemon.process().isAlive()).isTrue();
+        }
+    }
+
+    /**
+     * A selector that needs Java on the SYN path ({@code p2c}: load-aware) cannot be written as
+     * data: its group stays on the hand-off path, the daemon says so once, and every connection is
+     * still served.
+     */
+    @Test
+    void aJavaOnlySelectorKeepsItsGroupOnTheHandOffPath() throws Exception {
+        try (Proc daemon = Proc.daemon(dir, "--dispatch", "kernel", "--selector", "p2c");
+             Proc app1 = Proc.worker(dir, "app1", 1, "tcp://127.0.0.1/0");
+             Proc app2 = Proc.worker(dir, "app2", 2, app1.readyUri())) {
+            int port = Http.port(app1.readyUri());
+            assertThat(app2.readyUri()).as("one group").isEqualTo(app1.readyUri());
+            for (int i = 0; i < 12; i++) {
+                assertThat(Http.get(port, 10_000)).as("connection %s", i).isNotNull();
+            }
+            JsonObject show = Daemons.show(dir);
+            JsonObject listener = show.getAsJsonArray("listeners").get(0).getAsJsonObject();
+            assertThat(listener.get("dispatch").getAsString()).as("%s", listener).isEqualTo("handoff");
+            assertThat(Daemons.total(show, "accepted")).as("the daemon accepted every connection").isEqualTo(12);
+            long said = daemon.output().lines().filter(l -> l.contains("'p2c' cannot be written as data")).count();
+            assertThat(said).as("the daemon's log says why, once:%n%s", daemon.output()).isEqualTo(1);
+        }
+    }
+
+    /**
      * A worker that stops accepting (its event loop hangs after 3 connections): its queue fills,
      * the daemon reads it on its own copy of the socket and takes the worker out of the table, so
      * the others get every new connection. SIGKILL: the kernel moves what was queued on its socket

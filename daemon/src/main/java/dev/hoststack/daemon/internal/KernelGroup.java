@@ -112,9 +112,17 @@ final class KernelGroup {
         return KernelDispatch.Kind.KERNEL_HASH;
     }
 
-    /** The limits of the daemon's kernel groups. */
+    /**
+     * The limits of the daemon's kernel groups: sockets and applications as configured; sequences
+     * of 65,536 (256 applications of weight 256, one period); lookup tables as large as a Maglev
+     * table for that many sockets (at least 100 entries per socket: 65,537 up to 655 sockets,
+     * 262,147 up to 2,621, else the module's largest). A table past them is refused with
+     * {@code KERNEL_GROUP_FULL}.
+     */
     static DispatchLimits limits(Core core) {
-        return new DispatchLimits(core.config.kernel().maxSockets(), core.config.kernel().maxApps(), 65_536, 65_537);
+        int sockets = core.config.kernel().maxSockets();
+        int table = sockets * 100L <= 65_537 ? 65_537 : sockets * 100L <= 262_147 ? 262_147 : 1 << 20;
+        return new DispatchLimits(sockets, core.config.kernel().maxApps(), 65_536, table);
     }
 
     /**

@@ -1,9 +1,11 @@
 package dev.hoststack.selector.maglev;
 
 import dev.hoststack.api.JHash;
+import dev.hoststack.api.spi.ExpressibleSelector;
 import dev.hoststack.api.spi.FlowView;
 import dev.hoststack.api.spi.ReuseportGroupView;
 import dev.hoststack.api.spi.ReuseportSelector;
+import dev.hoststack.api.spi.SelectionData;
 import java.util.Arrays;
 
 /**
@@ -29,8 +31,15 @@ import java.util.Arrays;
  * change (a few milliseconds for 65,537 entries) and publishes it with the view's epoch; the
  * previous table is kept for selections still running on the previous view; a view older than
  * that (several changes during one selection) gets the kernel's {@code hash} answer for it.
+ *
+ * <h2>In the kernel</h2>
+ * The table is the policy as data ({@link SelectionData.Lookup}): a daemon that dispatches in the
+ * kernel publishes it and the {@code SK_REUSEPORT} program indexes it with the kernel's own 4-tuple
+ * hash modulo the table's size. Which flow lands in which bucket then differs from
+ * {@link #select} (the kernel's hash carries its own secret and is taken modulo, not scaled); the
+ * shares and how few flows move at a change are the table's, the same.
  */
-final class MaglevSelector implements ReuseportSelector {
+final class MaglevSelector implements ReuseportSelector, ExpressibleSelector {
 
     private final int secret;
     private volatile Tables tables = new Tables(null, new State(0, new long[0], new int[0], 0));
@@ -91,6 +100,16 @@ final class MaglevSelector implements ReuseportSelector {
         final int size = MaglevTable.sizeFor(n);
         final int[] table = size == cur.size && Arrays.equals(names, cur.names) ? cur.table : MaglevTable.build(names, size);
         tables = new Tables(cur, new State(group.epoch(), names, table, size));
+    }
+
+    /** The table of {@code group}'s view (copied into the data), or null when the view is not the current one. */
+    @Override
+    public SelectionData selectionData(ReuseportGroupView group) {
+        final State s = tables.current;
+        if (s.epoch != group.epoch() || s.table.length == 0) {
+            return null;
+        }
+        return new SelectionData.Lookup(s.table);
     }
 
     /** The current table (a copy), for tests and inspection. */

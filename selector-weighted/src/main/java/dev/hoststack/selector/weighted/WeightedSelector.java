@@ -1,8 +1,10 @@
 package dev.hoststack.selector.weighted;
 
+import dev.hoststack.api.spi.ExpressibleSelector;
 import dev.hoststack.api.spi.FlowView;
 import dev.hoststack.api.spi.ReuseportGroupView;
 import dev.hoststack.api.spi.ReuseportSelector;
+import dev.hoststack.api.spi.SelectionData;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -30,8 +32,14 @@ import java.util.Map;
  * <h2>Joins, leaves and weight changes</h2>
  * Restart every thread at the start of the new sequence (as {@code roundrobin} restarts at the
  * first member); each member that stays keeps its worker rotation where it was.
+ *
+ * <h2>In the kernel</h2>
+ * The member sequence is the policy as data ({@link SelectionData.Sequence}): a daemon that
+ * dispatches in the kernel publishes it and the {@code SK_REUSEPORT} program walks it with one
+ * shared rotor (so the order is exact over all CPUs, not per thread). A period longer than the
+ * table this selector keeps has no data ({@code null}): such a group stays on the hand-off path.
  */
-final class WeightedSelector implements ReuseportSelector {
+final class WeightedSelector implements ReuseportSelector, ExpressibleSelector {
 
     /** The longest member sequence kept as a table; longer periods are computed per pick. */
     static final int MAX_SEQUENCE = 1 << 20;
@@ -167,5 +175,18 @@ final class WeightedSelector implements ReuseportSelector {
             }
         }
         state = new State(group.epoch(), handles, weights, sequence, stride, total, cells);
+    }
+
+    /**
+     * The current period of the member sequence, or null when it is computed per pick (too long
+     * to keep) or the view is not the one the selector was last told of.
+     */
+    @Override
+    public SelectionData selectionData(ReuseportGroupView group) {
+        final State st = state;
+        if (st.sequence == null || st.epoch != group.epoch() || st.sequence.length == 0) {
+            return null;
+        }
+        return new SelectionData.Sequence(st.sequence);
     }
 }
