@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """A hoststack worker in plain Python (3.9+, standard library only).
 
-It speaks the daemon's control protocol (docs/protocol.md): one control connection and one data
-connection per app worker; it attaches (worker 0) or adds workers, listens, then takes each
-connection's descriptor with socket.recv_fds, returns one credit byte per descriptor, and answers
-with one HTTP/1.0 line naming the app, the worker and its pid.
+It speaks the daemon's control protocol (docs/protocol.md), version 2 (--protocol 1 for version
+1): one control connection and one data connection per app worker; it attaches (worker 0) or adds
+workers, listens, then takes each connection's descriptor with socket.recv_fds, returns one credit
+byte per descriptor, and answers with one HTTP/1.0 line naming the app, the worker and its pid.
+Where the daemon dispatches in the kernel, a listen brings the worker a listening socket of its
+own on the data connection instead (told apart by SO_ACCEPTCONN, matched to the listen's reply by
+SO_COOKIE): the worker accepts on it itself, and reports its accepted counts on the control
+connection every 250 ms while they move.
 
     python3 examples/python/hoststack_worker.py --control /tmp/hs --app py --workers 2 \
         --listen tcp://127.0.0.1/8080 --reuseport
@@ -19,10 +23,14 @@ import json
 import os
 import selectors
 import socket
+import struct
 import sys
 
-VERSION = 1
+VERSION = 2
 SOCKET_NAME = "hoststack.sock"
+SO_ACCEPTCONN = 30  # Linux <asm-generic/socket.h>
+SO_COOKIE = 57
+REPORT_SECONDS = 0.25
 
 
 class Refused(Exception):
@@ -60,11 +68,25 @@ def call(sock, **req):
         return reply
 
 
+def listening_cookie(fd):
+    """The socket's cookie if it is a listening socket, else None."""
+    s = socket.socket(fileno=os.dup(fd))
+    try:
+        if not s.getsockopt(socket.SOL_SOCKET, SO_ACCEPTCONN):
+            return None
+        return struct.unpack("=Q", s.getsockopt(socket.SOL_SOCKET, SO_COOKIE, 8))[0]
+    except OSError:
+        return None
+    finally:
+        s.close()
+
+
 class Worker:
-    def __init__(self, path, app, index_or_none, ns, secret, window):
+    def __init__(self, path, app, index_or_none, ns, secret, window, version):
         self.ctl = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.ctl.connect(path)
-        call(self.ctl, op="hello", version=VERSION, client="hoststack-python")
+        self.version = version
+        call(self.ctl, op="hello", version=version, client="hoststack-python")
         if index_or_none is None:
             r = call(self.ctl, op="attach", app=app, namespace=ns, secret=secret)
         else:
@@ -73,24 +95,82 @@ class Worker:
         self.index = r["worker"]
         self.data = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.data.connect(path)
-        call(self.data, op="data", version=VERSION, token=r["token"], window=window)
+        call(self.data, op="data", version=version, token=r["token"], window=window)
         self.served = 0
+        self.own = {}           # URI -> this worker's own listening socket (kernel dispatch)
+        self.accepted = {}      # URI -> connections accepted on it
+        self.reported = {}
+        self.arrived = {}       # cookie -> listening socket that came before its listen's reply was read
+        self.early = []         # connections that came while a listen waited for its socket
 
     def listen(self, uri, reuseport, selector):
         req = {"op": "listen", "uri": uri, "reuseport": reuseport}
         if selector:
             req["selector"] = selector
-        return call(self.ctl, **req)["uri"]
+        r = call(self.ctl, **req)
+        if r.get("dispatch") == "kernel":
+            # the worker's own socket of the group was sent on the data connection before this reply
+            cookie = r["socket_cookie"]
+            while cookie not in self.arrived:
+                if not self.receive():
+                    raise ConnectionError("the daemon closed the data connection")
+            ls = self.arrived.pop(cookie)
+            ls.setblocking(False)
+            self.own[r["uri"]] = ls
+            self.accepted.setdefault(r["uri"], 0)
+        return r["uri"]
 
-    def take(self):
-        """Takes the descriptors waiting on the data connection; False when the daemon is gone."""
+    def receive(self):
+        """Reads descriptors off the data connection: listening sockets are kept, connections queued."""
         msg, fds, _flags, _addr = socket.recv_fds(self.data, 16, 16)
         if not msg and not fds:
             return False
         for fd in fds:
-            self.data.sendall(b"A")  # one credit per descriptor taken, before using it
-            self.answer(fd)
+            self.data.sendall(b"A")  # one credit per descriptor taken (a listening socket too), before using it
+            cookie = listening_cookie(fd)
+            if cookie is not None:
+                self.arrived[cookie] = socket.socket(fileno=fd)
+            else:
+                self.early.append(fd)
         return True
+
+    def take(self):
+        """Takes the descriptors waiting on the data connection; False when the daemon is gone."""
+        if not self.receive():
+            return False
+        while self.early:
+            self.answer(self.early.pop(0))
+        return True
+
+    def accept(self, uri):
+        """Accepts what is queued on the worker's own listening socket of uri."""
+        ls = self.own[uri]
+        while True:
+            try:
+                conn, _addr = ls.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                # no longer listening: the daemon shut the socket down (the worker left the group)
+                self.own.pop(uri, None)
+                return
+            self.accepted[uri] += 1
+            self.answer(conn.detach())
+
+    def report(self):
+        """Tells the daemon what this worker accepted on its own sockets, when that changed (version 2)."""
+        if self.version < 2 or not self.accepted or self.accepted == self.reported:
+            return
+        self.reported = dict(self.accepted)
+        self.ctl.sendall((json.dumps({"op": "report", "accepted": self.reported}) + "\n").encode())
+
+    def read_control(self):
+        """Reads what waits on the control connection (report replies, events); False when the daemon is gone."""
+        try:
+            chunk = self.ctl.recv(65536)
+        except OSError:
+            return False
+        return bool(chunk)
 
     def answer(self, fd):
         conn = socket.socket(fileno=fd)
@@ -142,6 +222,7 @@ def main():
     p.add_argument("--namespace", default="default")
     p.add_argument("--secret", type=int, default=0)
     p.add_argument("--window", type=int, default=16)
+    p.add_argument("--protocol", type=int, default=VERSION, choices=[1, 2])
     a = p.parse_args()
     if os.path.basename(os.path.normpath(a.control)) == SOCKET_NAME and not os.path.isdir(a.control):
         p.error("--control takes the daemon's control directory, not its socket: --control %s"
@@ -152,7 +233,7 @@ def main():
         print("hoststack_worker.py: " + problem, file=sys.stderr, flush=True)
         return 4
     try:
-        workers = [Worker(path, a.app, None if i == 0 else i, a.namespace, a.secret, a.window)
+        workers = [Worker(path, a.app, None if i == 0 else i, a.namespace, a.secret, a.window, a.protocol)
                    for i in range(a.workers)]
         uri = a.listen
         for w in workers:
@@ -163,11 +244,28 @@ def main():
     print("ready app=%s workers=%d pid=%d uri=%s" % (a.app, a.workers, os.getpid(), uri), flush=True)
     sel = selectors.DefaultSelector()
     for w in workers:
-        sel.register(w.data, selectors.EVENT_READ, w)
+        sel.register(w.data, selectors.EVENT_READ, (w, "data"))
+        sel.register(w.ctl, selectors.EVENT_READ, (w, "control"))
+        for u, ls in w.own.items():
+            sel.register(ls, selectors.EVENT_READ, (w, u))
+        while w.early:  # connections that came while a listen waited for its socket
+            w.answer(w.early.pop(0))
     while True:
-        for key, _ in sel.select():
-            if not key.data.take():
-                return 0
+        for key, _ in sel.select(REPORT_SECONDS):
+            w, what = key.data
+            if what == "data":
+                if not w.take():
+                    return 0
+            elif what == "control":
+                if not w.read_control():
+                    return 0
+            else:
+                w.accept(what)
+                if what not in w.own:
+                    sel.unregister(key.fileobj)
+                    key.fileobj.close()
+        for w in workers:
+            w.report()
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ package dev.hoststack.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,6 +65,49 @@ class PythonWorkerTest {
             assertThat(bodies.get(2)).startsWith("app=py worker=1 pid=" + py.pid());
             assertThat(bodies.stream().filter(b -> b.contains("lang=python")).count()).isEqualTo(20);
             assertThat(Daemons.total(Daemons.show(dir), "taken")).isEqualTo(40);
+            assertThat(daemon.process().isAlive()).isTrue();
+        }
+    }
+
+    /**
+     * Kernel dispatch: the Python worker (protocol version 2) takes its own listening socket off the
+     * data connection and accepts on it; the kernel's program follows the same order, the daemon
+     * accepts nothing, and the workers' reports reach {@code show}.
+     */
+    @Test
+    void pythonWorkerAcceptsOnItsOwnSocketInKernelMode() throws Exception {
+        assumeTrue(python39(), "python3 >= 3.9 (socket.recv_fds) is needed");
+        try (Proc daemon = Proc.daemon(dir, "--dispatch", "kernel");
+             Proc py = python(List.of(), "python3", SCRIPT, dir, "py", 2, "tcp://127.0.0.1/0", "--selector", "roundrobin");
+             Proc java = Proc.worker(dir, "jv", 1, py.readyUri())) {
+            int port = Http.port(py.readyUri());
+            List<String> bodies = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                String body = Http.get(port, 10_000);
+                assertThat(body).as("connection %s", i).isNotNull();
+                bodies.add(body);
+            }
+            assertThat(bodies.get(0)).startsWith("app=py worker=0 pid=" + py.pid()).endsWith("lang=python");
+            assertThat(bodies.get(1)).startsWith("app=jv worker=0 pid=" + java.pid());
+            assertThat(bodies.get(2)).startsWith("app=py worker=1 pid=" + py.pid());
+            assertThat(bodies.stream().filter(b -> b.contains("lang=python")).count()).isEqualTo(20);
+            JsonObject show = null;
+            for (int i = 0; i < 100; i++) {
+                show = Daemons.show(dir);
+                if (Daemons.worker(show, "py", 1).get("accepted").getAsLong() == 10) {
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            JsonObject listener = show.getAsJsonArray("listeners").get(0).getAsJsonObject();
+            assertThat(listener.get("dispatch").getAsString()).as("%s", listener).isEqualTo("kernel");
+            assertThat(Daemons.total(show, "accepted")).as("connections the daemon accepted itself").isZero();
+            for (int w = 0; w < 2; w++) {
+                JsonObject wo = Daemons.worker(show, "py", w);
+                assertThat(wo.get("version").getAsInt()).isEqualTo(2);
+                assertThat(wo.get("accepted").getAsLong()).as("py-w%s as it reported: %s", w, wo).isEqualTo(10);
+                assertThat(wo.get("accepted_from").getAsString()).isEqualTo("worker");
+            }
             assertThat(daemon.process().isAlive()).isTrue();
         }
     }
