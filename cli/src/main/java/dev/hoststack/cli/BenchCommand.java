@@ -53,6 +53,12 @@ public final class BenchCommand implements Callable<Integer> {
                 + " them; a plug-in's with --plugins before the command) (default: ${DEFAULT-VALUE})")
     String selector;
 
+    @Option(names = "--dispatch", paramLabel = "MODE", defaultValue = "handoff",
+            description = "the daemon's dispatch: handoff (it accepts every connection and hands it over) or kernel (an"
+                + " SK_REUSEPORT program picks, each worker accepts on its own socket; needs root or CAP_BPF +"
+                + " CAP_NET_ADMIN) (default: ${DEFAULT-VALUE})")
+    String dispatch;
+
     @Option(names = "--write", paramLabel = "FILE",
             description = "replace the results' section of this Markdown file (made if missing; checked before the"
                 + " run), e.g. docs/benchmarks-real.md")
@@ -70,6 +76,9 @@ public final class BenchCommand implements Callable<Integer> {
         CliChecks.range(spec, "--warmup", warmup, 0, Integer.MAX_VALUE);
         CliChecks.range(spec, "--runs", runs, 1, Integer.MAX_VALUE);
         CliChecks.knownSelector(spec, "--selector", selector);
+        if (!dispatch.equals("handoff") && !dispatch.equals("kernel")) {
+            throw CliChecks.usage(spec, "--dispatch '%s': expected handoff or kernel", dispatch);
+        }
         if (write != null) {
             CliChecks.writableFile(spec, "--write", write);
         }
@@ -80,9 +89,11 @@ public final class BenchCommand implements Callable<Integer> {
         String command = "./hoststack " + plugins + "bench --real --connections " + connections + " --concurrency " + concurrency
                 + " --rounds " + rounds + " --warmup " + warmup + (runs == 1 ? "" : " --runs " + runs)
                 + (selector.equals("roundrobin") ? "" : " --selector " + selector)
+                + (dispatch.equals("handoff") ? "" : " --dispatch " + dispatch)
                 + (write == null ? "" : " --write " + write);
         try {
-            return RealBench.run(System.out, connections, concurrency, rounds, warmup, runs, write, command, selector);
+            return RealBench.run(System.out, connections, concurrency, rounds, warmup, runs, write, command, selector,
+                    dispatch.equals("kernel"));
         } catch (IOException e) {
             System.err.println("hoststack bench --real: " + Main.oneLine(e.getMessage()));
             return Main.FAILED;

@@ -20,7 +20,9 @@ import picocli.CommandLine.Spec;
         header = "Runs the stack over real kernel TCP; worker processes attach over a Unix socket.",
         description = "Applications attach over the Unix socket DIR/hoststack.sock (protocol: docs/protocol.md). Every"
             + " connection the kernel accepts on an endpoint they listen on goes through the session layer's lookup and"
-            + " the reuseport group's selector, and its descriptor is handed to the chosen worker process (SCM_RIGHTS)."
+            + " the reuseport group's selector, and its descriptor is handed to the chosen worker process (SCM_RIGHTS);"
+            + " with kernel dispatch (--dispatch), a reuseport group whose selector can be written as data is run by an"
+            + " SK_REUSEPORT program instead, each worker accepting on a listening socket of its own."
             + " Prints 'ready control=... pid=...' once serving; runs until SIGTERM or SIGINT, then removes its socket."
             + " Exits with 1 when it cannot start (one line says why), 2 on a usage error, 70 when it cannot go on.",
         sortOptions = false)
@@ -66,6 +68,9 @@ public final class DaemonCommand implements Callable<Integer> {
     @Mixin
     DaemonLimitsOptions limits;
 
+    @Mixin
+    DaemonKernelOptions kernel;
+
     @Override
     public Integer call() {
         CliChecks.controlDirectory(spec, control);
@@ -85,6 +90,7 @@ public final class DaemonCommand implements Callable<Integer> {
                 b.namespace(DaemonConfig.Namespace.parse(ns));
             }
             limits.apply(b);
+            kernel.apply(b);
             config = b.build();
         } catch (IllegalArgumentException e) {
             throw CliChecks.usage(spec, "%s", Main.oneLine(e.getMessage()));

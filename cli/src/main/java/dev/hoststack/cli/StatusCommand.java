@@ -19,7 +19,9 @@ import picocli.CommandLine.Option;
 /** {@code hoststack status --control DIR}: a running daemon's live counters. */
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {"Asks a running daemon for its live counters ('show' over the control socket): totals, drops,",
-            "listening sockets (a reuseport group's selector, member weights and selector failures), and per application and per worker: pid, uid, window, in flight, handed, taken,",
+            "dispatch mode, listening sockets (a reuseport group's selector, member weights and selector failures; a",
+            "kernel group's kind, sockets and selections), and per application and per worker: pid, uid, window, in",
+            "flight, accepted (reported by the worker when it accepts on its own socket, marked k), handed, taken,",
             "congestion skips, requeued. Every name is printed escaped (no control character reaches the terminal).",
             "Exit code 1 when no daemon answers or this user may not connect."})
 public final class StatusCommand implements Callable<Integer> {
@@ -82,6 +84,10 @@ public final class StatusCommand implements Callable<Integer> {
             t.append(' ').append(Names.escape(e.getKey(), 40)).append('=').append(Names.escape(e.getValue().toString(), 40));
         }
         out.println(t);
+        if (s.has("dispatch") && s.get("dispatch").isJsonObject()) {
+            out.println("dispatch: " + str(s.getAsJsonObject("dispatch"), "mode") + " (--dispatch "
+                    + str(s.getAsJsonObject("dispatch"), "requested") + ")");
+        }
         if (!s.getAsJsonObject("drops").isEmpty()) {
             out.println("drops: " + Names.escape(s.getAsJsonObject("drops").toString(), 2000));
         }
@@ -96,9 +102,9 @@ public final class StatusCommand implements Callable<Integer> {
         out.println("listening sockets:");
         for (JsonElement e : s.getAsJsonArray("listeners")) {
             JsonObject l = e.getAsJsonObject();
-            out.printf("  %-28s fib %s  listens %s  accepted %s  parked %s%s%n", str(l, "uri"), str(l, "fib"),
+            out.printf("  %-28s fib %s  listens %s  accepted %s  parked %s%s%s%n", str(l, "uri"), str(l, "fib"),
                     str(l, "listens"), str(l, "accepted"), str(l, "parked_now"),
-                    l.has("paused") && l.get("paused").getAsBoolean() ? "  PAUSED" : "");
+                    l.has("paused") && l.get("paused").getAsBoolean() ? "  PAUSED" : "", kernel(l));
             if (l.has("weights") && l.get("weights").isJsonObject()) {
                 StringBuilder w = new StringBuilder();
                 for (Map.Entry<String, JsonElement> m : l.getAsJsonObject("weights").entrySet()) {
@@ -111,8 +117,8 @@ public final class StatusCommand implements Callable<Integer> {
         if (s.has("listeners_total") && s.get("listeners_total").getAsInt() > s.getAsJsonArray("listeners").size()) {
             out.printf("  ... %d listening sockets in all%n", s.get("listeners_total").getAsInt());
         }
-        out.printf("  %-10s %-3s %8s %6s %6s %8s %10s %10s %6s %8s %8s%n", "app", "w", "pid", "uid", "window", "inflight",
-                "handed", "taken", "skips", "req.away", "req.in");
+        out.printf("  %-10s %-3s %8s %6s %6s %8s %10s %10s %10s %6s %8s %8s%n", "app", "w", "pid", "uid", "window",
+                "inflight", "accepted", "handed", "taken", "skips", "req.away", "req.in");
         for (JsonElement e : s.getAsJsonArray("apps")) {
             for (JsonElement we : e.getAsJsonObject().getAsJsonArray("workers")) {
                 row(out, we.getAsJsonObject(), "");
@@ -127,9 +133,26 @@ public final class StatusCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * A worker's row. {@code accepted}: what it reported accepting on its own sockets (kernel
+     * dispatch, marked {@code k}), or what it took from the daemon.
+     */
     private static void row(PrintStream out, JsonObject w, String tail) {
-        out.printf("  %-10s %-3s %8s %6s %6s %8s %10s %10s %6s %8s %8s%s%n", str(w, "app"), str(w, "worker"),
-                str(w, "pid"), str(w, "uid"), str(w, "window"), str(w, "in_flight"), str(w, "handed"), str(w, "taken"),
-                str(w, "congestion_skips"), str(w, "requeued_away"), str(w, "requeued_in"), tail);
+        String accepted = str(w, "accepted") + ("worker".equals(str(w, "accepted_from")) ? " k" : "");
+        out.printf("  %-10s %-3s %8s %6s %6s %8s %10s %10s %10s %6s %8s %8s%s%n", str(w, "app"), str(w, "worker"),
+                str(w, "pid"), str(w, "uid"), str(w, "window"), str(w, "in_flight"), accepted, str(w, "handed"),
+                str(w, "taken"), str(w, "congestion_skips"), str(w, "requeued_away"), str(w, "requeued_in"), tail);
+    }
+
+    /** A kernel group's figures for its listener's line, or nothing. */
+    private static String kernel(JsonObject l) {
+        if (!l.has("kernel") || !l.get("kernel").isJsonObject()) {
+            return "";
+        }
+        JsonObject k = l.getAsJsonObject("kernel");
+        return "  kernel " + str(k, "kind") + ", " + str(k, "sockets") + " sockets"
+                + (k.has("selections") ? ", " + str(k, "selections") + " selections" : "")
+                + (k.has("congestion_outs") && k.get("congestion_outs").getAsLong() > 0
+                ? ", " + str(k, "congestion_outs") + " congestion outs" : "");
     }
 }
