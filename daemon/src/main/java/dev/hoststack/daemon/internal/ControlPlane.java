@@ -502,6 +502,16 @@ final class ControlPlane {
         core.stack.reuseport().weight(group.index(), w.app, (int) weight);
         core.log(w.label() + ": app " + w.app + " weighs " + weight + " in the group on " + ep.toUri() + " ("
                 + group.selectorName() + ")");
+        // a kernel group runs the selector's data: the new view's (a weighted sequence changes) goes to the kernel too
+        RealListener real = core.listeners.get(group.endpoint());
+        if (real != null && real.kernel != null) {
+            try {
+                real.kernel.publish(true);
+            } catch (RuntimeException e) {
+                core.log("publishing the kernel table of " + ep.toUri() + " after the weight change failed: " + e.getMessage()
+                        + " (the kernel keeps the table before it)");
+            }
+        }
         JsonObject r = new JsonObject();
         r.addProperty("uri", ep.toUri());
         r.addProperty("app", w.app);
