@@ -292,8 +292,8 @@ final class RealBench {
                 .append(Runtime.version().feature()).append(", SerialGC) serve both paths: ")
                 .append(kernelDispatch ? "through the daemon's reuseport group (`" + selector + "`) with kernel dispatch (the"
                         + " daemon's SK_REUSEPORT program picks one of six sockets the daemon made, each worker accepting on"
-                        + " its own), " : "through the daemon (one group, `" + selector + "`, the daemon accepting and handing"
-                        + " each connection over), ")
+                        + " its own), " : "through the daemon (one group, `" + selector + "`), the daemon accepting and handing"
+                        + " each connection over, ")
                 .append("and through six sockets of one plain kernel SO_REUSEPORT group held by the same processes. ")
                 .append("The client (the bench's JVM, one Netty epoll thread) keeps ").append(concurrency)
                 .append(" connections in flight; each connects, reads the worker's one-line answer and closes (RST, no TIME_WAIT). ")
