@@ -18,8 +18,6 @@ import dev.hoststack.session.SessionApplication;
 import dev.hoststack.session.SessionCounter;
 import dev.hoststack.session.SessionLayer;
 import dev.hoststack.session.SessionWorker;
-import dev.hoststack.session.internal.AppListenerImpl;
-import dev.hoststack.session.internal.ListenSession;
 import dev.hoststack.session.table.SessionKeys;
 import dev.hoststack.stack.Stack;
 import dev.hoststack.stack.StackConfig;
@@ -242,11 +240,14 @@ public final class ScenarioRunner {
         e.put("worker", l.worker());
         e.put("uri", l.endpoint().toUri());
         e.put("handle", SessionHandle.format(h));
-        ListenSession ls = stack.session().listenSession(SessionHandle.index(h));
-        for (ListenSession.Placement p : ls.placements()) {
-            if (p.group() >= 0) {
-                e.put(p.tables().local() ? "localGroup" : "group", p.group());
-                e.put("selector", stack.reuseport().group(p.group()).selectorName());
+        // the groups this listen joined: the FIB's, then the namespace's local one (as it was placed)
+        for (boolean local : new boolean[] {false, true}) {
+            for (ReuseportGroup g : stack.reuseport().groups()) {
+                if (g.tables().local() == local
+                        && g.memberListeners().stream().anyMatch(m -> m.listenSessionHandle() == h)) {
+                    e.put(local ? "localGroup" : "group", g.index());
+                    e.put("selector", g.selectorName());
+                }
             }
         }
         emit(e);
