@@ -54,7 +54,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "3:worker: the daemon refused a request ('error CODE message')",
             "4:worker: no daemon answers, or it went away",
             "70:daemon: it cannot go on (an OutOfMemoryError, say); a supervisor should start it again"},
-        subcommands = {DemoCommand.class, RunCommand.class, ReplayCommand.class, DaemonCommand.class, WorkerCommand.class,
+        subcommands = {DemoCommand.class, RunCommand.class, ReplayCommand.class, DaemonCommand.class, WorkerCommand.class, ServeCommand.class,
             StatusCommand.class, BenchCommand.class, SelectorsCommand.class, CompareCommand.class, HelpCommand.class})
 public final class Main implements Callable<Integer> {
 

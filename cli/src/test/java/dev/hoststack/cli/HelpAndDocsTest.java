@@ -58,7 +58,7 @@ class HelpAndDocsTest {
             String summary = flat(m.group(2));
             assertThat(summary).as("the summary of '%s' in hoststack --help", m.group(1)).endsWith(".");
         }
-        assertThat(seen).containsExactly("demo", "run", "replay", "daemon", "worker", "status", "bench", "selectors",
+        assertThat(seen).containsExactly("demo", "run", "replay", "daemon", "worker", "serve", "status", "bench", "selectors",
                 "compare", "help");
     }
 

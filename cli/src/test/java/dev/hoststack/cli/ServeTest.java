@@ -1,0 +1,197 @@
+package dev.hoststack.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code hoststack serve} with a server nobody here wrote: Python's {@code http.server}
+ * ({@code SimpleHTTPRequestHandler}, serving a file) on the inherited socket, wrapped only
+ * through {@code socket.fromfd(3)}, in one kernel group with a Java worker ({@code hoststack
+ * worker}); the kernel's program gives the seed's order across both. A server killed leaves the
+ * group, and what follows is answered by the others.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class ServeTest {
+
+    /** The whole "server": systemd's convention checked, then the standard library's HTTP server on descriptor 3. */
+    static final String SERVER = String.join("\n",
+            "import functools, http.server, os, socket, tempfile",
+            "assert os.environ['LISTEN_PID'] == str(os.getpid()), 'LISTEN_PID is not this process'",
+            "assert os.environ['LISTEN_FDS'] == '1'",
+            "d = tempfile.mkdtemp()",
+            "with open(os.path.join(d, 'index.html'), 'w') as f:",
+            "    f.write('app=%s worker=%s pid=%d lang=python-http.server\\n' % (os.environ['HOSTSTACK_APP'],"
+                + " os.environ['HOSTSTACK_WORKER'], os.getpid()))",
+            "s = socket.fromfd(3, socket.AF_INET, socket.SOCK_STREAM)",
+            "os.close(3)",
+            "h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=d)",
+            "srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), h, bind_and_activate=False)",
+            "srv.socket = s",
+            "srv.serve_forever()");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void anUnmodifiedServerAndAJavaWorkerShareOneKernelGroup() throws Exception {
+        Path control = dir.resolve("control");
+        try (Child daemon = Child.start("daemon", "daemon", "--control", control.toString(), "--dispatch", "kernel")) {
+            daemon.await(l -> l.startsWith("ready "), Duration.ofSeconds(60));
+            try (Child serve = Child.start("serve", "serve", "--control", control.toString(), "--app", "py", "--workers", "2",
+                    "--listen", "tcp://127.0.0.1/0", "--reuseport", "--selector", "roundrobin", "--", "python3", "-c", SERVER)) {
+                String ready = serve.await(l -> l.startsWith("ready ") || l.startsWith("error "), Duration.ofSeconds(60));
+                assertThat(ready).as("serve's output:%n%s", serve.output()).startsWith("ready app=py workers=2");
+                String uri = field(ready, "uri");
+                String[] servers = field(ready, "servers").split(",");
+                assertThat(servers).hasSize(2);
+                try (Child java = Child.start("jv", "worker", "--control", control.toString(), "--app", "jv", "--listen", uri,
+                        "--reuseport", "--selector", "roundrobin")) {
+                    java.await(l -> l.startsWith("ready "), Duration.ofSeconds(60));
+                    int port = Integer.parseInt(uri.substring(uri.lastIndexOf('/') + 1));
+                    List<String> bodies = new ArrayList<>();
+                    for (int i = 0; i < 24; i++) {
+                        String response = get(port);
+                        assertThat(response).as("connection %s", i).isNotNull();
+                        bodies.add(response);
+                    }
+                    for (int i = 0; i < bodies.size(); i++) {
+                        String b = bodies.get(i);
+                        if (i % 2 == 1) {
+                            assertThat(b).as("connection %s: the Java worker", i).contains("app=jv worker=0");
+                        } else {
+                            int w = (i / 2) % 2;
+                            assertThat(b).as("connection %s: py-w%s through http.server", i, w)
+                                    .contains("Server: SimpleHTTP/").contains("app=py worker=" + w + " pid=" + servers[w]);
+                        }
+                    }
+                    // a server killed: its worker leaves the group, the others answer everything after
+                    assertThat(new ProcessBuilder("kill", "-9", servers[0]).start().waitFor()).isZero();
+                    serve.await(l -> l.startsWith("server " + servers[0] + " of py-w0 exited with 137"), Duration.ofSeconds(30));
+                    Thread.sleep(300);
+                    List<String> after = new ArrayList<>();
+                    for (int i = 0; i < 12; i++) {
+                        String response = get(port);
+                        assertThat(response).as("connection %s after the kill", i).isNotNull();
+                        after.add(response.contains("app=jv") ? "jv" : response.contains("worker=1") ? "py-w1" : "other");
+                    }
+                    assertThat(after).as("after py-w0's server died").containsOnly("jv", "py-w1");
+                    assertThat(after.stream().filter("py-w1"::equals).count()).isEqualTo(6);
+                }
+            }
+        }
+    }
+
+    /** One HTTP/1.0 GET: the whole response, or null if the connection ended without one. */
+    static String get(int port) {
+        try (Socket s = new Socket()) {
+            s.setSoTimeout(10_000);
+            s.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
+            s.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            InputStream in = s.getInputStream();
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            in.transferTo(b);
+            String text = b.toString(StandardCharsets.US_ASCII);
+            return text.contains("\r\n\r\n") ? text : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    static String field(String line, String key) {
+        for (String part : line.split(" ")) {
+            if (part.startsWith(key + "=")) {
+                return part.substring(key.length() + 1);
+            }
+        }
+        throw new AssertionError("no " + key + "= in " + line);
+    }
+
+    /** {@code hoststack ARGS} as a process of its own, its output lines collected; killed on close. */
+    static final class Child implements AutoCloseable {
+        final Process process;
+        final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        final List<String> all = java.util.Collections.synchronizedList(new ArrayList<>());
+
+        private Child(String name, List<String> command) throws IOException {
+            process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            Thread t = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        all.add(line);
+                        lines.add(line);
+                    }
+                } catch (IOException ignored) {
+                    // ended
+                }
+            }, "out-" + name);
+            t.setDaemon(true);
+            t.start();
+        }
+
+        static Child start(String name, String... args) throws IOException {
+            List<String> c = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                    "-XX:+UseSerialGC", "-Xmx128m", "-cp", classPath(), Main.class.getName()));
+            c.addAll(List.of(args));
+            return new Child(name, c);
+        }
+
+        static String classPath() {
+            String cp = System.getProperty("surefire.test.class.path");
+            return cp != null && !cp.isBlank() ? cp : System.getProperty("java.class.path");
+        }
+
+        String await(Predicate<String> p, Duration timeout) throws InterruptedException {
+            long end = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                long left = end - System.nanoTime();
+                String l = left <= 0 ? null : lines.poll(left, TimeUnit.NANOSECONDS);
+                if (l == null) {
+                    throw new AssertionError("no such line within " + timeout + "; output:\n" + output());
+                }
+                if (p.test(l)) {
+                    return l;
+                }
+            }
+        }
+
+        String output() {
+            synchronized (all) {
+                return String.join("\n", all);
+            }
+        }
+
+        @Override
+        public void close() {
+            process.destroy();
+            try {
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                    process.waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
