@@ -52,6 +52,20 @@ class OwnerMismatchTest {
 
     @Test
     void anotherUidIsRefusedWithOwnerMismatch() throws Exception {
+        refusedWithOwnerMismatch("handoff");
+    }
+
+    /**
+     * The same with kernel dispatch: the group's sockets are the daemon's (one owner uid), and the
+     * model's rule is checked before a socket is made, so another uid gets no socket of the group;
+     * a worker of that uid on a port of its own accepts on its own socket there.
+     */
+    @Test
+    void anotherUidIsRefusedWithOwnerMismatchInKernelMode() throws Exception {
+        refusedWithOwnerMismatch("kernel");
+    }
+
+    private void refusedWithOwnerMismatch(String dispatch) throws Exception {
         assumeTrue(rootWithSetpriv(), "needs root and setpriv to run the joiner as another uid");
         String python = pythonForNobody();
         assumeTrue(python != null, "needs a python3 >= 3.9 that uid 65534 may run, for the joiner");
@@ -65,7 +79,7 @@ class OwnerMismatchTest {
             Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
             List<String> nobody = new java.util.ArrayList<>(NOBODY);
             nobody.add("--");
-            try (Proc daemon = Proc.daemon(dir, "--socket-mode", "0666");
+            try (Proc daemon = Proc.daemon(dir, "--socket-mode", "0666", "--dispatch", dispatch);
                  Proc owner = Proc.worker(dir, "web", 1, "tcp://127.0.0.1/0")) {
                 String uri = owner.readyUri();
                 try (Proc intruder = PythonWorkerTest.python(nobody, python, script, dir, "intruder", 1, uri)) {

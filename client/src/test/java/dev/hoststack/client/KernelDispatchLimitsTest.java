@@ -1,0 +1,160 @@
+package dev.hoststack.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Kernel dispatch's bad input and limits with real processes: a daemon without privilege falls
+ * back to the hand-off path and says so once (or refuses to start with {@code --dispatch kernel});
+ * a group larger than its maps is refused with {@code KERNEL_GROUP_FULL}.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class KernelDispatchLimitsTest {
+
+    @TempDir
+    Path dir;
+
+    /**
+     * {@code --kernel-max-sockets 3}: the fourth worker's listen is refused with
+     * {@code KERNEL_GROUP_FULL}, the three already in the group keep their order; {@code
+     * --kernel-max-apps 2}: a third application is refused the same way.
+     */
+    @Test
+    void aGroupLargerThanItsMapsIsRefusedWithACode() throws Exception {
+        try (Proc daemon = Proc.daemon(dir, "--dispatch", "kernel", "--kernel-max-sockets", "3", "--kernel-max-apps", "2");
+             Proc app1 = Proc.worker(dir, "app1", 1, "tcp://127.0.0.1/0");
+             Proc app2 = Proc.worker(dir, "app2", 2, app1.readyUri());
+             Proc app3 = Proc.worker(dir, "app3", 1, app1.readyUri());
+             Proc app2more = Proc.worker(dir, "app2b", 2, "tcp://127.0.0.1/0")) {
+            assertThat(app2.readyUri()).as("one group").isEqualTo(app1.readyUri());
+            assertThat(app3.ready).as("a third application in a group made for 2: %s", app3.output())
+                    .startsWith("error KERNEL_GROUP_FULL ").contains("--kernel-max-apps 2");
+            assertThat(app3.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(app3.process().exitValue()).as("the worker's exit code for a refusal").isEqualTo(3);
+            int port = Http.port(app1.readyUri());
+            List<String> order = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                order.add(Http.label(Http.get(port, 10_000)));
+            }
+            assertThat(order).as("the group as it was").containsExactly("app1-w0", "app2-w0", "app1-w0", "app2-w1", "app1-w0",
+                    "app2-w0", "app1-w0", "app2-w1");
+            assertThat(app2more.readyUri()).isNotEqualTo(app1.readyUri());
+            try (Proc fourth = Proc.worker(dir, "app4", 2, app2more.readyUri())) {
+                assertThat(fourth.ready).as("a fourth socket in a group made for 3: %s", fourth.output())
+                        .startsWith("error KERNEL_GROUP_FULL ").contains("is full");
+            }
+            JsonObject k = Daemons.show(dir).getAsJsonArray("listeners").get(0).getAsJsonObject().getAsJsonObject("kernel");
+            assertThat(k.get("sockets").getAsInt()).as("%s", k).isEqualTo(3);
+            assertThat(daemon.process().isAlive()).isTrue();
+        }
+    }
+
+    /**
+     * A daemon run as uid 65534 (no privilege: {@code bpf(2)} is refused): with the default
+     * {@code --dispatch auto} it serves on the hand-off path and says why in one line, once, however
+     * many groups it makes; with {@code --dispatch kernel} it refuses to start, saying why.
+     */
+    @Test
+    void aDaemonWithoutPrivilegeHandsOffAndSaysSoOnce() throws Exception {
+        Path setpriv = Stream.of("/usr/bin/setpriv", "/bin/setpriv").map(Paths::get).filter(Files::isExecutable).findFirst()
+                .orElseThrow(() -> new AssertionError("setpriv (util-linux) is needed to run the daemon as another user"));
+        Path root = Files.createDirectories(dir.resolve("nobody"));
+        String cp = copyClassPath(root.resolve("cp"));
+        Path tmp = Files.createDirectories(root.resolve("tmp"));
+        Path run = Files.createDirectories(root.resolve("run"));
+        openUp(root);
+        Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwxrwxrwt"));
+        Path control = run.resolve("ctl");
+        List<String> base = new ArrayList<>(List.of(setpriv.toString(), "--reuid", "65534", "--regid", "65534", "--clear-groups",
+                ProcessHandle.current().info().command().orElse("java"), "-XX:+UseSerialGC", "-Xmx96m",
+                "-Djna.tmpdir=" + tmp, "-Djava.io.tmpdir=" + tmp, "-cp", cp, "dev.hoststack.daemon.Daemon",
+                "--control", control.toString(), "--socket-mode", "0666"));
+        try (Proc refused = Proc.start("daemon-kernel", concat(base, "--dispatch", "kernel"))) {
+            assertThat(refused.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(refused.process().exitValue()).as("exit code; output:%n%s", refused.output()).isEqualTo(1);
+            assertThat(refused.output()).contains("--dispatch kernel: the kernel cannot run reuseport programs for this daemon"
+                    + " (NOT_PERMITTED)").contains("effective uid 65534").contains("Use --dispatch auto or handoff");
+        }
+        try (Proc daemon = Proc.start("daemon-auto", base)) {
+            daemon.await(l -> l.startsWith("ready "), Duration.ofSeconds(60));
+            try (Proc app1 = Proc.worker(control, "app1", 2, "tcp://127.0.0.1/0");
+                 Proc other = Proc.worker(control, "other", 1, "tcp://127.0.0.1/0")) {
+                int port = Http.port(app1.readyUri());
+                for (int i = 0; i < 4; i++) {
+                    assertThat(Http.label(Http.get(port, 10_000))).as("connection %s", i).isEqualTo("app1-w" + i % 2);
+                }
+                assertThat(Http.get(Http.port(other.readyUri()), 10_000)).isNotNull();
+                JsonObject show = Daemons.show(control);
+                assertThat(show.getAsJsonObject("dispatch").get("mode").getAsString()).isEqualTo("handoff");
+                assertThat(show.getAsJsonArray("listeners").get(0).getAsJsonObject().get("dispatch").getAsString())
+                        .isEqualTo("handoff");
+                assertThat(Daemons.total(show, "accepted")).isEqualTo(5);
+            }
+            List<String> said = daemon.output().lines().filter(l -> l.contains("dispatch: handoff")).toList();
+            assertThat(said).as("the daemon's log:%n%s", daemon.output()).hasSize(1);
+            assertThat(said.get(0)).contains("--dispatch auto: kernel dispatch is unavailable, NOT_PERMITTED")
+                    .contains("effective uid 65534");
+        }
+    }
+
+    private static List<String> concat(List<String> a, String... more) {
+        List<String> c = new ArrayList<>(a);
+        c.addAll(List.of(more));
+        return c;
+    }
+
+    /** Copies this test's class path where uid 65534 can read it; returns the new class path. */
+    private static String copyClassPath(Path to) throws IOException {
+        Files.createDirectories(to);
+        List<String> out = new ArrayList<>();
+        int i = 0;
+        for (String e : Proc.classPath().split(java.io.File.pathSeparator)) {
+            Path p = Paths.get(e);
+            if (!Files.exists(p)) {
+                continue;
+            }
+            Path target = to.resolve(i++ + "-" + p.getFileName());
+            if (Files.isDirectory(p)) {
+                try (Stream<Path> all = Files.walk(p)) {
+                    for (Path f : (Iterable<Path>) all::iterator) {
+                        Path t = target.resolve(p.relativize(f).toString());
+                        if (Files.isDirectory(f)) {
+                            Files.createDirectories(t);
+                        } else {
+                            Files.copy(f, t, StandardCopyOption.REPLACE_EXISTING);
+                        }
+                    }
+                }
+            } else {
+                Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            out.add(target.toString());
+        }
+        return String.join(java.io.File.pathSeparator, out);
+    }
+
+    /** Makes everything under {@code root}, and the test's temporary directory it is in, readable by every user. */
+    private static void openUp(Path root) throws IOException {
+        Files.setPosixFilePermissions(root.getParent(), PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
+            }
+        }
+    }
+}
