@@ -78,7 +78,8 @@ class KernelDispatchLimitsTest {
         Path tmp = Files.createDirectories(root.resolve("tmp"));
         Path run = Files.createDirectories(root.resolve("run"));
         openUp(root);
-        Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwxrwxrwt"));
+        Files.setAttribute(run, "unix:mode", 01777); // like /tmp: anyone may make the control directory, no one may rename it
+        Files.setAttribute(tmp, "unix:mode", 01777); // Netty and JNA unpack their native libraries there
         Path control = run.resolve("ctl");
         List<String> base = new ArrayList<>(List.of(setpriv.toString(), "--reuid", "65534", "--regid", "65534", "--clear-groups",
                 ProcessHandle.current().info().command().orElse("java"), "-XX:+UseSerialGC", "-Xmx96m",
