@@ -54,7 +54,9 @@ class WorkerDeathTest {
             assertThat(gone.get("handed").getAsLong()).isEqualTo(taken + 8);
             // lost: what it took and never answered (the connection it hung on, and any taken with it)
             assertThat(load.failed.get()).isEqualTo(taken - load.byApp("hung"));
-            assertThat(load.failed.get()).isBetween(1, 8);
+            // 0 when the descriptor it hung on had not been counted as taken yet: the daemon then hands
+            // its own copy again and good answers it (seen under load); never more than its window
+            assertThat(load.failed.get()).as("lost (took %s, answered %s)", taken, load.byApp("hung")).isBetween(0, 8);
             assertThat(load.answered.get() + load.failed.get()).isEqualTo(120);
             assertThat(load.byApp("good")).isEqualTo(120 - taken);
             assertThat(Daemons.total(show, "requeued")).isEqualTo(8);

@@ -133,7 +133,9 @@ class KillMidStreamIT {
             assertThat(gone.get("requeued_away").getAsLong()).as("its 8 untaken connections, handed again").isEqualTo(8);
             assertThat(Deployment.sum(show, "good", "requeued_in")).as("to good's workers").isEqualTo(8);
             assertThat(load.failed()).as("lost: only what it took and never answered (took %s, answered %s)", taken,
-                    load.byApp("hung")).isEqualTo((int) (taken - load.byApp("hung"))).isBetween(1, 8);
+                    load.byApp("hung")).isEqualTo((int) (taken - load.byApp("hung")))
+                    // 0 when the descriptor it hung on was not yet counted as taken: handed again, answered by good
+                    .isBetween(0, 8);
             assertThat(load.byApp("good")).as("everything else answered by good").isEqualTo((int) (120 - taken));
             assertThat(Deployment.total(show, "accepted")).isEqualTo(120);
             assertThat(Deployment.total(show, "handed")).isEqualTo(128);

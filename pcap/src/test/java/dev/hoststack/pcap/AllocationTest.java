@@ -31,13 +31,20 @@ class AllocationTest {
         }
         long thread = Thread.currentThread().getId();
         for (byte[] c : captures) {
-            CaptureReader reader = CaptureReader.of(c);
-            long before = threads.getThreadAllocatedBytes(thread);
-            long packets = drain(reader, rec);
-            long allocated = threads.getThreadAllocatedBytes(thread) - before;
+            // the least of three reads: a one-off allocation by the JVM itself (a compilation, a
+            // deoptimization) lands in one of them; an allocation per packet shows in all three
+            long allocated = Long.MAX_VALUE;
+            long packets = 0;
+            for (int round = 0; round < 3; round++) {
+                CaptureReader reader = CaptureReader.of(c);
+                long before = threads.getThreadAllocatedBytes(thread);
+                packets = drain(reader, rec);
+                allocated = Math.min(allocated, threads.getThreadAllocatedBytes(thread) - before);
+            }
             assertThat(packets).isGreaterThan(0);
             // a few hundred bytes of slack for the measurement itself; per packet it would be 10s of KB
-            assertThat(allocated).as("bytes allocated while reading %d packets with next()", packets).isLessThan(1024);
+            assertThat(allocated).as("bytes allocated while reading %d packets with next() (least of 3 reads)", packets)
+                    .isLessThan(1024);
         }
     }
 
