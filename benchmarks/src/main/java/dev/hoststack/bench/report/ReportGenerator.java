@@ -989,6 +989,8 @@ public final class ReportGenerator {
         p("benchmarks/run --full     # full suite (2 forks, 5 x 1 s; adds 10M-session lookups and more shapes); 70-80 minutes");
         p("java -jar benchmarks/target/benchmarks.jar -h    # plain JMH, e.g. one benchmark:");
         p("java -jar benchmarks/target/benchmarks.jar EstablishedLookupBenchmark -p size=1048576 -prof gc");
+        p("# on a loaded machine: CPU time per operation and the load average beside the wall-clock score");
+        p("java -jar benchmarks/target/benchmarks.jar SelectionBenchmark -prof dev.hoststack.bench.support.CpuTimeProfiler");
         p("```");
         p();
         p("Raw results: `benchmarks/target/bench/jmh-*.json` (JMH's JSON), `memory.json`, `shares.json`, "
