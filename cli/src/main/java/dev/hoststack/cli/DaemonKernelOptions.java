@@ -27,7 +27,7 @@ public final class DaemonKernelOptions {
     Integer maxApps;
 
     @Option(names = "--kernel-congested-percent", paramLabel = "P",
-            description = "a worker whose accept queue holds more than P % of its backlog leaves its kernel group's table"
+            description = "a worker whose accept queue holds more than P %% of its backlog leaves its kernel group's table"
                 + " until under half of that; 0 turns it off (default: 50)")
     Integer congestedPercent;
 

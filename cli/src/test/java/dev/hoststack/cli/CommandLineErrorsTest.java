@@ -53,7 +53,7 @@ class CommandLineErrorsTest {
     @Test
     void anUnknownCommandNamesTheCommandsAndTheLikelyOne() {
         usageError(CommandRun.of("dmeo"), "hoststack", "unknown command 'dmeo'", "did you mean demo",
-                "demo, run, replay, daemon, worker, status, bench");
+                "demo, run, replay, daemon, worker, serve, status, bench");
     }
 
     @Test
