@@ -111,7 +111,6 @@ public final class ApplicationImpl implements SessionApplication {
         attached = false;
     }
 
-    /** This app's listeners (control plane). */
     /** The listeners by endpoint, live: the session layer's control thread changes it. */
     public Map<Endpoint, AppListenerImpl> listenerMap() {
         return listeners;
