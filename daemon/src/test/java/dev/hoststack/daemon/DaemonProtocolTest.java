@@ -8,10 +8,6 @@ import com.google.gson.JsonParser;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,51 +46,8 @@ class DaemonProtocolTest {
     }
 
     /** One control connection speaking lines. */
-    final class Conn implements AutoCloseable {
-        final SocketChannel ch;
-        final ByteBuffer in = ByteBuffer.allocate(1 << 20);
-
-        Conn() throws IOException {
-            ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-            ch.connect(UnixDomainSocketAddress.of(dir.resolve(Protocol.SOCKET_NAME)));
-        }
-
-        void send(String line) throws IOException {
-            ByteBuffer b = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
-        }
-
-        /** The next line, or null at end of stream. */
-        String line() throws IOException {
-            while (true) {
-                for (int i = 0; i < in.position(); i++) {
-                    if (in.get(i) == '\n') {
-                        String l = new String(in.array(), 0, i, StandardCharsets.UTF_8);
-                        in.flip();
-                        in.position(i + 1);
-                        in.compact();
-                        return l;
-                    }
-                }
-                if (ch.read(in) < 0) {
-                    return null;
-                }
-            }
-        }
-
-        JsonObject call(String request) throws IOException {
-            send(request);
-            String l = line();
-            assertThat(l).as("reply to %s", request).isNotNull();
-            return JsonParser.parseString(l).getAsJsonObject();
-        }
-
-        @Override
-        public void close() throws IOException {
-            ch.close();
-        }
+    private LineClient conn() throws IOException {
+        return new LineClient(dir.resolve(Protocol.SOCKET_NAME));
     }
 
     static String error(JsonObject reply) {
@@ -111,7 +64,7 @@ class DaemonProtocolTest {
 
     @Test
     void helloFirstAndTheVersionMustBeOneTheDaemonServes() throws IOException {
-        try (Conn c = new Conn()) {
+        try (LineClient c = conn()) {
             assertThat(error(c.call("{\"op\":\"show\"}"))).isEqualTo(Errors.NO_HELLO);
             JsonObject r = c.call("{\"op\":\"hello\",\"version\":1,\"id\":7}");
             assertThat(r.get("ok").getAsBoolean()).isTrue();
@@ -120,13 +73,13 @@ class DaemonProtocolTest {
             assertThat(r.has("dispatch")).as("version 1 replies carry no dispatch: %s", r).isFalse();
             assertThat(r.get("pid").getAsLong()).isEqualTo(ProcessHandle.current().pid());
         }
-        try (Conn c = new Conn()) {
+        try (LineClient c = conn()) {
             JsonObject r = c.call("{\"op\":\"hello\",\"version\":2}");
             assertThat(r.get("version").getAsInt()).isEqualTo(Protocol.VERSION).isEqualTo(2);
             assertThat(r.get("dispatch").getAsString()).as("%s", r).isIn(Protocol.DISPATCH_KERNEL, Protocol.DISPATCH_HANDOFF);
         }
         for (String v : new String[] {"3", "0"}) {
-            try (Conn c = new Conn()) {
+            try (LineClient c = conn()) {
                 JsonObject r = c.call("{\"op\":\"hello\",\"version\":" + v + "}");
                 assertThat(error(r)).isEqualTo(Errors.UNSUPPORTED_VERSION);
                 assertThat(r.get("message").getAsString()).isEqualTo("this daemon speaks protocol versions 1 to 2, not " + v);
@@ -137,7 +90,7 @@ class DaemonProtocolTest {
 
     @Test
     void malformedRequestsAreRefusedByName() throws IOException {
-        try (Conn c = new Conn()) {
+        try (LineClient c = conn()) {
             c.call("{\"op\":\"hello\",\"version\":1}");
             assertThat(error(c.call("not json"))).isEqualTo(Errors.BAD_REQUEST);
             assertThat(error(c.call("[1,2]"))).isEqualTo(Errors.BAD_REQUEST);
@@ -160,7 +113,7 @@ class DaemonProtocolTest {
 
     @Test
     void aLineTooLongClosesTheConnection() throws IOException {
-        try (Conn c = new Conn()) {
+        try (LineClient c = conn()) {
             c.send("{\"op\":\"hello\",\"version\":1,\"pad\":\"" + "x".repeat(Protocol.MAX_LINE + 10));
             assertThat(error(JsonParser.parseString(c.line()).getAsJsonObject())).isEqualTo(Errors.BAD_REQUEST);
             assertThat(c.line()).isNull();
@@ -170,7 +123,7 @@ class DaemonProtocolTest {
     @Test
     void dataConnectionsNeedAFreshTokenOfTheSameUser() throws IOException {
         String token;
-        try (Conn c = new Conn(); Conn d = new Conn(); Conn again = new Conn(); Conn bogus = new Conn()) {
+        try (LineClient c = conn(); LineClient d = conn(); LineClient again = conn(); LineClient bogus = conn()) {
             c.call("{\"op\":\"hello\",\"version\":1}");
             token = c.call("{\"op\":\"attach\",\"app\":\"x\"}").get("token").getAsString();
             JsonObject ok = d.call("{\"op\":\"data\",\"version\":1,\"token\":\"" + token + "\",\"window\":100000}");
@@ -190,7 +143,7 @@ class DaemonProtocolTest {
 
     @Test
     void aWorkersConnectionClosingRemovesItAndItsApplication() throws IOException {
-        try (Conn c = new Conn(); Conn w1 = new Conn()) {
+        try (LineClient c = conn(); LineClient w1 = conn()) {
             c.call("{\"op\":\"hello\",\"version\":1}");
             c.call("{\"op\":\"attach\",\"app\":\"x\"}");
             w1.call("{\"op\":\"hello\",\"version\":1}");
@@ -212,8 +165,8 @@ class DaemonProtocolTest {
     void aMemberSetsItsOwnWeightWhichShowLists() throws IOException {
         assertThat(Protocol.MIN_WEIGHT).isEqualTo(dev.hoststack.api.spi.ReuseportGroupView.MIN_WEIGHT);
         assertThat(Protocol.MAX_WEIGHT).isEqualTo(dev.hoststack.api.spi.ReuseportGroupView.MAX_WEIGHT);
-        try (Conn x = new Conn(); Conn y = new Conn(); Conn plain = new Conn(); Conn anonymous = new Conn()) {
-            for (Conn c : new Conn[] {x, y, plain, anonymous}) {
+        try (LineClient x = conn(); LineClient y = conn(); LineClient plain = conn(); LineClient anonymous = conn()) {
+            for (LineClient c : new LineClient[] {x, y, plain, anonymous}) {
                 c.call("{\"op\":\"hello\",\"version\":1}");
             }
             x.call("{\"op\":\"attach\",\"app\":\"x\"}");
@@ -290,7 +243,7 @@ class DaemonProtocolTest {
         assertThat(daemon.socketPath()).doesNotExist();
         Files.createFile(daemon.socketPath()); // a stale file, as a killed daemon leaves
         daemon = Daemon.start(DaemonConfig.builder(dir).build(), new PrintStream(log, true, StandardCharsets.UTF_8));
-        try (Conn c = new Conn()) {
+        try (LineClient c = conn()) {
             assertThat(c.call("{\"op\":\"hello\",\"version\":1}").get("ok").getAsBoolean()).isTrue();
         }
     }
