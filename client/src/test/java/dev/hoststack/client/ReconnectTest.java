@@ -251,8 +251,8 @@ class ReconnectTest {
         }
     }
 
-    /** Answers "NAME\n" and shuts its output. */
-    private static ConnectionHandler says(String name) {
+    /** Answers "NAME\n" and shuts its output (also used by {@link WeightTest}). */
+    static ConnectionHandler says(String name) {
         return ConnectionHandler.channels(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {

@@ -7,13 +7,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.hoststack.daemon.Daemon;
 import dev.hoststack.daemon.DaemonConfig;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.epoll.EpollSocketChannel;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -57,27 +50,6 @@ class WeightTest {
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         daemons.add(d);
         return d;
-    }
-
-    /** Answers "NAME\n" and closes. */
-    static ConnectionHandler says(String name) {
-        return ConnectionHandler.channels(new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel ch) {
-                ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
-                    @Override
-                    public void channelActive(ChannelHandlerContext ctx) {
-                        ctx.writeAndFlush(Unpooled.copiedBuffer(name + "\n", StandardCharsets.US_ASCII))
-                                .addListener(f -> ((EpollSocketChannel) ctx.channel()).shutdownOutput());
-                    }
-
-                    @Override
-                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                        ((ByteBuf) msg).release();
-                    }
-                });
-            }
-        });
     }
 
     /** One connection, one at a time: which application answered it. */
@@ -124,9 +96,9 @@ class WeightTest {
     @Test
     void weightsThreeOneOneGiveExactlyThreeOneOneSharesOfRealConnections() throws Exception {
         Daemon daemon = startDaemon();
-        try (HoststackApp a = HoststackApp.attach(AttachSpec.of(dir, "a"), says("a"));
-             HoststackApp b = HoststackApp.attach(AttachSpec.of(dir, "b"), says("b"));
-             HoststackApp c = HoststackApp.attach(AttachSpec.of(dir, "c"), says("c"))) {
+        try (HoststackApp a = HoststackApp.attach(AttachSpec.of(dir, "a"), ReconnectTest.says("a"));
+             HoststackApp b = HoststackApp.attach(AttachSpec.of(dir, "b"), ReconnectTest.says("b"));
+             HoststackApp c = HoststackApp.attach(AttachSpec.of(dir, "c"), ReconnectTest.says("c"))) {
             String uri = a.worker(0).listen("tcp://127.0.0.1/0", true, "weighted");
             b.worker(0).listen(uri, true, "weighted");
             c.worker(0).listen(uri, true, "weighted");
@@ -169,8 +141,8 @@ class WeightTest {
     void theLibrarySetsTheWeightAgainAfterTheDaemonRestarts() throws Exception {
         Daemon first = startDaemon();
         Reconnect quick = Reconnect.backoff().withDelays(Duration.ofMillis(50), Duration.ofMillis(400));
-        try (HoststackApp a = HoststackApp.attach(AttachSpec.of(dir, "a").withReconnect(quick), says("a"));
-             HoststackApp b = HoststackApp.attach(AttachSpec.of(dir, "b").withReconnect(quick), says("b"))) {
+        try (HoststackApp a = HoststackApp.attach(AttachSpec.of(dir, "a").withReconnect(quick), ReconnectTest.says("a"));
+             HoststackApp b = HoststackApp.attach(AttachSpec.of(dir, "b").withReconnect(quick), ReconnectTest.says("b"))) {
             String uri = a.worker(0).listen("tcp://127.0.0.1/0", true, "weighted");
             b.worker(0).listen(uri, true, "weighted");
             a.weight(uri, 4);
