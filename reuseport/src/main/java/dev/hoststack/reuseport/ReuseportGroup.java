@@ -47,7 +47,11 @@ public final class ReuseportGroup extends ListenTarget {
     private volatile GroupView view;
     private long epoch;
 
-    /** Selections per data thread, each written only by its thread (no atomics on the SYN path). */
+    /**
+     * Selections per data thread at {@code (thread + 1) * PAD}, each written only by its thread (no
+     * atomics on the SYN path), each on its own cache lines and none on the array header's (which
+     * every thread reads for the bounds check).
+     */
     private final long[] selectionsByThread;
     private static final int PAD = 16;
     final LongAdder fallbacks = new LongAdder();
@@ -72,7 +76,7 @@ public final class ReuseportGroup extends ListenTarget {
         this.selector = selector;
         this.migrate = migrate;
         this.hashSecret = hashSecret;
-        this.selectionsByThread = new long[threads * PAD];
+        this.selectionsByThread = new long[(threads + 1) * PAD];
         value(SessionHandle.groupValue(index));
     }
 
@@ -127,7 +131,9 @@ public final class ReuseportGroup extends ListenTarget {
 
     /** Counts a selection made on data thread {@code thread} (that thread only; allocation-free). */
     void countSelection(int thread) {
-        SELECTIONS.setOpaque(selectionsByThread, thread * PAD, selectionsByThread[thread * PAD] + 1);
+        final long[] counts = selectionsByThread;
+        final int at = (thread + 1) * PAD;
+        SELECTIONS.setOpaque(counts, at, counts[at] + 1);
     }
 
     private static final java.lang.invoke.VarHandle SELECTIONS =
@@ -307,7 +313,7 @@ public final class ReuseportGroup extends ListenTarget {
     /** Selections made, over all data threads (exact once they are quiescent). */
     public long selections() {
         long n = 0;
-        for (int t = 0; t < selectionsByThread.length; t += PAD) {
+        for (int t = PAD; t < selectionsByThread.length; t += PAD) {
             n += (long) SELECTIONS.getOpaque(selectionsByThread, t);
         }
         return n;

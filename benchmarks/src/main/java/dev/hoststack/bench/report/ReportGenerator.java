@@ -484,7 +484,9 @@ public final class ReportGenerator {
             p("The figure is `SessionDataPlane.findListener` (the table set's listener index: two array reads by "
                     + "port, a compare of the port's exact addresses, else its wildcard listener) plus the listener's "
                     + "`dispatch`, which for a group reads its published view, calls the selector through the SPI "
-                    + "(the round robin reads and writes its per-thread rotors), checks the answered slot against the "
+                    + "(the round robin reads its thread's index into the view's precomputed cycle of slots, the slot "
+                    + "there, and stores the index back; the hash computes the kernel's jhash of the 4-tuple), "
+                    + "checks the answered slot against the "
                     + "view's bounds, counts the selection in a per-thread slot (a plain store, no CAS) and returns the "
                     + "slot's precomputed dispatch result; no liveness reads. In this run the lookup alone took "
                     + (rrLookup == null ? "–" : num(rrLookup.score())) + " ns. The baseline does one `HashMap` probe and "
@@ -722,6 +724,18 @@ public final class ReportGenerator {
                 + "weighted round robin under a lock for weighted. It has no notion of applications, so round robin "
                 + "over it is not the seed's two-level order. Loads are 0 and weights 1 here: the rows measure the "
                 + "cost of a choice, `hoststack compare` ([selectors.md](selectors.md)) what the choices do.");
+        p();
+        p("What the two shipped policies do per choice. **roundrobin**: one thread's choices over one view repeat "
+                + "with period applications × lcm(workers of each) (18 for the seed), so at each membership change "
+                + "the selector compiles every thread's next period into a cycle of slots; a choice reads the "
+                + "thread's index, the slot there (the cycle's end marker sends it back to the start) and stores "
+                + "the index back: no atomic, unlike the baseline's `getAndIncrement`. Groups whose period would "
+                + "pass 1,024 choices keep the two rotors (next application, each application's next worker). "
+                + "**hash**: the kernel's `inet_ehashfn` (`jhash_3words` of the addresses and ports with the "
+                + "secret: about 25 dependent add/xor/rotate steps, IPv6 a `jhash2` of the remote address first) "
+                + "and `reciprocal_scale` onto the slots, computed for each SYN inside the measured operation; "
+                + "the baseline's record `hashCode()` is 4 multiply-adds, so the kernel's hash, which the "
+                + "kernel-hash test vectors pin, is most of the difference.");
         p();
         table("SelectionBenchmark", List.of("selector", "shape"), "hoststack",
                 List.of(new Col("baseline", "baseline", true)), Map.of());

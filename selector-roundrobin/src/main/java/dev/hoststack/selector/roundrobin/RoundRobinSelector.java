@@ -13,8 +13,12 @@ import java.util.Map;
  * workers: with app1, app2, app3 of 1, 2, 3 workers the order is app1-w0, app2-w0, app3-w0,
  * app1-w0, app2-w1, app3-w1, app1-w0, app2-w0, app3-w2, ... (workers numbered from 0).
  *
- * <p>The answer is the slot of member {@code m}'s {@code k}-th worker, {@code memberFirstSlot(m) + k}:
- * two rotors per thread (the next member, and each member's next slot), no search.
+ * <p>The answer is the slot of member {@code m}'s {@code k}-th worker, {@code memberFirstSlot(m) + k}.
+ * One thread's choices over one view repeat with period members x lcm(workers of each member)
+ * (18 for the seed's 1, 2, 3 workers), so at each membership change every thread's next period
+ * is compiled into a cycle of slots, and a choice is one array read, an increment with wrap and
+ * a store; a group whose period would pass {@value #MAX_CYCLE} choices keeps two rotors per thread
+ * (the next member, and each member's next slot), no search either way.
  *
  * <h2>Concurrency, and what it guarantees</h2>
  * Every data thread keeps its own rotors (the next application, and each application's next
@@ -43,16 +47,38 @@ final class RoundRobinSelector implements ReuseportSelector, ExpressibleSelector
     /** Ints per cache-line pair: threads' regions start this far apart at least. */
     private static final int PAD_INTS = 32;
 
+    /**
+     * The longest per-thread cycle of slots compiled for a view (4 KiB of {@code int}s per thread):
+     * longer ones (member counts times the lcm of their worker counts past it, e.g. workers of 7,
+     * 8, 9 and 11) keep the two rotors.
+     */
+    static final int MAX_CYCLE = 1024;
+
     private final int threads;
-    private volatile State state = new State(null, 0, new long[0], 1, new int[0], new int[] {0});
+    private volatile State state = new State(null, 0, new long[0], 1, new int[0], new int[] {0}, 0, null, 0);
 
     /**
      * One membership epoch's rotors, with that epoch's layout (so {@link #select} reads no view
-     * accessor). For thread t, {@code cells[t * stride]} is the next member's position and
-     * {@code cells[t * stride + 1 + m]} the slot member m gives next (kept as a slot, not as a
-     * position inside the member, so a choice reads no per-member position to add), or past the
-     * member's last slot after it lost workers (then its rotation restarts); member m's slots are
-     * {@code start[m] .. start[m + 1] - 1}.
+     * accessor), in one of two forms.
+     *
+     * <p><b>Cycle</b> ({@code cycle > 0}): thread t's choices over this view are periodic with
+     * period {@code cycle} = members x lcm(workers of each member) (after that many choices the
+     * application rotor is back at the first member and every member's worker rotor where it
+     * started), so they are compiled, per thread, from that thread's rotors at the change, into
+     * {@code cells[begin(t) .. begin(t) + cycle - 1]}, followed by {@code -begin(t)} (a negative
+     * end marker that says where the cycle starts again). {@code cells[(t + 1) * PAD_INTS]} is the
+     * index of thread t's next choice in {@code cells} (each thread's on its own lines, none on
+     * the array header's, which every thread reads). A choice is one read of that index, one read of
+     * the slot it names (again at the start when it is the end marker) and one store. The rotors
+     * are recovered from the index at the next change ({@link #workerPosition}):
+     * {@code k0[t * members + m]} is member m's worker position at the cycle's start.
+     *
+     * <p><b>Two rotors</b> ({@code cycle == 0}, when the cycle would be longer than
+     * {@link #MAX_CYCLE}, or when a member's carried position is past its workers):
+     * {@code cells[t * stride]} is the next member's position and {@code cells[t * stride + 1 + m]}
+     * the slot member m gives next (kept as a slot, not as a position inside the member, so a
+     * choice reads no per-member position to add), or past the member's last slot after it lost
+     * workers (then its rotation restarts); member m's slots are {@code start[m] .. start[m + 1] - 1}.
      */
     private static final class State {
         final ReuseportGroupView view;
@@ -62,8 +88,13 @@ final class RoundRobinSelector implements ReuseportSelector, ExpressibleSelector
         final int[] cells;
         final int[] start;
         final int members;
+        final int cycle;
+        final int[] k0;
+        final int threads;
 
-        State(ReuseportGroupView view, long epoch, long[] handles, int stride, int[] cells, int[] start) {
+        State(ReuseportGroupView view, long epoch, long[] handles, int stride, int[] cells, int[] start, int cycle,
+              int[] k0, int threads) {
+            this.threads = threads;
             this.view = view;
             this.epoch = epoch;
             this.handles = handles;
@@ -71,7 +102,33 @@ final class RoundRobinSelector implements ReuseportSelector, ExpressibleSelector
             this.cells = cells;
             this.start = start;
             this.members = start.length - 1;
+            this.cycle = cycle;
+            this.k0 = k0;
         }
+
+        /**
+         * Thread t's next worker position inside member m (0-based; possibly past the member's
+         * workers after it lost some). A racy read of the thread's cells: exact when the thread
+         * is not selecting at that moment.
+         */
+        int begin(int t) {
+            return RoundRobinSelector.begin(threads, stride, t);
+        }
+
+        int workerPosition(int t, int m) {
+            if (cycle == 0) {
+                return cells[t * stride + 1 + m] - start[m];
+            }
+            final int p = cells[(t + 1) * PAD_INTS] - begin(t);
+            // choices of member m among positions 0..p-1 (member j % members at position j)
+            final int chosen = (p + members - 1 - m) / members;
+            return (k0[t * members + m] + chosen) % (start[m + 1] - start[m]);
+        }
+    }
+
+    /** Where thread t's cycle starts in {@code cells}, for a state with {@code threads} threads and {@code stride}. */
+    static int begin(int threads, int stride, int t) {
+        return (threads + 1) * PAD_INTS + t * stride;
     }
 
     RoundRobinSelector(int threads) {
@@ -86,6 +143,19 @@ final class RoundRobinSelector implements ReuseportSelector, ExpressibleSelector
             return 0;
         }
         final int[] c = st.cells;
+        if (st.cycle != 0) {
+            // only this thread writes its index, always one inside its own cycle
+            final int at = (thread + 1) * PAD_INTS;
+            int i = c[at];
+            int slot = c[i];
+            if (slot < 0) {
+                // the end marker: the cycle starts again
+                i = -slot;
+                slot = c[i];
+            }
+            c[at] = i + 1;
+            return slot;
+        }
         final int base = thread * st.stride;
         // only this thread writes its cells, always with a member position below st.members
         final int m = c[base];
@@ -121,24 +191,76 @@ final class RoundRobinSelector implements ReuseportSelector, ExpressibleSelector
             start[m] = group.memberFirstSlot(m);
         }
         start[n] = group.workerCount();
-        final int stride = (1 + n + PAD_INTS - 1) / PAD_INTS * PAD_INTS;
-        final int[] cells = new int[threads * stride];
         Map<Long, Integer> oldPosition = new HashMap<>();
         for (int m = 0; m < old.handles.length; m++) {
             oldPosition.put(old.handles[m], m);
         }
+        // each thread's worker position in each member: it carries over as it is (0 for a new
+        // member); a position past its workers now restarts at its first worker when it is next
+        // chosen, so a member that loses workers and gets them back before its next turn
+        // continues where it was
+        final int[] k = new int[threads * n];
+        boolean inRange = true;
         for (int m = 0; m < n; m++) {
             final Integer was = oldPosition.get(handles[m]);
             for (int t = 0; t < threads; t++) {
-                // the member's position in its own rotation carries over as it is (0 for a new
-                // member); a position past its workers now restarts at its first worker when it
-                // is next chosen, so a member that loses workers and gets them back before its
-                // next turn continues where it was
-                final int k = was == null ? 0 : old.cells[t * old.stride + 1 + was] - old.start[was];
-                cells[t * stride + 1 + m] = start[m] + k;
+                final int pos = was == null ? 0 : old.workerPosition(t, was);
+                k[t * n + m] = pos;
+                inRange &= pos < start[m + 1] - start[m];
             }
         }
-        state = new State(group, group.epoch(), handles, stride, cells, start);
+        final long cycle = inRange ? cycleLength(start) : 0;
+        final State next;
+        if (cycle > 0 && cycle <= MAX_CYCLE) {
+            final int len = (int) cycle;
+            // the cycle and its end marker; threads' cycles are only read, so they may share lines
+            final int stride = len + 1;
+            final int[] cells = new int[begin(threads, stride, threads)];
+            for (int t = 0; t < threads; t++) {
+                final int b = begin(threads, stride, t);
+                cells[(t + 1) * PAD_INTS] = b;
+                for (int p = 0; p < len; p++) {
+                    final int m = p % n;
+                    final int w = start[m + 1] - start[m];
+                    cells[b + p] = start[m] + (k[t * n + m] + p / n) % w;
+                }
+                cells[b + len] = -b;
+            }
+            next = new State(group, group.epoch(), handles, stride, cells, start, len, k, threads);
+        } else {
+            final int stride = (1 + n + PAD_INTS - 1) / PAD_INTS * PAD_INTS;
+            final int[] cells = new int[threads * stride];
+            for (int m = 0; m < n; m++) {
+                for (int t = 0; t < threads; t++) {
+                    cells[t * stride + 1 + m] = start[m] + k[t * n + m];
+                }
+            }
+            next = new State(group, group.epoch(), handles, stride, cells, start, 0, null, threads);
+        }
+        state = next;
+    }
+
+    /**
+     * Members x lcm(workers of each member): the period of one thread's choices; a value past
+     * {@link #MAX_CYCLE} stands for any longer one.
+     */
+    static long cycleLength(int[] start) {
+        final int n = start.length - 1;
+        long lcm = 1;
+        for (int m = 0; m < n && lcm * n <= MAX_CYCLE; m++) {
+            final long w = start[m + 1] - start[m];
+            lcm = lcm / gcd(lcm, w) * w;
+        }
+        return lcm * n;
+    }
+
+    private static long gcd(long a, long b) {
+        while (b != 0) {
+            final long r = a % b;
+            a = b;
+            b = r;
+        }
+        return a;
     }
 
     /** Round robin over the members in join order, then over each member's workers. */

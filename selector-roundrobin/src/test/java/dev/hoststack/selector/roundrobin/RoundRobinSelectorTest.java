@@ -350,4 +350,97 @@ class RoundRobinSelectorTest {
                 + "(app2 had given w0 before the change, so w1 is next)", v2)
                 .containsExactly("app2-w1", "app3-w2", "app2-w0", "app3-w2");
     }
+
+    // ---------------------------------------------------------------------------------------
+    // the compiled cycle against the plain two-level rotation
+
+    /**
+     * The policy as the class Javadoc states it, written the plain way: per thread an application
+     * rotor and, per listen session, a worker position; a change restarts the application rotor
+     * and keeps each staying member's position (a new member starts at 0; a position past the
+     * member's workers restarts at 0 when the member is next chosen).
+     */
+    private static final class Reference {
+        final int[] appRotor;
+        final List<Map<Long, Integer>> positions = new ArrayList<>();
+
+        Reference(int threads) {
+            appRotor = new int[threads];
+            for (int t = 0; t < threads; t++) {
+                positions.add(new java.util.HashMap<>());
+            }
+        }
+
+        void changed(TestGroupView v) {
+            java.util.Arrays.fill(appRotor, 0);
+            for (Map<Long, Integer> p : positions) {
+                java.util.Set<Long> live = new java.util.HashSet<>();
+                for (int m = 0; m < v.memberCount(); m++) {
+                    live.add(v.member(m).listenSessionHandle());
+                }
+                p.keySet().retainAll(live);
+            }
+        }
+
+        int select(TestGroupView v, int thread) {
+            int m = appRotor[thread];
+            appRotor[thread] = (m + 1) % v.memberCount();
+            long h = v.member(m).listenSessionHandle();
+            int w = v.memberWorkerCount(m);
+            int k = positions.get(thread).getOrDefault(h, 0);
+            if (k >= w) {
+                k = 0;
+            }
+            positions.get(thread).put(h, (k + 1) % w);
+            return v.memberFirstSlot(m) + k;
+        }
+    }
+
+    @Test
+    void theCompiledCycleGivesExactlyThePlainRotationThroughRandomChanges(TestInfo info) {
+        long seed = TestSeed.seed(info);
+        Random rnd = new Random(seed);
+        for (int round = 0; round < 40; round++) {
+            int threads = 1 + rnd.nextInt(3);
+            // up to 12 members of up to 12 workers: cycles from 1 to far past MAX_CYCLE, so both forms
+            TestGroupView v = TestGroupView.random(rnd, 12, 12);
+            ReuseportSelector s = selector(v, threads);
+            Reference ref = new Reference(threads);
+            ref.changed(v);
+            for (int change = 0; change < 30; change++) {
+                for (int i = 0, n = rnd.nextInt(60); i < n; i++) {
+                    int t = rnd.nextInt(threads);
+                    int want = ref.select(v, t);
+                    int got = s.select(v, flow, t);
+                    assertThat(v.describe(got))
+                            .as("round %d, change %d, choice %d on thread %d of %s (cycle %d); %s", round, change, i, t, v,
+                                    RoundRobinSelector.cycleLength(starts(v)), TestSeed.replay(seed))
+                            .isEqualTo(v.describe(want));
+                }
+                v = v.randomChange(rnd, 12, 12);
+                s.membershipChanged(v);
+                ref.changed(v);
+            }
+        }
+    }
+
+    @Test
+    void theCycleLengthIsMembersTimesTheLcmOfTheirWorkers() {
+        assertThat(RoundRobinSelector.cycleLength(starts(TestGroupView.ofWorkerCounts(1, 2, 3))))
+                .as("the seed's 1, 2, 3 workers").isEqualTo(18);
+        assertThat(RoundRobinSelector.cycleLength(starts(TestGroupView.ofWorkerCounts(4, 4, 4, 4, 4, 4, 4, 4))))
+                .as("8 x 4").isEqualTo(32);
+        assertThat(RoundRobinSelector.cycleLength(starts(TestGroupView.ofWorkerCounts(7, 8, 9, 11))))
+                .as("7, 8, 9, 11 workers: past MAX_CYCLE, so the two rotors")
+                .isGreaterThan(RoundRobinSelector.MAX_CYCLE);
+    }
+
+    private static int[] starts(TestGroupView v) {
+        int[] start = new int[v.memberCount() + 1];
+        for (int m = 0; m < v.memberCount(); m++) {
+            start[m] = v.memberFirstSlot(m);
+        }
+        start[v.memberCount()] = v.workerCount();
+        return start;
+    }
 }
