@@ -2,6 +2,8 @@ package dev.hoststack.it;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.HostConfig;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -26,9 +28,35 @@ import org.testcontainers.containers.GenericContainer;
  * to 127.0.0.1) and socket mode 0666 (other uids may attach); every application with no network at
  * all, reaching the daemon through the shared socket directory only.
  *
+ * <p>The daemon runs one of two ways ({@link Dispatch}): as uid 1000 without capabilities, where
+ * the kernel refuses it {@code bpf(2)} and it hands every connection over itself (its default
+ * {@code --dispatch auto} falls back), or as root with {@code --cap-add SYS_ADMIN --cap-add
+ * NET_ADMIN} and {@code --dispatch kernel}, where each worker accepts on a listening socket of its
+ * own that the daemon made in the host's network namespace and passed to it over the shared
+ * directory (the worker's container has no network; a socket belongs to the namespace it was made
+ * in).
+ *
  * <p>One per test, on the test's thread, with the test's {@link HoststackContainers}.
  */
 final class Deployment {
+
+    /** How the daemon's container dispatches connections. */
+    enum Dispatch {
+        /**
+         * uid 1000, no capabilities, {@code --dispatch auto} (the daemon's default): the probe is
+         * refused ({@code NOT_PERMITTED}), so the daemon accepts every connection and hands it over.
+         */
+        HANDOFF,
+        /**
+         * root with {@code --cap-add SYS_ADMIN --cap-add NET_ADMIN} (Docker 20.10 does not know
+         * CAP_BPF; its default seccomp profile lets {@code bpf(2)} through with CAP_SYS_ADMIN),
+         * {@code --dispatch kernel}: the daemon refuses to start unless the kernel takes its program.
+         */
+        KERNEL
+    }
+
+    /** The capabilities the daemon's container gets for {@link Dispatch#KERNEL}. */
+    static final Capability[] KERNEL_CAPABILITIES = {Capability.SYS_ADMIN, Capability.NET_ADMIN};
 
     /** The control directory inside every container. */
     static final String CONTROL = RuntimeImage.SHARED_DIR;
@@ -38,23 +66,102 @@ final class Deployment {
     static final Duration START = Duration.ofSeconds(30);
 
     private final HoststackContainers containers;
+    private final Dispatch dispatch;
 
+    /** A deployment whose daemon hands connections over ({@link Dispatch#HANDOFF}). */
     Deployment(HoststackContainers containers) {
+        this(containers, Dispatch.HANDOFF);
+    }
+
+    Deployment(HoststackContainers containers, Dispatch dispatch) {
         this.containers = containers;
+        this.dispatch = dispatch;
+    }
+
+    /** How this deployment's daemon dispatches. */
+    Dispatch dispatch() {
+        return dispatch;
     }
 
     /**
-     * Starts {@code hoststack daemon --control /run/hoststack --socket-mode 0666} as uid 1000 with the host's network;
-     * returns once it printed {@code ready}.
+     * Starts {@code hoststack daemon --control /run/hoststack --socket-mode 0666} with the host's
+     * network, as {@link Dispatch} says: as uid 1000, or (kernel) as root with the capabilities and
+     * {@code --dispatch kernel}, the shared directory then given to root (a daemon refuses a control
+     * directory of another user); returns once it printed {@code ready}.
      */
     Running daemon(String name, String... extra) throws InterruptedException {
         List<String> args = new ArrayList<>(List.of("daemon", "--control", CONTROL, "--socket-mode", "0666"));
+        int uid = RuntimeImage.APP;
+        if (dispatch == Dispatch.KERNEL) {
+            args.addAll(List.of("--dispatch", "kernel"));
+            uid = RuntimeImage.ROOT;
+            containers.ownSharedDir(uid);
+        }
         args.addAll(List.of(extra));
-        GenericContainer<?> c = containers.hoststack(name, RuntimeImage.APP, args.toArray(String[]::new))
+        GenericContainer<?> c = containers.hoststack(name, uid, args.toArray(String[]::new))
                 .withNetworkMode("host");
+        if (dispatch == Dispatch.KERNEL) {
+            c.withCreateContainerCmdModifier(cmd -> {
+                HostConfig hc = cmd.getHostConfig() != null ? cmd.getHostConfig() : HostConfig.newHostConfig();
+                cmd.withHostConfig(hc.withCapAdd(KERNEL_CAPABILITIES));
+            });
+        }
         Running r = start(name, c);
         r.announced(r.await(l -> l.startsWith("ready control="), START));
         return r;
+    }
+
+    /**
+     * Checks that the daemon runs the way this deployment asked: {@code show}'s dispatch mode, and
+     * for kernel dispatch the daemon's {@code why} line. Returns the show reply.
+     */
+    JsonObject assertDispatch() {
+        JsonObject show = show();
+        JsonObject d = show.getAsJsonObject("dispatch");
+        String expected = dispatch == Dispatch.KERNEL ? "kernel" : "handoff";
+        if (!expected.equals(d.get("mode").getAsString())) {
+            throw new AssertionError("the daemon's dispatch: expected " + expected + ", show says " + d);
+        }
+        return show;
+    }
+
+    /**
+     * Waits until the workers' own reports of connections they accepted (kernel dispatch; sent
+     * every 250 ms while the count moves) add up to {@code n}, at most 10 s; returns the last show.
+     */
+    JsonObject awaitReported(long n) throws InterruptedException {
+        JsonObject show = null;
+        for (int i = 0; i < 200; i++) {
+            show = show();
+            if (reportedAccepted(show) == n) {
+                return show;
+            }
+            Thread.sleep(50);
+        }
+        return show;
+    }
+
+    /** The sum of {@code accepted} over the live workers that report their own ({@code accepted_from: worker}). */
+    static long reportedAccepted(JsonObject show) {
+        long sum = 0;
+        for (JsonElement a : show.getAsJsonArray("apps")) {
+            for (JsonElement w : a.getAsJsonObject().getAsJsonArray("workers")) {
+                JsonObject o = w.getAsJsonObject();
+                if ("worker".equals(o.get("accepted_from").getAsString())) {
+                    sum += o.get("accepted").getAsLong();
+                }
+            }
+        }
+        return sum;
+    }
+
+    /** The {@code kernel} object of the first listening socket of a show reply (kernel dispatch), or an AssertionError. */
+    static JsonObject kernelGroup(JsonObject show) {
+        JsonObject l = show.getAsJsonArray("listeners").get(0).getAsJsonObject();
+        if (!"kernel".equals(l.get("dispatch").getAsString()) || !l.has("kernel")) {
+            throw new AssertionError("the listening socket is not dispatched by the kernel: " + l);
+        }
+        return l.getAsJsonObject("kernel");
     }
 
     /**

@@ -129,6 +129,20 @@ public final class HoststackContainers implements BeforeAllCallback, BeforeEachC
     }
 
     /**
+     * Gives the current test's shared directory to {@code uid} (mode 0755 still): for a daemon
+     * that runs as another user than 1000, which refuses a control directory it does not own.
+     */
+    public void ownSharedDir(int uid) {
+        Path dir = sharedDir();
+        try {
+            Files.setAttribute(dir, "unix:gid", uid);
+            Files.setAttribute(dir, "unix:uid", uid);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot give " + dir + " to uid " + uid + " (this JVM runs as root in CI)", e);
+        }
+    }
+
+    /**
      * A container running {@code command} as {@code uid}, with the jar and the shared directory
      * mounted and no network; not started. Start it with {@link GenericContainer#start()} or
      * {@link #run}.

@@ -7,6 +7,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Issue 8, test 3: an application container killed ({@code docker kill}, SIGKILL) in the middle of
@@ -14,6 +16,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * them but they had not taken (no credit back) are handed again to the survivors; only connections
  * the dead process had taken itself can be lost, as with the kernel. The daemon's counters account
  * for every connection.
+ *
+ * <p>The same with the kernel dispatching (issue 15; the daemon as root with CAP_SYS_ADMIN and
+ * CAP_NET_ADMIN, {@code --dispatch kernel}): the daemon sees the dead worker's control connection
+ * close, takes its socket out of the group's table and shuts it down, and the kernel moves the
+ * connections queued on it to the sockets the program picks ({@code SELECT_OR_MIGRATE}); only
+ * what the dead process had accepted itself can be lost. The daemon accepts none of them.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class KillMidStreamIT {
@@ -23,9 +31,14 @@ class KillMidStreamIT {
 
     private static final int CONNECTIONS = 1500;
 
-    @Test
-    void aKilledContainerLosesNothingItHadNotTakenAndTheSurvivorsTakeItsShare() throws Exception {
-        Deployment d = new Deployment(containers);
+    @ParameterizedTest(name = "dispatch {0}")
+    @EnumSource(Deployment.Dispatch.class)
+    void aKilledContainerLosesNothingItHadNotTakenAndTheSurvivorsTakeItsShare(Deployment.Dispatch dispatch) throws Exception {
+        Deployment d = new Deployment(containers, dispatch);
+        if (dispatch == Deployment.Dispatch.KERNEL) {
+            killMidStreamInKernelMode(d);
+            return;
+        }
         d.daemon("daemon");
         Running app1 = d.worker("app1", RuntimeImage.APP, "app1", 1, "tcp://127.0.0.1/0", "--selector", "roundrobin");
         Running app2 = d.worker("app2", RuntimeImage.APP, "app2", 2, app1.uri(), "--selector", "roundrobin");
@@ -97,14 +110,74 @@ class KillMidStreamIT {
         assertThat(app2.exitCode()).as("docker kill: SIGKILL").isEqualTo(137);
     }
 
+    /** The first test with kernel dispatch: see the class comment. */
+    private static void killMidStreamInKernelMode(Deployment d) throws Exception {
+        d.daemon("daemon");
+        Running app1 = d.worker("app1", RuntimeImage.APP, "app1", 1, "tcp://127.0.0.1/0", "--selector", "roundrobin");
+        Running app2 = d.worker("app2", RuntimeImage.APP, "app2", 2, app1.uri(), "--selector", "roundrobin");
+        Running app3 = d.worker("app3", RuntimeImage.APP, "app3", 3, app1.uri(), "--selector", "roundrobin");
+        assertThat(Deployment.kernelGroup(d.assertDispatch()).get("sockets").getAsInt()).as("six sockets in the group")
+                .isEqualTo(6);
+
+        int threads = 16;
+        try (Load load = new Load(threads)) {
+            load.start(app1.port(), CONNECTIONS, 30_000);
+            while (load.answeredSoFar() < 400) {
+                Thread.sleep(5);
+            }
+            app2.kill();
+            long killedAt = System.nanoTime();
+            load.await(90);
+
+            JsonObject show = d.show();
+            System.out.printf("docker kill mid-stream, kernel dispatch: app2 answered %d; %d of %d unanswered (%s);"
+                    + " per worker %s; kernel %s%n", load.byApp("app2"), load.failed(), CONNECTIONS, load.outcomes(),
+                    load.byLabel(), show.get("kernel"));
+            assertThat(load.results()).as("every connection ended").hasSize(CONNECTIONS);
+            assertThat(load.count(r -> r.outcome() == Http.Outcome.REFUSED)).as("refused: the group kept listening").isZero();
+            // lost: only connections app2's process had accepted itself and not answered; never more than were open at once
+            assertThat(load.failed()).as("unanswered: at most the %s connections in flight at the kill", threads)
+                    .isLessThanOrEqualTo(threads);
+            assertThat(load.byApp("app1") + load.byApp("app3")).as("everything else answered by app1 and app3")
+                    .isEqualTo(CONNECTIONS - load.failed() - load.byApp("app2"));
+            assertThat(load.count(r -> "app2".equals(r.app()) && r.endNanos() > killedAt + TimeUnit.SECONDS.toNanos(1)))
+                    .as("answers from app2 more than a second after it was killed").isZero();
+
+            show = d.awaitReported(load.byApp("app1") + load.byApp("app3"));
+            assertThat(Deployment.total(show, "accepted")).as("connections the daemon accepted itself: none").isZero();
+            assertThat(Deployment.reportedAccepted(show)).as("accepted by app1 and app3 on their own sockets, as they"
+                    + " reported (everything they answered)").isEqualTo(load.byApp("app1") + load.byApp("app3"));
+            assertThat(Deployment.total(show, "workers_died")).as("app2's two workers").isEqualTo(2);
+            JsonObject k = Deployment.kernelGroup(show);
+            assertThat(k.get("sockets").getAsInt()).as("app2's two sockets left the group: %s", k).isEqualTo(4);
+            assertThat(Deployment.total(show, "dropped")).as("dropped").isZero();
+        }
+        Exited status = d.status();
+        assertThat(status.exitCode()).as(status.output()).isZero();
+        assertThat(status.stdout()).as(status.output()).contains("dispatch: kernel (--dispatch kernel)")
+                .contains("totals: accepted=0 ").contains("gone: its ");
+        assertThat(app1.running() && app3.running()).as("the survivors still run").isTrue();
+        assertThat(app2.exitCode()).as("docker kill: SIGKILL").isEqualTo(137);
+    }
+
     /**
      * The requeue path: an application container that hangs after 3 connections (its event loop
      * stops, so descriptors pile up unread on its data connection up to its window of 8) is killed.
      * The 8 connections it was handed but never took go to the other application and are answered.
+     *
+     * <p>With kernel dispatch there are no hand-offs: the hung worker stops accepting on its own
+     * socket, connections queue there, the daemon reads the queue on its copy of the socket and
+     * takes the worker out of the table; when it is killed the kernel moves what was queued to the
+     * other application's sockets.
      */
-    @Test
-    void aHungContainerKilledItsUntakenConnectionsAreAnsweredByTheOthers() throws Exception {
-        Deployment d = new Deployment(containers);
+    @ParameterizedTest(name = "dispatch {0}")
+    @EnumSource(Deployment.Dispatch.class)
+    void aHungContainerKilledItsUntakenConnectionsAreAnsweredByTheOthers(Deployment.Dispatch dispatch) throws Exception {
+        Deployment d = new Deployment(containers, dispatch);
+        if (dispatch == Deployment.Dispatch.KERNEL) {
+            hungInKernelMode(d);
+            return;
+        }
         d.daemon("daemon");
         Running hung = d.sampleWorker("hung", RuntimeImage.APP, "hung", 1, "tcp://127.0.0.1/0", "--selector", "roundrobin",
                 "--window", "8", "--stall-after", "3");
@@ -143,6 +216,53 @@ class KillMidStreamIT {
             assertThat(Deployment.total(show, "congestion_skips")).as("the hung worker was skipped while congested")
                     .isPositive();
             assertThat(Deployment.total(show, "dropped")).isZero();
+            assertThat(good.running()).isTrue();
+        }
+    }
+
+    /** The second test with kernel dispatch: see its comment. */
+    private static void hungInKernelMode(Deployment d) throws Exception {
+        // a small backlog, so that the hung worker's queue passes the daemon's threshold (80 %) quickly
+        d.daemon("daemon", "--backlog", "32");
+        Running hung = d.sampleWorker("hung", RuntimeImage.APP, "hung", 1, "tcp://127.0.0.1/0", "--selector", "roundrobin",
+                "--stall-after", "3");
+        Running good = d.worker("good", RuntimeImage.APP, "good", 2, hung.uri(), "--selector", "roundrobin");
+        d.assertDispatch();
+
+        int n = 240;
+        try (Load load = new Load(24)) {
+            load.start(hung.port(), n, 60_000);
+            JsonObject socket = null;
+            for (int i = 0; i < 600; i++) {
+                socket = Deployment.worker(d.show(), "hung", 0).getAsJsonArray("sockets").get(0).getAsJsonObject();
+                if (socket.get("congestion_outs").getAsInt() > 0 && socket.get("queued").getAsInt() > 0) {
+                    break;
+                }
+                Thread.sleep(20);
+            }
+            assertThat(socket.get("congestion_outs").getAsInt()).as("the hung worker was taken out of the table: %s", socket)
+                    .isPositive();
+            int queued = socket.get("queued").getAsInt();
+            hung.kill();
+            load.await(90);
+
+            JsonObject show = d.show();
+            System.out.printf("hung container killed, kernel dispatch: %d queued on its socket at the last look; it answered"
+                    + " %d; outcomes %s; kernel %s%n", queued, load.byApp("hung"), load.outcomes(), show.get("kernel"));
+            assertThat(load.results()).hasSize(n);
+            assertThat(load.count(r -> r.outcome() == Http.Outcome.REFUSED)).as("refused").isZero();
+            assertThat(load.byApp("hung")).as("answered by the hung worker before it hung").isEqualTo(3);
+            // lost: what the hung process had accepted itself (the connection it hung on, and the rest of that accept
+            // batch: Netty accepts up to 16 per wake-up); what was queued on its socket moved to good's
+            assertThat(load.failed()).as("connections lost with the hung process").isBetween(1, 16);
+            assertThat(load.byApp("good")).as("everything else answered by good").isEqualTo(n - 3 - load.failed());
+            show = d.awaitReported(load.byApp("good"));
+            assertThat(Deployment.total(show, "accepted")).as("connections the daemon accepted itself: none").isZero();
+            assertThat(Deployment.reportedAccepted(show)).as("accepted by good on its own sockets").isEqualTo(load.byApp("good"));
+            JsonObject k = Deployment.kernelGroup(show);
+            assertThat(k.get("sockets").getAsInt()).as("the hung worker's socket left the group: %s", k).isEqualTo(2);
+            assertThat(k.get("congestion_outs").getAsLong()).as("%s", k).isPositive();
+            assertThat(Deployment.total(show, "workers_died")).isEqualTo(1);
             assertThat(good.running()).isTrue();
         }
     }

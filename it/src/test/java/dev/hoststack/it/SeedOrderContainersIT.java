@@ -11,15 +11,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Issue 8, test 1: the design note's example with each application in its own container. The
  * daemon runs in a container with the host's network; app1, app2 and app3 (1, 2 and 3 workers) each
  * run {@code hoststack worker} in a container of their own, as uid 1000, with no network, joining
  * one reuseport group on a port the daemon picked; this JVM connects to 127.0.0.1.
+ *
+ * <p>Each test runs twice (issue 15): with the daemon handing every connection over (uid 1000, no
+ * capabilities) and with the kernel dispatching (root with CAP_SYS_ADMIN and CAP_NET_ADMIN,
+ * {@code --dispatch kernel}: the group's {@code SK_REUSEPORT} program picks the socket, each worker
+ * accepts on its own, and the daemon accepts none of the connections).
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class SeedOrderContainersIT {
@@ -33,9 +39,10 @@ class SeedOrderContainersIT {
      * Round robin: sequential connections follow the seed's order exactly (applications in turn, each
      * application's workers in turn), so each application gets a third whatever its workers.
      */
-    @Test
-    void roundRobinFollowsTheSeedOrderAcrossThreeApplicationContainers() throws Exception {
-        Deployment d = new Deployment(containers);
+    @ParameterizedTest(name = "dispatch {0}")
+    @EnumSource(Deployment.Dispatch.class)
+    void roundRobinFollowsTheSeedOrderAcrossThreeApplicationContainers(Deployment.Dispatch dispatch) throws Exception {
+        Deployment d = new Deployment(containers, dispatch);
         d.daemon("daemon");
         Running app1 = d.worker("app1", RuntimeImage.APP, "app1", 1, "tcp://127.0.0.1/0", "--selector", "roundrobin");
         String uri = app1.uri();
@@ -64,9 +71,24 @@ class SeedOrderContainersIT {
                 .containsExactlyInAnyOrderEntriesOf(Map.of("app1-w0", 20, "app2-w0", 10, "app2-w1", 10,
                         "app3-w0", 7, "app3-w1", 7, "app3-w2", 6));
 
-        JsonObject show = d.show();
-        assertThat(Deployment.total(show, "accepted")).as("connections the daemon accepted").isEqualTo(60);
-        assertThat(Deployment.total(show, "taken")).as("connections workers took").isEqualTo(60);
+        JsonObject show = d.assertDispatch();
+        if (dispatch == Deployment.Dispatch.KERNEL) {
+            show = d.awaitReported(60);
+            assertThat(Deployment.total(show, "accepted")).as("connections the daemon accepted itself: none").isZero();
+            assertThat(Deployment.reportedAccepted(show)).as("connections the workers accepted on their own sockets,"
+                    + " as they reported them: %s", show.get("apps")).isEqualTo(60);
+            JsonObject k = Deployment.kernelGroup(show);
+            assertThat(k.get("kind").getAsString()).as("%s", k).isEqualTo("sequence");
+            assertThat(k.get("sockets").getAsInt()).as("one socket per worker: %s", k).isEqualTo(6);
+            assertThat(k.get("selections").getAsLong()).as("the program's application rotor: %s", k).isEqualTo(60);
+            for (JsonElement w : Deployment.allWorkers(show)) {
+                JsonObject socket = w.getAsJsonObject().getAsJsonArray("sockets").get(0).getAsJsonObject();
+                assertThat(socket.get("accepted_by").getAsString()).as("who accepts on %s's socket", w).isEqualTo("worker");
+            }
+        } else {
+            assertThat(Deployment.total(show, "accepted")).as("connections the daemon accepted").isEqualTo(60);
+            assertThat(Deployment.total(show, "taken")).as("connections workers took").isEqualTo(60);
+        }
         assertThat(Deployment.total(show, "dropped")).isZero();
         for (JsonElement a : show.getAsJsonArray("apps")) {
             JsonObject app = a.getAsJsonObject();
@@ -94,9 +116,10 @@ class SeedOrderContainersIT {
      * spread fails that about 4 times in 100,000 runs. The chi-square statistic of the 6 counts (5
      * degrees of freedom) is printed and must be below 25.7 (p = 0.0001).
      */
-    @Test
-    void theHashSelectorGivesEachOfTheSixWorkersAboutASixth() throws Exception {
-        Deployment d = new Deployment(containers);
+    @ParameterizedTest(name = "dispatch {0}")
+    @EnumSource(Deployment.Dispatch.class)
+    void theHashSelectorGivesEachOfTheSixWorkersAboutASixth(Deployment.Dispatch dispatch) throws Exception {
+        Deployment d = new Deployment(containers, dispatch);
         d.daemon("daemon");
         Running app1 = d.worker("app1", RuntimeImage.APP, "app1", 1, "tcp://127.0.0.1/0", "--selector", "hash");
         String uri = app1.uri();
@@ -140,12 +163,21 @@ class SeedOrderContainersIT {
             assertThat((double) perApp.get("app" + (a + 1))).as("app%s's count (%s/6 of %.0f, +- 4.5 sd); all: %s",
                     a + 1, WORKERS[a], n, perApp).isBetween(bound(n, p, -4.5), bound(n, p, 4.5));
         }
-        System.out.printf("hash selector: %d connections, %.0f distinct 5-tuples; per worker %s, per application %s,"
-                + " chi-square %.2f (5 df)%n", HASHED, n, perWorker, perApp, chiSquare);
+        System.out.printf("hash selector, dispatch %s: %d connections, %.0f distinct 5-tuples; per worker %s, per application %s,"
+                + " chi-square %.2f (5 df)%n", dispatch, HASHED, n, perWorker, perApp, chiSquare);
         assertThat(chiSquare).as("chi-square of the 6 workers' counts against 1/6 each: %s", perWorker).isLessThan(25.7);
 
-        JsonObject show = d.show();
-        assertThat(Deployment.total(show, "accepted")).isEqualTo(HASHED);
+        JsonObject show = d.assertDispatch();
+        if (dispatch == Deployment.Dispatch.KERNEL) {
+            show = d.awaitReported(HASHED);
+            assertThat(Deployment.total(show, "accepted")).as("connections the daemon accepted itself: none").isZero();
+            assertThat(Deployment.reportedAccepted(show)).as("accepted by the workers on their own sockets").isEqualTo(HASHED);
+            JsonObject k = Deployment.kernelGroup(show);
+            assertThat(k.get("kind").getAsString()).as("the kernel's own hash over the group: %s", k).isEqualTo("kernel_hash");
+            assertThat(k.get("sockets").getAsInt()).as("%s", k).isEqualTo(6);
+        } else {
+            assertThat(Deployment.total(show, "accepted")).isEqualTo(HASHED);
+        }
         assertThat(Deployment.total(show, "dropped")).isZero();
     }
 
