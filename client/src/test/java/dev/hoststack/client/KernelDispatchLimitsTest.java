@@ -21,7 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Kernel dispatch's bad input and limits with real processes: a daemon without privilege falls
  * back to the hand-off path and says so once (or refuses to start with {@code --dispatch kernel});
- * a group larger than its maps is refused with {@code KERNEL_GROUP_FULL}.
+ * a group larger than its maps is refused with {@code KERNEL_GROUP_FULL}; a program the kernel's
+ * verifier refuses (made so by a test hook) does the same as missing privilege, with the verifier's
+ * log in the reason.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class KernelDispatchLimitsTest {
@@ -110,6 +112,74 @@ class KernelDispatchLimitsTest {
             assertThat(said).as("the daemon's log:%n%s", daemon.output()).hasSize(1);
             assertThat(said.get(0)).contains("--dispatch auto: kernel dispatch is unavailable, NOT_PERMITTED")
                     .contains("effective uid 65534");
+        }
+    }
+
+    /**
+     * A program the kernel refuses: the daemon runs with the test hook
+     * {@code -Dhoststack.bpf.testRejectPrograms=true}, which puts a read of an unwritten register
+     * before each program's first instruction, so this kernel's verifier itself refuses them at the
+     * daemon's start-up probe. With {@code --dispatch kernel} the daemon refuses to start, giving the
+     * verifier's log, the errno and what to do; with {@code --dispatch auto} it serves every group on
+     * the hand-off path and says so, with the same reason, in one line, once.
+     */
+    @Test
+    void aProgramTheVerifierRefusesHandsOffOnceOrStopsAKernelDaemon() throws Exception {
+        String hook = "-D" + dev.hoststack.reuseport.bpf.BpfProgram.TEST_REJECT_PROPERTY + "=true";
+        Path control = dir.resolve("ctl");
+        List<String> kernel = Proc.javaCommand("dev.hoststack.daemon.Daemon",
+                Proc.daemonArgs(control, "--dispatch", "kernel").toArray(String[]::new));
+        kernel.add(1, hook);
+        try (Proc refused = Proc.start("daemon-kernel", kernel)) {
+            assertThat(refused.process().waitFor(60, TimeUnit.SECONDS)).as("the kernel daemon exits").isTrue();
+            String out = refused.output();
+            assertThat(refused.process().exitValue()).as("exit code; output:%n%s", out).isEqualTo(1);
+            String first = out.lines().filter(l -> l.startsWith("hoststack daemon: ")).findFirst().orElse("");
+            assertThat(first).as("the line saying why; output:%n%s", out)
+                    .contains("--dispatch kernel: the kernel cannot run reuseport programs for this daemon (VERIFIER_REJECTED)")
+                    .contains("EACCES")
+                    .contains("the verifier refused the program. What to do: hoststack's programs need Linux 5.14 or later")
+                    .contains("Use --dispatch auto or handoff to run without it.");
+            assertThat(out).as("the verifier's log after it").contains("\nVerifier log:\n").contains("R9 !read_ok")
+                    .contains("Program:\n   0: ")
+                    .doesNotContain("ready ");
+        }
+        List<String> auto = Proc.javaCommand("dev.hoststack.daemon.Daemon",
+                Proc.daemonArgs(control, "--dispatch", "auto").toArray(String[]::new));
+        auto.add(1, hook);
+        try (Proc daemon = Proc.start("daemon-auto", auto)) {
+            daemon.await(l -> l.startsWith("ready "), Duration.ofSeconds(60));
+            try (Proc app1 = Proc.worker(control, "app1", 2, "tcp://127.0.0.1/0", "--selector", "roundrobin");
+                 Proc app2 = Proc.worker(control, "app2", 1, app1.readyUri(), "--selector", "roundrobin");
+                 Proc other = Proc.worker(control, "other", 1, "tcp://127.0.0.1/0", "--selector", "maglev")) {
+                int port = Http.port(app1.readyUri());
+                assertThat(app2.readyUri()).as("one group").isEqualTo(app1.readyUri());
+                List<String> order = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    order.add(Http.label(Http.get(port, 10_000)));
+                }
+                assertThat(order).as("round robin, by the daemon").containsExactly("app1-w0", "app2-w0", "app1-w1", "app2-w0",
+                        "app1-w0", "app2-w0", "app1-w1", "app2-w0");
+                assertThat(Http.label(Http.get(Http.port(other.readyUri()), 10_000))).isEqualTo("other-w0");
+                JsonObject show = Daemons.show(control);
+                JsonObject d = show.getAsJsonObject("dispatch");
+                assertThat(d.get("mode").getAsString()).as("%s", d).isEqualTo("handoff");
+                assertThat(d.get("requested").getAsString()).isEqualTo("auto");
+                assertThat(d.get("why").getAsString()).as("show's reason").contains("VERIFIER_REJECTED", "R9 !read_ok");
+                for (var l : show.getAsJsonArray("listeners")) {
+                    assertThat(l.getAsJsonObject().get("dispatch").getAsString()).as("%s", l).isEqualTo("handoff");
+                }
+                assertThat(Daemons.total(show, "accepted")).as("every connection accepted by the daemon").isEqualTo(9);
+            }
+            String log = daemon.output();
+            List<String> said = log.lines().filter(l -> l.contains("dispatch: handoff")).toList();
+            assertThat(said).as("the daemon's log:%n%s", log).hasSize(1);
+            assertThat(said.get(0)).contains("--dispatch auto: kernel dispatch is unavailable, VERIFIER_REJECTED")
+                    .contains("EACCES").contains("the verifier refused the program. What to do:");
+            assertThat(log).as("the verifier's log and what to do, in that one message").contains("R9 !read_ok")
+                    .contains("What to do: hoststack's programs need Linux 5.14 or later");
+            assertThat(log.lines().filter(l -> l.contains("What to do:")).count()).as("said once:%n%s", log).isEqualTo(1);
+            assertThat(log).as("no group tried the kernel after the probe failed").doesNotContain("the kernel refused the group");
         }
     }
 

@@ -121,6 +121,10 @@ public final class DaemonMain {
             });
         } catch (IOException e) {
             err.println("hoststack daemon: " + oneLine(e));
+            String more = details(e);
+            if (!more.isEmpty()) {
+                err.println(more); // e.g. the verifier's log and the program's listing when the kernel refused the program
+            }
             return 1;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(d::close, "hoststack-daemon-stop"));
@@ -141,6 +145,18 @@ public final class DaemonMain {
      * message, without the wrapper's listing and stack traces.
      */
     static String oneLine(IOException e) {
+        return firstLineAndRest(e)[0];
+    }
+
+    /**
+     * What the innermost cause's message says after its first line (a verifier's log, say), or
+     * empty: printed after {@link #oneLine}.
+     */
+    static String details(IOException e) {
+        return firstLineAndRest(e)[1];
+    }
+
+    private static String[] firstLineAndRest(IOException e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
@@ -151,12 +167,12 @@ public final class DaemonMain {
                     : f instanceof AccessDeniedException ? "permission denied"
                     : f instanceof FileAlreadyExistsException ? "exists and is not a directory"
                     : f.getClass().getSimpleName();
-            return "cannot make or use the control directory: " + f.getFile() + ": " + what;
+            return new String[] {"cannot make or use the control directory: " + f.getFile() + ": " + what, ""};
         }
         String m = root == e || root.getMessage() == null ? String.valueOf(e.getMessage())
                 : "the daemon could not start: " + root.getMessage();
         int nl = m.indexOf('\n');
-        return (nl < 0 ? m : m.substring(0, nl)).strip();
+        return nl < 0 ? new String[] {m.strip(), ""} : new String[] {m.substring(0, nl).strip(), m.substring(nl + 1).strip()};
     }
 
     /** Parses and runs; returns the exit code. */

@@ -390,7 +390,7 @@ final class ControlPlane {
             } else {
                 r.addProperty("dispatch", Protocol.DISPATCH_HANDOFF);
                 r.addProperty("dispatch_reason", !reuseport ? "a listen without reuseport is one application's: the daemon hands"
-                        + " its connections over" : real.handoffReason != null ? real.handoffReason : core.kernel.line());
+                        + " its connections over" : real.handoffReason != null ? real.handoffReason : core.kernel.summary());
             }
         }
         return r;

@@ -60,7 +60,7 @@ final class Report {
         JsonObject dispatch = new JsonObject();
         dispatch.addProperty("mode", core.kernel.available() ? Protocol.DISPATCH_KERNEL : Protocol.DISPATCH_HANDOFF);
         dispatch.addProperty("requested", core.config.kernel().dispatch().name().toLowerCase(java.util.Locale.ROOT));
-        dispatch.addProperty("why", core.kernel.line());
+        dispatch.addProperty("why", core.kernel.summary());
         r.add("dispatch", dispatch);
         r.add("kernel", ProcNet.netstat());
         JsonObject t = new JsonObject();

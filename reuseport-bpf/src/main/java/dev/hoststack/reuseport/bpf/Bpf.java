@@ -177,7 +177,7 @@ public final class Bpf {
                     + progType + ", attach type " + expectedAttachType + ")";
             if (!text.isEmpty() && (errno == Errno.EINVAL || errno == Errno.EACCES || errno == Errno.ENOSPC || errno == Errno.E2BIG)) {
                 throw new KernelDispatchException(KernelDispatchException.Code.VERIFIER_REJECTED,
-                        what + " failed: " + Errno.describe(errno) + ": the verifier refused the program. Verifier log:\n" + text,
+                        what + " failed: " + Errno.describe(errno) + ": the verifier refused the program.\nVerifier log:\n" + text,
                         errno, text);
             }
             throw failure(what, errno);

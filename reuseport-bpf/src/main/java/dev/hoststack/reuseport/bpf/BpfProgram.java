@@ -30,20 +30,59 @@ public final class BpfProgram implements AutoCloseable {
      * not need but costs nothing).
      *
      * @param expectedAttachType {@link Bpf#BPF_SK_REUSEPORT_SELECT} or {@link Bpf#BPF_SK_REUSEPORT_SELECT_OR_MIGRATE}
-     * @throws KernelDispatchException {@code VERIFIER_REJECTED} with the verifier's log and the
-     *     program's listing, {@code NOT_PERMITTED} with what privilege is missing
+     * @throws KernelDispatchException {@code VERIFIER_REJECTED}: a first line saying what failed
+     *     (errno) and what to do, then the verifier's log and the program's listing; {@code NOT_PERMITTED} with what privilege is missing
      */
     public static BpfProgram loadSkReuseport(String name, int expectedAttachType, BpfAssembler program) {
         byte[] code = program.assemble();
+        boolean corrupted = Boolean.getBoolean(TEST_REJECT_PROPERTY);
+        if (corrupted) {
+            code = withUninitialisedRead(code);
+        }
         try {
             int fd = Bpf.progLoad(Bpf.BPF_PROG_TYPE_SK_REUSEPORT, expectedAttachType, code, "GPL", name);
             return new BpfProgram(fd, name, expectedAttachType, program.listing());
         } catch (KernelDispatchException e) {
             if (e.code() == KernelDispatchException.Code.VERIFIER_REJECTED) {
-                throw new KernelDispatchException(e.code(), e.getMessage() + "\nProgram:\n" + program.listing(), e.errno(), e.verifierLog());
+                // the first line says what failed and what to do; the verifier's log and the listing follow
+                String m = e.getMessage();
+                int nl = m.indexOf('\n');
+                String first = nl < 0 ? m : m.substring(0, nl);
+                String rest = nl < 0 ? "" : m.substring(nl);
+                throw new KernelDispatchException(e.code(), first + " " + WHAT_TO_DO + " This kernel is Linux "
+                        + Bpf.sysctl("/proc/sys/kernel/osrelease") + "." + rest
+                        + (corrupted ? "\n(This program was corrupted on purpose: the test hook -D" + TEST_REJECT_PROPERTY
+                        + "=true put `r0 = r9` before its first instruction, so the verifier's instruction numbers are"
+                        + " one more than the listing's.)" : "")
+                        + "\nProgram:\n" + program.listing(), e.errno(), e.verifierLog());
             }
             throw e;
         }
+    }
+
+    /**
+     * The system property of the test hook that makes the kernel refuse every program this class
+     * loads: {@code -Dhoststack.bpf.testRejectPrograms=true}. <b>For tests only</b> (of what a
+     * daemon does when its program does not load): each program is loaded with one instruction
+     * put before its first, {@code r0 = r9}, which reads a register nothing wrote, so the kernel's
+     * verifier itself refuses it ({@code R9 !read_ok}, {@code EACCES}); nothing is simulated. Read
+     * at each load.
+     */
+    public static final String TEST_REJECT_PROPERTY = "hoststack.bpf.testRejectPrograms";
+
+    /** What a user does about a refused program; part of every {@code VERIFIER_REJECTED} message of this class. */
+    static final String WHAT_TO_DO = "What to do: hoststack's programs need Linux 5.14 or later (atomic fetch-and-add,"
+            + " 5.12; SK_REUSEPORT_SELECT_OR_MIGRATE, 5.14). Use the hand-off path meanwhile (hoststack daemon --dispatch"
+            + " handoff; --dispatch auto falls back to it by itself), and if this kernel is that recent, report the"
+            + " verifier's log below with the kernel's version.";
+
+    /** {@code code} with {@code r0 = r9} (BPF_ALU64 | BPF_MOV | BPF_X, src r9) before its first instruction. */
+    private static byte[] withUninitialisedRead(byte[] code) {
+        byte[] out = new byte[code.length + BpfInsn.SIZE];
+        out[0] = (byte) 0xbf;          // BPF_ALU64 | BPF_X | BPF_MOV
+        out[1] = (byte) (9 << 4);      // dst r0, src r9
+        System.arraycopy(code, 0, out, BpfInsn.SIZE, code.length);
+        return out;
     }
 
     /**

@@ -32,7 +32,8 @@ class VerifierAndPrivilegeTest {
                     assertThat(e.verifierLog()).as("the verifier's own words").contains("R0 !read_ok");
                     assertThat(e.errnoName()).isEqualTo("EACCES");
                 })
-                .hasMessageContaining("the verifier refused the program. Verifier log:")
+                .hasMessageContaining("the verifier refused the program. What to do:")
+                .hasMessageContaining("\nVerifier log:\n")
                 .hasMessageContaining("R0 !read_ok")
                 .hasMessageContaining("Program:\n   0: exit");
     }
@@ -81,6 +82,53 @@ class VerifierAndPrivilegeTest {
         KernelDispatchProbe.Result r = KernelDispatchProbe.probe();
         assertThat(r.reason()).as("why the probe failed as %s", Bpf.privilegeReport()).isEmpty();
         assertThat(r.available()).isTrue();
+        KernelDispatchProbe.Result daemons = KernelDispatchProbe.probe(true);
+        assertThat(daemons.reason()).as("why the daemon's probe (every program, SELECT_OR_MIGRATE) failed").isEmpty();
+        assertThat(daemons.available()).isTrue();
+    }
+
+    /**
+     * The test hook {@value BpfProgram#TEST_REJECT_PROPERTY}: every shipped program, of every kind
+     * and attach type, is refused by this kernel's verifier itself (the hook puts a read of an
+     * unwritten register first), and the error carries the verifier's log, the errno and what to
+     * do; the daemon's probe says the same. Without the hook the same programs load.
+     */
+    @Test
+    void theTestHookMakesTheKernelRefuseEveryShippedProgramAndTheErrorSaysWhatToDo() {
+        DispatchLimits small = new DispatchLimits(4, 2, 4, 4);
+        System.setProperty(BpfProgram.TEST_REJECT_PROPERTY, "true");
+        try {
+            for (KernelDispatch.Kind kind : KernelDispatch.Kind.values()) {
+                for (boolean migrate : new boolean[] {false, true}) {
+                    if (kind == KernelDispatch.Kind.KERNEL_HASH && !migrate) {
+                        continue; // no program at all
+                    }
+                    assertThatThrownBy(() -> KernelDispatch.create(kind, small, migrate)).as("%s, migrate %s", kind, migrate)
+                            .isInstanceOfSatisfying(KernelDispatchException.class, e -> {
+                                assertThat(e.code()).isEqualTo(KernelDispatchException.Code.VERIFIER_REJECTED);
+                                assertThat(e.errnoName()).isEqualTo("EACCES");
+                                assertThat(e.verifierLog()).as("the kernel verifier's own words").contains("R9 !read_ok");
+                            })
+                            .hasMessageContaining("the verifier refused the program. What to do: hoststack's programs need"
+                                    + " Linux 5.14 or later")
+                            .hasMessageContaining("\nVerifier log:\n")
+                            .hasMessageContaining("--dispatch handoff")
+                            .hasMessageContaining("This kernel is Linux ")
+                            .hasMessageContaining("corrupted on purpose: the test hook -D" + BpfProgram.TEST_REJECT_PROPERTY)
+                            .hasMessageContaining("\nProgram:\n   0: ");
+                }
+            }
+            KernelDispatchProbe.Result r = KernelDispatchProbe.probe(true);
+            assertThat(r.available()).isFalse();
+            assertThat(r.code()).isEqualTo(KernelDispatchException.Code.VERIFIER_REJECTED);
+            assertThat(r.reason()).contains("EACCES", "R9 !read_ok", "What to do:");
+        } finally {
+            System.clearProperty(BpfProgram.TEST_REJECT_PROPERTY);
+        }
+        try (KernelDispatch d = KernelDispatch.create(KernelDispatch.Kind.SEQUENCE, small, true)) {
+            assertThat(d.program().expectedAttachType()).as("the same program loads without the hook")
+                    .isEqualTo(Bpf.BPF_SK_REUSEPORT_SELECT_OR_MIGRATE);
+        }
     }
 
     /**
