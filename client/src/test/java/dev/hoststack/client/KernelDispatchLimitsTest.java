@@ -91,7 +91,9 @@ class KernelDispatchLimitsTest {
             assertThat(refused.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(refused.process().exitValue()).as("exit code; output:%n%s", refused.output()).isEqualTo(1);
             assertThat(refused.output()).contains("--dispatch kernel: the kernel cannot run reuseport programs for this daemon"
-                    + " (NOT_PERMITTED)").contains("effective uid 65534").contains("Use --dispatch auto or handoff");
+                    + " (NOT_PERMITTED)").contains("effective uid 65534").contains("Use --dispatch auto or handoff")
+                    // started by root, it could hold them: the bounding set has them
+                    .contains("they are in its bounding set").contains("--ambient-caps +bpf,+net_admin");
         }
         try (Proc daemon = Proc.start("daemon-auto", base)) {
             daemon.await(l -> l.startsWith("ready "), Duration.ofSeconds(60));
@@ -181,6 +183,67 @@ class KernelDispatchLimitsTest {
             assertThat(log.lines().filter(l -> l.contains("What to do:")).count()).as("said once:%n%s", log).isEqualTo(1);
             assertThat(log).as("no group tried the kernel after the probe failed").doesNotContain("the kernel refused the group");
         }
+    }
+
+    /**
+     * A daemon that is not root but holds CAP_BPF and CAP_NET_ADMIN (uid 65534 with them as ambient
+     * capabilities, {@code setpriv --ambient-caps}, as systemd's {@code AmbientCapabilities=} gives
+     * them): kernel dispatch works, the group's sockets are the daemon's user's, and workers of
+     * another uid (root, this test's) accept on them in the seed order; the daemon accepts none.
+     */
+    @Test
+    void aDaemonOfAnotherUserWithCapBpfAndCapNetAdminDispatchesInTheKernel() throws Exception {
+        Path setpriv = Stream.of("/usr/bin/setpriv", "/bin/setpriv").map(Paths::get).filter(Files::isExecutable).findFirst()
+                .orElseThrow(() -> new AssertionError("setpriv (util-linux) is needed to run the daemon as another user"));
+        Path root = Files.createDirectories(dir.resolve("nobody"));
+        String cp = copyClassPath(root.resolve("cp"));
+        Path tmp = Files.createDirectories(root.resolve("tmp"));
+        Path run = Files.createDirectories(root.resolve("run"));
+        openUp(root);
+        Files.setAttribute(run, "unix:mode", 01777);
+        Files.setAttribute(tmp, "unix:mode", 01777);
+        Path control = run.resolve("ctl");
+        List<String> command = List.of(setpriv.toString(), "--reuid", "65534", "--regid", "65534", "--clear-groups",
+                "--inh-caps", "+bpf,+net_admin", "--ambient-caps", "+bpf,+net_admin",
+                ProcessHandle.current().info().command().orElse("java"), "-XX:+UseSerialGC", "-Xmx96m",
+                "-Djna.tmpdir=" + tmp, "-Djava.io.tmpdir=" + tmp, "-cp", cp, "dev.hoststack.daemon.Daemon",
+                "--control", control.toString(), "--socket-mode", "0666", "--dispatch", "kernel");
+        try (Proc daemon = Proc.start("daemon-caps", command)) {
+            daemon.await(l -> l.startsWith("ready "), Duration.ofSeconds(60));
+            assertThat(daemon.output()).contains("dispatch: kernel (--dispatch kernel, the probe passed)");
+            try (Proc app1 = Proc.worker(control, "app1", 1, "tcp://127.0.0.1/0", "--selector", "roundrobin");
+                 Proc app2 = Proc.worker(control, "app2", 2, app1.readyUri(), "--selector", "roundrobin")) {
+                assertThat(app2.readyUri()).as("one group").isEqualTo(app1.readyUri());
+                int port = Http.port(app1.readyUri());
+                List<String> order = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    order.add(Http.label(Http.get(port, 10_000)));
+                }
+                assertThat(order).as("the seed order, from the kernel's program").containsExactly("app1-w0", "app2-w0",
+                        "app1-w0", "app2-w1", "app1-w0", "app2-w0", "app1-w0", "app2-w1");
+                JsonObject show = Daemons.show(control);
+                assertThat(show.getAsJsonObject("dispatch").get("mode").getAsString()).isEqualTo("kernel");
+                JsonObject listener = show.getAsJsonArray("listeners").get(0).getAsJsonObject();
+                assertThat(listener.get("dispatch").getAsString()).as("%s", listener).isEqualTo("kernel");
+                assertThat(listener.getAsJsonObject("kernel").get("sockets").getAsInt()).isEqualTo(3);
+                assertThat(Daemons.total(show, "accepted")).as("connections the daemon accepted itself").isZero();
+                // the group's sockets are the daemon's user's: /proc/net/tcp's uid column of the listening sockets
+                assertThat(listenerUids(port)).as("owners of the listening sockets on port %s", port).containsOnly(65534);
+            }
+        }
+    }
+
+    /** The uids owning the TCP listening sockets on {@code port} ({@code /proc/net/tcp}). */
+    private static List<Integer> listenerUids(int port) throws IOException {
+        List<Integer> uids = new ArrayList<>();
+        String hexPort = String.format(":%04X", port);
+        for (String line : Files.readAllLines(Path.of("/proc/net/tcp"))) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length > 7 && f[1].endsWith(hexPort) && f[3].equals("0A")) {
+                uids.add(Integer.parseInt(f[7]));
+            }
+        }
+        return uids;
     }
 
     private static List<String> concat(List<String> a, String... more) {

@@ -276,7 +276,30 @@ public final class Bpf {
             return "This process is root but lacks those capabilities (a container?): grant CAP_BPF and CAP_NET_ADMIN, or"
                     + " CAP_SYS_ADMIN and CAP_NET_ADMIN (Docker 20.10 does not know CAP_BPF: --cap-add SYS_ADMIN --cap-add NET_ADMIN).";
         }
-        return "Run the daemon as root or grant it those capabilities.";
+        String advice = "Run the daemon as root or grant it those capabilities.";
+        long bounding = capabilities("CapBnd:");
+        boolean allowed = (bounding & (1L << 12)) != 0 && (bounding & ((1L << 39) | (1L << 21))) != 0;
+        if (allowed) {
+            advice += " This process may hold them (they are in its bounding set) but has none in effect: a user other"
+                    + " than root keeps capabilities across exec only as ambient ones (setpriv --inh-caps +bpf,+net_admin"
+                    + " --ambient-caps +bpf,+net_admin; systemd AmbientCapabilities=CAP_BPF CAP_NET_ADMIN). Docker's"
+                    + " --cap-add gives them to root in the container only: run the daemon's container as root (-u 0).";
+        }
+        return advice;
+    }
+
+    /** A capability mask of {@code /proc/self/status} ({@code key} is e.g. {@code CapBnd:}), or 0. */
+    private static long capabilities(String key) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.US_ASCII)) {
+                if (line.startsWith(key)) {
+                    return Long.parseUnsignedLong(line.substring(key.length()).trim(), 16);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // unknown: no advice about it
+        }
+        return 0;
     }
 
     private static String yes(long mask, int bit) {
