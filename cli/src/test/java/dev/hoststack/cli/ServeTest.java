@@ -100,6 +100,71 @@ class ServeTest {
         }
     }
 
+    /**
+     * Who owns a socket passed on: {@code hoststack serve} is a worker that passes its listening
+     * socket to another process (its server). Killed with SIGKILL, serve cannot stop its server,
+     * which lives on holding a copy of the socket; but the daemon saw the worker's control
+     * connection close and shut the socket down, which stops every copy: the port's group keeps one
+     * listening socket (the Java worker's), and every new connection goes there, none refused. A
+     * copy is a loan for as long as the worker is a member, not a way to stay in the group.
+     */
+    @Test
+    void aCopyPassedOnStopsListeningWhenItsWorkerIsGone() throws Exception {
+        Path control = dir.resolve("control");
+        long orphan = -1;
+        try (Child daemon = Child.start("daemon", "daemon", "--control", control.toString(), "--dispatch", "kernel")) {
+            daemon.await(l -> l.startsWith("ready "), Duration.ofSeconds(60));
+            try (Child serve = Child.start("serve", "serve", "--control", control.toString(), "--app", "py", "--workers", "1",
+                    "--listen", "tcp://127.0.0.1/0", "--reuseport", "--selector", "roundrobin", "--", "python3", "-c", SERVER)) {
+                String ready = serve.await(l -> l.startsWith("ready ") || l.startsWith("error "), Duration.ofSeconds(60));
+                assertThat(ready).as("serve's output:%n%s", serve.output()).startsWith("ready app=py workers=1");
+                orphan = Long.parseLong(field(ready, "servers"));
+                try (Child java = Child.start("jv", "worker", "--control", control.toString(), "--app", "jv", "--listen",
+                        field(ready, "uri"), "--reuseport", "--selector", "roundrobin")) {
+                    java.await(l -> l.startsWith("ready "), Duration.ofSeconds(60));
+                    String uri = field(ready, "uri");
+                    int port = Integer.parseInt(uri.substring(uri.lastIndexOf('/') + 1));
+                    List<String> before = new ArrayList<>();
+                    for (int i = 0; i < 4; i++) {
+                        String r = get(port);
+                        before.add(r == null ? "none" : r.contains("app=jv") ? "jv" : r.contains("app=py") ? "py" : "other");
+                    }
+                    assertThat(before).as("both in turn before").containsExactly("py", "jv", "py", "jv");
+                    assertThat(listeningSockets(port)).as("listening sockets on port %s: the server's and the worker's", port)
+                            .isEqualTo(2);
+
+                    serve.process.destroyForcibly(); // SIGKILL: serve cannot stop its server
+                    assertThat(serve.process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+                    for (int i = 0; i < 100 && listeningSockets(port) != 1; i++) {
+                        Thread.sleep(50);
+                    }
+                    assertThat(ProcessHandle.of(orphan).map(ProcessHandle::isAlive)).as("the server (pid %s) lives on", orphan)
+                            .contains(true);
+                    assertThat(listeningSockets(port)).as("listening sockets on port %s once the worker is gone: the server's"
+                            + " copy stopped with it", port).isEqualTo(1);
+                    for (int i = 0; i < 12; i++) {
+                        String r = get(port);
+                        assertThat(r).as("connection %s after serve was killed", i).isNotNull().contains("app=jv worker=0");
+                    }
+                    daemon.await(l -> l.contains("py-w0's socket left the kernel group"), Duration.ofSeconds(10));
+                }
+            }
+        } finally {
+            if (orphan > 0) {
+                ProcessHandle.of(orphan).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        }
+    }
+
+    /** TCP sockets in state LISTEN on 127.0.0.1:{@code port}, from {@code /proc/net/tcp}. */
+    static long listeningSockets(int port) throws IOException {
+        String local = String.format("0100007F:%04X", port);
+        try (var lines = java.nio.file.Files.lines(Path.of("/proc/net/tcp"))) {
+            return lines.map(l -> l.trim().split("\\s+")).filter(f -> f.length > 3 && f[1].equals(local) && f[3].equals("0A"))
+                    .count();
+        }
+    }
+
     /** One HTTP/1.0 GET: the whole response, or null if the connection ended without one. */
     static String get(int port) {
         try (Socket s = new Socket()) {
