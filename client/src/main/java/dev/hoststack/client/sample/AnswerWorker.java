@@ -296,6 +296,14 @@ public final class AnswerWorker {
 
     private ConnectionHandler handler(int worker) {
         ConnectionHandler channels = ConnectionHandler.channels(answer(worker, "daemon"));
+        if (stallAfter < 0) {
+            // The library's own Channels handler, unwrapped: on a listening socket of the worker's own (kernel dispatch)
+            // the library then adds the initializer to the channel it accepted, as Netty's ServerBootstrap does. Behind a
+            // wrapper it could only hand the descriptor over, and the wrapper would make a second channel of it
+            // (getsockname, getpeername, SO_ERROR and one more object per connection: measured 1.2-1.4x the kernel
+            // group's worker CPU per connection in bench --real --dispatch kernel).
+            return channels;
+        }
         AtomicLong taken = new AtomicLong();
         return (w, fd) -> {
             if (stallAfter >= 0 && w.index() == 0) {
