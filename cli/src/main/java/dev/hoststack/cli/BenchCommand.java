@@ -2,6 +2,8 @@ package dev.hoststack.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -10,14 +12,17 @@ import picocli.CommandLine.Spec;
 
 /** {@code hoststack bench --real}: the real runtime against the kernel's own SO_REUSEPORT. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        header = "--real: the daemon's connection rate, CPU and latency beside the kernel's own SO_REUSEPORT.",
-        description = "--real starts a daemon and three worker processes (1, 2, 3 workers) that also hold a kernel"
-            + " SO_REUSEPORT group, then measures connections/s, server CPU µs per connection and connect-to-answer"
-            + " latency (p50/p99) through daemon → workers and through the kernel: same processes, same client, same"
-            + " run, the paths alternating round by round. With --runs N it does that N times, each with fresh"
-            + " processes, and reports the spread of the daemon/kernel ratio over the runs. The JMH benchmarks of the"
-            + " model are in the benchmarks module (benchmarks/run). Exits with 1 if a connection failed or the"
-            + " processes could not start.",
+        header = "--real: each path's connection rate, CPU and latency beside the kernel's own SO_REUSEPORT.",
+        description = "--real starts worker processes (three: 1, 2, 3 workers) that also hold a kernel SO_REUSEPORT"
+            + " group, and in front of them each path of --paths: a daemon with kernel dispatch, a daemon handing"
+            + " connections off (with three worker processes of its own), HAProxy (mode tcp, roundrobin) over a port of"
+            + " each worker's own. It measures connections/s, server CPU µs per connection and connect-to-answer"
+            + " latency (p50/p99) through each path and through the kernel's group: same client, same run, the paths'"
+            + " order rotating round by round, and gives each path's ratio to the kernel's. HAProxy is the haproxy on"
+            + " the PATH or in /usr/sbin (or $HOSTSTACK_HAPROXY); without one that path is skipped with one line. With"
+            + " --runs N it does that N times, each with fresh processes, and reports the spread of the ratios over the"
+            + " runs. The JMH benchmarks of the model are in the benchmarks module (benchmarks/run). Exits with 1 if a"
+            + " connection failed or the processes could not start.",
         sortOptions = false)
 public final class BenchCommand implements Callable<Integer> {
 
@@ -36,7 +41,8 @@ public final class BenchCommand implements Callable<Integer> {
     int concurrency;
 
     @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
-            description = "rounds per run, each a daemon phase then a kernel phase, at least 1 (default: ${DEFAULT-VALUE})")
+            description = "rounds per run, each one phase per path and one of the kernel's group, at least 1 (default:"
+                + " ${DEFAULT-VALUE})")
     int rounds;
 
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "20000",
@@ -53,10 +59,15 @@ public final class BenchCommand implements Callable<Integer> {
                 + " them; a plug-in's with --plugins before the command) (default: ${DEFAULT-VALUE})")
     String selector;
 
-    @Option(names = "--dispatch", paramLabel = "MODE", defaultValue = "handoff",
-            description = "the daemon's dispatch: handoff (it accepts every connection and hands it over) or kernel (an"
-                + " SK_REUSEPORT program picks, each worker accepts on its own socket; needs root or CAP_BPF +"
-                + " CAP_NET_ADMIN) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--paths", paramLabel = "LIST", defaultValue = "kernel-dispatch,handoff,haproxy", split = ",",
+            description = "the paths measured beside the kernel's group, any of kernel-dispatch (a daemon's group run by"
+                + " its SK_REUSEPORT program, each worker accepting on its own socket; root or CAP_BPF + CAP_NET_ADMIN),"
+                + " handoff (the daemon accepts every connection and hands it over), haproxy (default: ${DEFAULT-VALUE})")
+    List<String> paths;
+
+    @Option(names = "--dispatch", paramLabel = "MODE",
+            description = "measure one daemon path only: kernel (as --paths kernel-dispatch) or handoff (as --paths"
+                + " handoff); not with --paths (default: none, --paths decides)")
     String dispatch;
 
     @Option(names = "--write", paramLabel = "FILE",
@@ -76,8 +87,27 @@ public final class BenchCommand implements Callable<Integer> {
         CliChecks.range(spec, "--warmup", warmup, 0, Integer.MAX_VALUE);
         CliChecks.range(spec, "--runs", runs, 1, Integer.MAX_VALUE);
         CliChecks.knownSelector(spec, "--selector", selector);
-        if (!dispatch.equals("handoff") && !dispatch.equals("kernel")) {
-            throw CliChecks.usage(spec, "--dispatch '%s': expected handoff or kernel", dispatch);
+        List<RealBench.Route> routes = new ArrayList<>();
+        if (dispatch != null) {
+            if (spec.commandLine().getParseResult().hasMatchedOption("--paths")) {
+                throw CliChecks.usage(spec, "--dispatch and --paths do not go together: --dispatch %s is --paths %s", dispatch,
+                        dispatch.equals("kernel") ? "kernel-dispatch" : dispatch);
+            }
+            if (!dispatch.equals("handoff") && !dispatch.equals("kernel")) {
+                throw CliChecks.usage(spec, "--dispatch '%s': expected handoff or kernel", dispatch);
+            }
+            routes.add(dispatch.equals("kernel") ? RealBench.Route.DISPATCH : RealBench.Route.HANDOFF);
+        } else {
+            for (String p : paths) {
+                RealBench.Route r = RealBench.Route.of(p.trim());
+                if (r == null) {
+                    throw CliChecks.usage(spec, "--paths: unknown path '%s' (expected kernel-dispatch, handoff or haproxy)", p);
+                }
+                if (routes.contains(r)) {
+                    throw CliChecks.usage(spec, "--paths: '%s' is given twice", p);
+                }
+                routes.add(r);
+            }
         }
         if (write != null) {
             CliChecks.writableFile(spec, "--write", write);
@@ -89,11 +119,13 @@ public final class BenchCommand implements Callable<Integer> {
         String command = "./hoststack " + plugins + "bench --real --connections " + connections + " --concurrency " + concurrency
                 + " --rounds " + rounds + " --warmup " + warmup + (runs == 1 ? "" : " --runs " + runs)
                 + (selector.equals("roundrobin") ? "" : " --selector " + selector)
-                + (dispatch.equals("handoff") ? "" : " --dispatch " + dispatch)
+                + (dispatch != null ? " --dispatch " + dispatch : routes.equals(RealBench.DEFAULT_PATHS) ? ""
+                        : " --paths " + String.join(",", routes.stream().map(r -> r.key).toList()))
                 + (write == null ? "" : " --write " + write);
         try {
-            return RealBench.run(System.out, connections, concurrency, rounds, warmup, runs, write, command, selector,
-                    dispatch.equals("kernel"));
+            RealBench.Settings settings = new RealBench.Settings(connections, concurrency, rounds, warmup, runs, selector,
+                    routes, command);
+            return RealBench.run(System.out, settings, write, Haproxy.find(System.getenv()));
         } catch (IOException e) {
             System.err.println("hoststack bench --real: " + Main.oneLine(e.getMessage()));
             return Main.FAILED;

@@ -1,6 +1,8 @@
 package dev.hoststack.cli;
 
-import com.google.gson.JsonObject;
+import com.google.gson.JsonArray;
+import dev.hoststack.client.HoststackException;
+import dev.hoststack.protocol.Protocol;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -16,47 +18,106 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 
 /**
  * {@code hoststack bench --real}: connections per second, server CPU per connection and
- * connect-to-worker latency through daemon → workers and through the kernel's own SO_REUSEPORT,
- * with the same worker processes (app1, app2, app3 with 1, 2, 3 workers, each also holding its
- * workers' sockets of a kernel group), the same client and the same run, alternating the paths.
+ * connect-to-worker latency through each path to the same kind of worker processes (app1, app2,
+ * app3 with 1, 2, 3 workers) beside the kernel's own SO_REUSEPORT group, in one run: daemon with
+ * kernel dispatch, daemon hand-off, HAProxy; the paths' order rotates round by round.
+ *
+ * <p>Processes: one daemon per daemon path (each with its own {@code --dispatch}) and its three
+ * worker processes. The first cluster's workers also hold the kernel group's six sockets (the
+ * baseline) and, for HAProxy, a port of each worker's own. So the baseline, kernel dispatch and
+ * HAProxy run on the same worker processes; hand-off on three more started alike.
  *
  * <p>The client is this JVM: one Netty epoll event loop keeping {@code concurrency} connections
  * in flight; each connects, reads the worker's answer (the latency ends at its first byte), and
  * closes at end of stream with SO_LINGER 0 (so no TIME_WAIT piles up). Server CPU is user +
- * system time of the daemon and worker processes from {@code /proc/PID/stat}.
+ * system time, from {@code /proc/PID/stat}, of the workers serving the path and of the daemon or
+ * proxy on it. Runs on the calling thread; not for concurrent use.
  */
 final class RealBench {
 
     private static final int[] WORKERS = {1, 2, 3};
 
+    /** The measured paths, the kernel's own group (the baseline) first. */
+    enum Route {
+        KERNEL("kernel", "kernel SO_REUSEPORT", null, null),
+        DISPATCH("kernel-dispatch", "daemon, kernel dispatch (SK_REUSEPORT program)", "Kernel dispatch path / kernel",
+                "kernel dispatch"),
+        HANDOFF("handoff", "daemon → workers, hand-off (SCM_RIGHTS)", "Hand-off path / kernel", "hand-off"),
+        HAPROXY("haproxy", "HAProxy (mode tcp, roundrobin) → workers", "HAProxy path / kernel", "HAProxy");
+
+        /** The name in {@code --paths} and in the per-phase lines. */
+        final String key;
+        /** The row's name in the tables. */
+        final String row;
+        /** The ratio line's opening ({@code path / kernel}). */
+        final String ratio;
+        /** Its name in a section heading. */
+        final String title;
+
+        Route(String key, String row, String ratio, String title) {
+            this.key = key;
+            this.row = row;
+            this.ratio = ratio;
+            this.title = title;
+        }
+
+        /** The path named {@code key}, or null. */
+        static Route of(String key) {
+            for (Route r : values()) {
+                if (r.key.equals(key) && r != KERNEL) {
+                    return r;
+                }
+            }
+            return null;
+        }
+
+        /** Whether it goes through a daemon. */
+        boolean daemon() {
+            return this == DISPATCH || this == HANDOFF;
+        }
+    }
+
+    /** The paths measured by default (beside the kernel's group). */
+    static final List<Route> DEFAULT_PATHS = List.of(Route.DISPATCH, Route.HANDOFF, Route.HAPROXY);
+
     private RealBench() {
     }
 
-    /** One measured phase. */
-    record Phase(String path, int connections, int failed, double seconds, long daemonCpuNanos, long workersCpuNanos,
-                 Histogram latency) {
+    /** One measured phase: one path, one round. */
+    record Phase(Route path, int round, int connections, int failed, double seconds, long middleCpuNanos,
+                 long workersCpuNanos, Histogram latency) {
         double rate() {
             return connections / seconds;
         }
 
         double serverCpuMicros() {
-            return (daemonCpuNanos + workersCpuNanos) / 1e3 / connections;
+            return (middleCpuNanos + workersCpuNanos) / 1e3 / connections;
+        }
+
+        /** CPU of the daemon or proxy on the path, µs per connection. */
+        double middleCpuMicros() {
+            return middleCpuNanos / 1e3 / connections;
         }
     }
 
+    /** Where a path's connections go and the processes that serve them. */
+    record Target(Route path, InetSocketAddress address, RealCluster.Child middle, List<RealCluster.Child> workers) {
+    }
+
     /** Drives {@code total} connections to {@code target}, {@code concurrency} at a time. */
-    static Phase drive(EventLoopGroup group, String path, InetSocketAddress target, int total, int concurrency,
-                       RealCluster cluster) throws Exception {
+    static Phase drive(EventLoopGroup group, Target target, int round, int total, int concurrency) throws Exception {
         Histogram h = new Histogram(TimeUnit.SECONDS.toMicros(30), 3);
         if (total == 0) {
-            return new Phase(path, 0, 0, 0, 0, 0, h); // --warmup 0: nothing to wait for (no connection would complete it)
+            return new Phase(target.path(), round, 0, 0, 0, 0, 0, h); // --warmup 0: no connection would complete it
         }
         int[] started = {0};
         int[] done = {0};
@@ -65,8 +126,8 @@ final class RealBench {
         Bootstrap b = new Bootstrap().group(group).channel(EpollSocketChannel.class)
                 .option(ChannelOption.SO_LINGER, 0)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000);
-        long cpuD0 = cluster.daemon.cpuNanos();
-        long cpuW0 = workersCpu(cluster);
+        long cpuM0 = target.middle() == null ? 0 : target.middle().cpuNanos();
+        long cpuW0 = cpu(target.workers());
         long t0 = System.nanoTime();
         Runnable[] next = new Runnable[1];
         next[0] = () -> {
@@ -90,7 +151,7 @@ final class RealBench {
                 public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
                     ctx.close();
                 }
-            }).connect(target).addListener(f -> {
+            }).connect(target.address()).addListener(f -> {
                 if (!f.isSuccess()) {
                     failed[0]++;
                     if (++done[0] == total) {
@@ -119,38 +180,54 @@ final class RealBench {
         });
         finished.get(10, TimeUnit.MINUTES);
         double seconds = (System.nanoTime() - t0) / 1e9;
-        return new Phase(path, total, failed[0], seconds, cluster.daemon.cpuNanos() - cpuD0, workersCpu(cluster) - cpuW0, h);
+        long middle = target.middle() == null ? 0 : target.middle().cpuNanos() - cpuM0;
+        return new Phase(target.path(), round, total, failed[0], seconds, middle, cpu(target.workers()) - cpuW0, h);
     }
 
-    private static long workersCpu(RealCluster c) {
+    private static long cpu(List<RealCluster.Child> children) {
         long n = 0;
-        for (RealCluster.Worker w : c.workers) {
-            n += w.child().cpuNanos();
+        for (RealCluster.Child c : children) {
+            n += c.cpuNanos();
         }
         return n;
     }
 
-    /** One run: fresh processes, warm-up, then the rounds' phases in order (daemon, kernel, daemon, ...). */
+    /** The order of the paths in round {@code round} (from 1): the list rotated by {@code round - 1}. */
+    static List<Route> order(List<Route> routes, int round) {
+        List<Route> o = new ArrayList<>();
+        for (int i = 0; i < routes.size(); i++) {
+            o.add(routes.get((i + round - 1) % routes.size()));
+        }
+        return o;
+    }
+
+    /** One run: fresh processes, warm-up, then the rounds' phases. */
     record Run(String loadAtStart, List<Phase> phases) {
-        Phase total(String path) {
+        Phase total(Route path) {
             return sum(phases, path);
         }
 
-        /** The daemon path's rate over the kernel's, pooled over the run's rounds. */
-        double rateRatio() {
-            return total("daemon").rate() / total("kernel").rate();
+        /** The path's rate over the kernel's, pooled over the run's rounds. */
+        double rateRatio(Route path) {
+            return total(path).rate() / total(Route.KERNEL).rate();
         }
 
-        /** The daemon path's server CPU per connection over the kernel's. */
-        double cpuRatio() {
-            return total("daemon").serverCpuMicros() / total("kernel").serverCpuMicros();
+        /** The path's server CPU per connection over the kernel's. */
+        double cpuRatio(Route path) {
+            return total(path).serverCpuMicros() / total(Route.KERNEL).serverCpuMicros();
         }
 
-        /** Round by round: the daemon phase's rate over the kernel phase's that followed it. */
-        List<Double> roundRatios() {
+        /** Round by round: the path's rate over the kernel's in the same round. */
+        List<Double> roundRatios(Route path) {
             List<Double> r = new ArrayList<>();
-            for (int i = 0; i + 1 < phases.size(); i += 2) {
-                r.add(phases.get(i).rate() / phases.get(i + 1).rate());
+            for (Phase p : phases) {
+                if (p.path() == path) {
+                    for (Phase k : phases) {
+                        if (k.path() == Route.KERNEL && k.round() == p.round()) {
+                            r.add(p.rate() / k.rate());
+                        }
+                    }
+                }
             }
             return r;
         }
@@ -160,66 +237,141 @@ final class RealBench {
         }
     }
 
-    static int run(PrintStream out, int connections, int concurrency, int rounds, int warmup, int runs, Path doc,
-                   String command, String selector, boolean kernelDispatch) throws IOException, InterruptedException {
-        out.printf("hoststack bench --real: %d run%s; each: %d warm-up connections per path, then %d round%s of %d"
-                + " connections per path (daemon with selector %s, %s dispatch; kernel alternating), %d in flight%n", runs,
-                runs == 1 ? "" : "s", warmup, rounds, rounds == 1 ? "" : "s", connections, selector,
-                kernelDispatch ? "kernel" : "handoff", concurrency);
-        String loadBefore = loadAverage();
-        List<Run> done = new ArrayList<>();
-        for (int i = 0; i < runs; i++) {
-            Run r = runOnce(out, i + 1, connections, concurrency, rounds, warmup, selector, kernelDispatch);
-            done.add(r);
-            if (runs > 1) {
-                out.printf("  run %d: daemon / kernel %.2f× the rate, %.2f× the server CPU per connection%n", i + 1,
-                        r.rateRatio(), r.cpuRatio());
+    /** What the bench was asked to do. */
+    record Settings(int connections, int concurrency, int rounds, int warmup, int runs, String selector,
+                    List<Route> paths, String command) {
+    }
+
+    /**
+     * Runs the bench and prints (and with {@code doc}, writes) the report.
+     *
+     * @param haproxy the HAProxy binary, when {@code paths} has HAProxy: without one that path is
+     *                skipped with one line
+     * @return the exit code: 0, or 1 when a connection failed
+     */
+    static int run(PrintStream out, Settings s, Path doc, Haproxy.Found haproxy) throws IOException, InterruptedException {
+        List<Route> measured = new ArrayList<>(s.paths());
+        String skipped = null;
+        String haproxyVersion = null;
+        if (measured.contains(Route.HAPROXY)) {
+            if (!haproxy.available()) {
+                skipped = Haproxy.skipLine(haproxy.whyNot());
+                out.println(skipped);
+                measured.remove(Route.HAPROXY);
+            } else {
+                haproxyVersion = Haproxy.version(haproxy.binary());
             }
         }
-        String report = report(done, connections, concurrency, rounds, warmup, command, selector, kernelDispatch)
+        if (measured.isEmpty()) {
+            throw new IOException("nothing to measure: " + skipped);
+        }
+        List<Route> all = new ArrayList<>();
+        all.add(Route.KERNEL);
+        all.addAll(measured);
+        out.printf("hoststack bench --real: %d run%s; each: %d warm-up connections per path, then %d round%s of %d"
+                        + " connections per path (%s; daemon selector %s), %d in flight%n", s.runs(),
+                s.runs() == 1 ? "" : "s", s.warmup(), s.rounds(), s.rounds() == 1 ? "" : "s", s.connections(),
+                String.join(", ", all.stream().map(r -> r.key).toList()), s.selector(), s.concurrency());
+        String loadBefore = loadAverage();
+        List<Run> done = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        for (int i = 0; i < s.runs(); i++) {
+            Run r = runOnce(out, i + 1, s, measured, haproxy.binary(), notes);
+            done.add(r);
+            if (s.runs() > 1) {
+                for (Route p : measured) {
+                    out.printf("  run %d: %s %.2f× the rate, %.2f× the server CPU per connection%n", i + 1, p.ratio,
+                            r.rateRatio(p), r.cpuRatio(p));
+                }
+            }
+        }
+        String report = report(done, s, measured, skipped, haproxyVersion, notes)
                 + "\nLoad average (1, 5, 15 min) before the first run: " + loadBefore + "; after the last: " + loadAverage()
                 + " (on " + Runtime.getRuntime().availableProcessors() + " cores; anything above the bench's own"
                 + " processes is other work sharing the machine).\n";
         out.println();
         out.print(report);
         if (doc != null) {
-            writeSection(doc, report, kernelDispatch);
+            writeSection(doc, report, heading(s.paths()));
             out.println("written to " + doc);
         }
         int failed = done.stream().mapToInt(Run::failed).sum();
         return failed == 0 ? 0 : 1;
     }
 
-    private static Run runOnce(PrintStream out, int run, int connections, int concurrency, int rounds, int warmup,
-                               String selector, boolean kernelDispatch) throws IOException, InterruptedException {
+    private static Run runOnce(PrintStream out, int run, Settings s, List<Route> measured, Path haproxy, List<String> notes)
+            throws IOException, InterruptedException {
         List<String> flags = List.of("-XX:+UseSerialGC", "-Xmx256m");
         String load = loadAverage().split(" ")[0];
         List<Phase> phases = new ArrayList<>();
-        try (RealCluster c = RealCluster.start(flags, "--selector", selector, "--dispatch",
-                kernelDispatch ? "kernel" : "handoff")) {
-            String uri = "tcp://127.0.0.1/0";
-            String kernel = "tcp://127.0.0.1/0";
-            for (int a = 0; a < WORKERS.length; a++) {
-                RealCluster.Worker w = c.worker("app" + (a + 1), WORKERS[a], uri, kernel);
-                uri = w.uri();
-                kernel = w.kernelUri();
+        List<RealCluster> clusters = new ArrayList<>();
+        try {
+            // one daemon per daemon path; the first cluster's workers also serve the kernel group and HAProxy
+            List<Route> daemons = measured.stream().filter(Route::daemon).toList();
+            if (daemons.isEmpty()) {
+                daemons = List.of(Route.HANDOFF); // HAProxy alone: the workers still attach to a daemon, not measured
             }
-            InetSocketAddress viaDaemon = new InetSocketAddress("127.0.0.1", RealCluster.port(uri));
-            InetSocketAddress viaKernel = new InetSocketAddress("127.0.0.1", RealCluster.port(kernel));
+            Map<Route, Target> targets = new EnumMap<>(Route.class);
+            for (Route d : daemons) {
+                RealCluster c = RealCluster.start(flags, "--selector", s.selector(), "--dispatch",
+                        d == Route.DISPATCH ? "kernel" : "handoff");
+                clusters.add(c);
+                boolean first = clusters.size() == 1;
+                String uri = "tcp://127.0.0.1/0";
+                String kernel = first ? "tcp://127.0.0.1/0" : null;
+                List<RealCluster.Child> children = new ArrayList<>();
+                List<String> direct = new ArrayList<>();
+                for (int a = 0; a < WORKERS.length; a++) {
+                    RealCluster.Worker w = c.workerWithDirect("app" + (a + 1), WORKERS[a], uri, kernel,
+                            first && measured.contains(Route.HAPROXY) ? "127.0.0.1" : null);
+                    uri = w.uri();
+                    kernel = w.kernelUri();
+                    children.add(w.child());
+                    direct.addAll(w.directUris());
+                }
+                if (measured.contains(d)) {
+                    targets.put(d, new Target(d, new InetSocketAddress("127.0.0.1", RealCluster.port(uri)), c.daemon,
+                            children));
+                }
+                if (d == Route.DISPATCH && run == 1) {
+                    String mode = dispatchOf(c);
+                    if (!Protocol.DISPATCH_KERNEL.equals(mode)) {
+                        String note = "The kernel-dispatch daemon kept the group on the hand-off path (selector `"
+                                + s.selector() + "`, dispatch " + mode + "): that row measures hand-off.";
+                        notes.add(note);
+                        out.println("  note: " + note);
+                    }
+                }
+                if (first) {
+                    targets.put(Route.KERNEL, new Target(Route.KERNEL, new InetSocketAddress("127.0.0.1",
+                            RealCluster.port(kernel)), null, children));
+                    if (measured.contains(Route.HAPROXY)) {
+                        InetSocketAddress front = Haproxy.freeLoopback();
+                        RealCluster.Child hp = Haproxy.start(haproxy, c.base, front, direct,
+                                Math.max(1024, 4 * s.concurrency()));
+                        c.adopt(hp);
+                        targets.put(Route.HAPROXY, new Target(Route.HAPROXY, front, hp, children));
+                    }
+                }
+            }
+            List<Route> routes = new ArrayList<>();
+            routes.add(Route.KERNEL);
+            routes.addAll(measured);
             EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
             try {
-                drive(group, "warm-up daemon", viaDaemon, warmup, concurrency, c);
-                drive(group, "warm-up kernel", viaKernel, warmup, concurrency, c);
-                for (int r = 0; r < rounds; r++) {
-                    for (boolean daemonPath : new boolean[] {true, false}) {
-                        Phase p = drive(group, daemonPath ? "daemon" : "kernel", daemonPath ? viaDaemon : viaKernel,
-                                connections, concurrency, c);
+                for (Route r : routes) {
+                    drive(group, targets.get(r), 0, s.warmup(), s.concurrency());
+                }
+                for (int round = 1; round <= s.rounds(); round++) {
+                    for (Route r : order(routes, round)) {
+                        Phase p = drive(group, targets.get(r), round, s.connections(), s.concurrency());
                         phases.add(p);
-                        out.printf("  run %d round %d %-6s %9.0f conn/s  server CPU %6.1f µs/conn (daemon %5.1f,"
-                                        + " workers %5.1f)  p50 %5d µs  p99 %6d µs  failed %d%n", run, r + 1, p.path(),
-                                p.rate(), p.serverCpuMicros(), p.daemonCpuNanos() / 1e3 / p.connections(),
-                                p.workersCpuNanos() / 1e3 / p.connections(), p.latency().getValueAtPercentile(50),
-                                p.latency().getValueAtPercentile(99), p.failed());
+                        Target t = targets.get(r);
+                        out.printf("  run %d round %d %-15s %7.0f conn/s  server CPU %6.1f µs/conn (%s%5.1f,"
+                                        + " workers %5.1f)  p50 %5d µs  p99 %6d µs  failed %d%n", run, round, r.key,
+                                p.rate(), p.serverCpuMicros(), t.middle() == null ? "daemon/proxy " : t.middle().name + " ",
+                                p.middleCpuMicros(), p.workersCpuNanos() / 1e3 / p.connections(),
+                                p.latency().getValueAtPercentile(50), p.latency().getValueAtPercentile(99), p.failed());
                     }
                 }
             } catch (InterruptedException e) {
@@ -229,12 +381,28 @@ final class RealBench {
             } finally {
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             }
-            out.println("  run " + run + " daemon counters: " + c.totals());
+            for (int i = 0; i < clusters.size(); i++) {
+                out.println("  run " + run + " daemon " + (i + 1) + " counters: " + clusters.get(i).totals());
+            }
+        } finally {
+            for (int i = clusters.size() - 1; i >= 0; i--) {
+                clusters.get(i).close();
+            }
         }
         return new Run(load, phases);
     }
 
-    private static Phase sum(List<Phase> ps, String path) {
+    /** The dispatch ({@code kernel} or {@code handoff}) of the cluster's first listener, as its daemon shows it. */
+    private static String dispatchOf(RealCluster c) throws IOException {
+        try {
+            JsonArray ls = c.show().getAsJsonArray("listeners");
+            return ls == null || ls.isEmpty() ? "none" : ls.get(0).getAsJsonObject().get("dispatch").getAsString();
+        } catch (HoststackException | RuntimeException e) {
+            throw new IOException("the kernel-dispatch daemon did not show its listener: " + e.getMessage(), e);
+        }
+    }
+
+    private static Phase sum(List<Phase> ps, Route path) {
         Histogram h = new Histogram(TimeUnit.SECONDS.toMicros(30), 3);
         int n = 0;
         int failed = 0;
@@ -242,16 +410,16 @@ final class RealBench {
         long d = 0;
         long w = 0;
         for (Phase p : ps) {
-            if (p.path().equals(path)) {
+            if (p.path() == path) {
                 h.add(p.latency());
                 n += p.connections();
                 failed += p.failed();
                 s += p.seconds();
-                d += p.daemonCpuNanos();
+                d += p.middleCpuNanos();
                 w += p.workersCpuNanos();
             }
         }
-        return new Phase(path, n, failed, s, d, w, h);
+        return new Phase(path, 0, n, failed, s, d, w, h);
     }
 
     /** The median of some values (the mean of the middle two for an even count). */
@@ -262,8 +430,15 @@ final class RealBench {
         return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
     }
 
-    /** {@code median× (min–max×)}, or the one value. */
-    static String spread(List<Double> values) {
+    /**
+     * {@code median× (min–max×)}, or the one value; {@code n/a} when no value is finite (a CPU
+     * ratio over a phase too short for one 10 ms tick of the kernel path).
+     */
+    static String spread(List<Double> all) {
+        List<Double> values = all.stream().filter(Double::isFinite).toList();
+        if (values.isEmpty()) {
+            return "n/a";
+        }
         if (values.size() == 1) {
             return String.format("%.2f×", values.get(0));
         }
@@ -271,69 +446,108 @@ final class RealBench {
                 values.stream().max(Double::compare).orElseThrow());
     }
 
-    /** The report's section heading for a dispatch mode (each mode has its own section in the document). */
-    static String heading(boolean kernelDispatch) {
-        return kernelDispatch ? "## Real processes: kernel dispatch (SK_REUSEPORT program) vs the kernel's SO_REUSEPORT"
-                : "## Real processes: daemon → workers vs the kernel's SO_REUSEPORT";
+    /**
+     * The report's section heading for the paths asked for (each set of paths has its own section
+     * in the document; one daemon path alone keeps the heading it had before HAProxy came).
+     */
+    static String heading(List<Route> paths) {
+        if (paths.equals(List.of(Route.DISPATCH))) {
+            return "## Real processes: kernel dispatch (SK_REUSEPORT program) vs the kernel's SO_REUSEPORT";
+        }
+        if (paths.equals(List.of(Route.HANDOFF))) {
+            return "## Real processes: daemon → workers vs the kernel's SO_REUSEPORT";
+        }
+        List<String> t = paths.stream().map(r -> r.title).toList();
+        String names = t.size() == 1 ? t.get(0)
+                : String.join(", ", t.subList(0, t.size() - 1)) + " and " + t.get(t.size() - 1);
+        return "## Real processes: " + names + " vs the kernel's SO_REUSEPORT";
     }
 
-    static String report(List<Run> runs, int connections, int concurrency, int rounds, int warmup, String command,
-                         String selector, boolean kernelDispatch) {
+    static String report(List<Run> runs, Settings s, List<Route> measured, String skipped, String haproxyVersion,
+                         List<String> notes) {
         List<Phase> all = new ArrayList<>();
         runs.forEach(r -> all.addAll(r.phases()));
-        Phase d = sum(all, "daemon");
-        Phase k = sum(all, "kernel");
         StringBuilder b = new StringBuilder();
-        b.append(heading(kernelDispatch)).append("\n\n");
+        b.append(heading(s.paths())).append("\n\n");
         b.append("<!-- generated by the command below; everything up to the next section is replaced by each --write -->\n\n");
-        b.append("Command: `").append(command).append("`  \n");
+        b.append("Command: `").append(s.command()).append("`  \n");
         b.append("Machine: ").append(machine()).append("\n\n");
-        b.append("Three worker processes (app1, app2, app3 with 1, 2, 3 workers; `hoststack worker`, JDK ")
-                .append(Runtime.version().feature()).append(", SerialGC) serve both paths: ")
-                .append(kernelDispatch ? "through the daemon's reuseport group (`" + selector + "`) with kernel dispatch (the"
-                        + " daemon's SK_REUSEPORT program picks one of six sockets the daemon made, each worker accepting on"
-                        + " its own), " : "through the daemon (one group, `" + selector + "`), the daemon accepting and handing"
-                        + " each connection over, ")
-                .append("and through six sockets of one plain kernel SO_REUSEPORT group held by the same processes. ")
-                .append("The client (the bench's JVM, one Netty epoll thread) keeps ").append(concurrency)
-                .append(" connections in flight; each connects, reads the worker's one-line answer and closes (RST, no TIME_WAIT). ")
+        boolean twoClusters = measured.contains(Route.DISPATCH) && measured.contains(Route.HANDOFF);
+        b.append("Worker processes: app1, app2, app3 with 1, 2, 3 workers (`hoststack worker`, JDK ")
+                .append(Runtime.version().feature()).append(", SerialGC), each answering a connection with one line. Paths:\n\n");
+        b.append("- **kernel SO_REUSEPORT** (the baseline): six sockets of one plain kernel SO_REUSEPORT group, one per"
+                + " worker, held by the worker processes; the kernel's hash picks.\n");
+        for (Route r : measured) {
+            switch (r) {
+                case DISPATCH -> b.append("- **kernel dispatch**: a daemon with `--dispatch kernel`; its group (`")
+                        .append(s.selector()).append("`) is run by its SK_REUSEPORT program over six sockets the daemon"
+                                + " made, each worker accepting on its own; the same worker processes as the baseline.\n");
+                case HANDOFF -> b.append("- **hand-off**: a daemon with `--dispatch handoff` (one group, `").append(s.selector())
+                        .append("`), which accepts every connection and hands it to a worker (SCM_RIGHTS)")
+                        .append(twoClusters ? "; three worker processes of its own, started alike.\n"
+                                : "; the same worker processes as the baseline.\n");
+                case HAPROXY -> b.append("- **HAProxy**: ").append(haproxyVersion).append(" (`mode tcp`, `balance"
+                        + " roundrobin`, its default threads, no health checks) in front of the baseline's worker processes,"
+                        + " each worker listening on a port of its own.\n");
+                default -> {
+                }
+            }
+        }
+        if (skipped != null) {
+            b.append("- ").append(skipped).append(".\n");
+        }
+        for (String n : notes) {
+            b.append("- ").append(n).append('\n');
+        }
+        b.append("\nThe client (the bench's JVM, one Netty epoll thread) keeps ").append(s.concurrency())
+                .append(" connections in flight; each connects, reads the worker's one-line answer and closes (RST, no"
+                        + " TIME_WAIT). ")
                 .append(runs.size() == 1 ? "One run" : runs.size() + " runs, each with fresh processes")
-                .append(": ").append(warmup).append(" warm-up connections per path, then ").append(rounds)
-                .append(rounds == 1 ? " round" : " rounds").append(" of ").append(connections)
-                .append(" connections per path, the paths alternating. Server CPU is user + system time of the daemon and ")
-                .append("the workers (/proc/PID/stat, 10 ms ticks) over the phase, per connection. Latency is from the ")
-                .append("client's connect to the first byte of the worker's answer (HdrHistogram).\n\n");
-        List<Double> rate = runs.stream().map(Run::rateRatio).toList();
-        List<Double> cpu = runs.stream().map(Run::cpuRatio).toList();
-        b.append("Daemon path / kernel: **").append(spread(rate)).append("** the rate, ").append(spread(cpu))
-                .append(" the server CPU per connection")
-                .append(runs.size() == 1 ? "" : " (median over " + runs.size() + " runs, then min–max)").append(".\n\n");
+                .append(": ").append(s.warmup()).append(" warm-up connections per path, then ").append(s.rounds())
+                .append(s.rounds() == 1 ? " round" : " rounds").append(" of ").append(s.connections())
+                .append(" connections per path, the paths' order rotating from round to round. Server CPU is user +"
+                        + " system time of the workers serving the path and of the daemon or proxy on it (/proc/PID/stat,"
+                        + " 10 ms ticks) over the phase, per connection. Latency is from the client's connect to the first"
+                        + " byte of the worker's answer (HdrHistogram).\n\n");
+        for (Route r : measured) {
+            List<Double> rate = runs.stream().map(x -> x.rateRatio(r)).toList();
+            List<Double> cpu = runs.stream().map(x -> x.cpuRatio(r)).toList();
+            Phase t = sum(all, r);
+            b.append(r.ratio).append(": **").append(spread(rate)).append("** the rate, ").append(spread(cpu))
+                    .append(" the server CPU per connection")
+                    .append(runs.size() == 1 ? "" : " (median over " + runs.size() + " runs, then min–max)")
+                    .append(String.format("; %s %.1f µs per connection.%n%n", r == Route.HAPROXY ? "HAProxy" : "daemon",
+                            t.middleCpuMicros()));
+        }
         b.append(runs.size() == 1 ? "All rounds:\n\n" : "All runs pooled:\n\n");
-        b.append("| path | connections | conn/s | server CPU µs/conn | of which daemon | p50 µs | p99 µs | failed |\n");
+        b.append("| path | connections | conn/s | server CPU µs/conn | of which daemon or proxy | p50 µs | p99 µs | failed |\n");
         b.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
-        for (Phase p : List.of(d, k)) {
-            b.append(String.format("| %s | %d | %.0f | %.1f | %.1f | %d | %d | %d |%n", p.path().equals("daemon")
-                    ? (kernelDispatch ? "daemon's group, kernel dispatch" : "daemon → workers (SCM_RIGHTS)")
-                    : "kernel SO_REUSEPORT", p.connections(), p.rate(), p.serverCpuMicros(),
-                    p.daemonCpuNanos() / 1e3 / p.connections(), p.latency().getValueAtPercentile(50),
+        List<Route> rows = new ArrayList<>(measured);
+        rows.add(Route.KERNEL);
+        for (Route r : rows) {
+            Phase p = sum(all, r);
+            b.append(String.format("| %s | %d | %.0f | %.1f | %.1f | %d | %d | %d |%n", r.row, p.connections(), p.rate(),
+                    p.serverCpuMicros(), p.middleCpuMicros(), p.latency().getValueAtPercentile(50),
                     p.latency().getValueAtPercentile(99), p.failed()));
         }
-        b.append("\nPer run (the rate ratio pooled over the run's rounds, then round by round):\n\n");
-        b.append("| run | load at start | daemon conn/s | kernel conn/s | rate ratio | by round | daemon CPU µs/conn"
-                + " | kernel CPU µs/conn | of which daemon |\n");
-        b.append("|---:|---:|---:|---:|---:|---|---:|---:|---:|\n");
+        b.append("\nPer run (each path's rate over the kernel's, pooled over the run's rounds, then round by round):\n\n");
+        b.append("| run | load at start | path | conn/s | kernel conn/s | rate ratio | by round | CPU µs/conn"
+                + " | kernel CPU µs/conn | of which daemon or proxy |\n");
+        b.append("|---:|---:|---|---:|---:|---:|---|---:|---:|---:|\n");
         int i = 0;
         for (Run r : runs) {
             i++;
-            Phase rd = r.total("daemon");
-            Phase rk = r.total("kernel");
-            StringBuilder byRound = new StringBuilder();
-            for (double x : r.roundRatios()) {
-                byRound.append(byRound.length() == 0 ? "" : ", ").append(String.format("%.2f", x));
+            Phase rk = r.total(Route.KERNEL);
+            for (Route path : measured) {
+                Phase rp = r.total(path);
+                StringBuilder byRound = new StringBuilder();
+                for (double x : r.roundRatios(path)) {
+                    byRound.append(byRound.length() == 0 ? "" : ", ").append(String.format("%.2f", x));
+                }
+                b.append(String.format("| %d | %s | %s | %.0f | %.0f | %.2f× | %s | %.1f | %.1f | %.1f |%n", i,
+                        r.loadAtStart(), path.key, rp.rate(), rk.rate(), r.rateRatio(path), byRound, rp.serverCpuMicros(),
+                        rk.serverCpuMicros(), rp.middleCpuMicros()));
             }
-            b.append(String.format("| %d | %s | %.0f | %.0f | %.2f× | %s | %.1f | %.1f | %.1f |%n", i, r.loadAtStart(),
-                    rd.rate(), rk.rate(), r.rateRatio(), byRound, rd.serverCpuMicros(), rk.serverCpuMicros(),
-                    rd.daemonCpuNanos() / 1e3 / rd.connections()));
         }
         return b.toString();
     }
@@ -369,11 +583,10 @@ final class RealBench {
                 + System.getProperty("java.vm.name") + " " + System.getProperty("java.version");
     }
 
-    /** Replaces (or appends) the report's section in the document. */
-    static void writeSection(Path doc, String report, boolean kernelDispatch) throws IOException {
-        String marker = heading(kernelDispatch);
+    /** Replaces the section under {@code marker} (up to the next {@code ## } heading) in the document, or appends it. */
+    static void writeSection(Path doc, String report, String marker) throws IOException {
         String text = Files.exists(doc) ? Files.readString(doc) : "# Benchmarks with real processes\n\n";
-        int at = text.indexOf(marker);
+        int at = text.indexOf(marker + "\n");
         if (at >= 0) {
             int end = text.indexOf("\n## ", at + marker.length());
             text = text.substring(0, at) + report + (end >= 0 ? "\n" + text.substring(end + 1) : "");

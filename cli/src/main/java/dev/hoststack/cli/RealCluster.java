@@ -83,6 +83,14 @@ final class RealCluster implements AutoCloseable {
             }
         }
 
+        /** Its last lines of output (at most five), on one line. */
+        String output() {
+            synchronized (all) {
+                return all.isEmpty() ? "it printed nothing" : String.join(" | ", all.subList(Math.max(0, all.size() - 5),
+                        all.size()));
+            }
+        }
+
         private String lastLine() {
             synchronized (all) {
                 return all.isEmpty() ? "it printed nothing" : all.get(all.size() - 1);
@@ -123,13 +131,15 @@ final class RealCluster implements AutoCloseable {
     }
 
     /** One worker process as started. */
-    record Worker(String app, int workers, Child child, String uri, String kernelUri) {
+    record Worker(String app, int workers, Child child, String uri, String kernelUri, List<String> directUris) {
     }
 
     final Path base;
     final Path control;
     final Child daemon;
     final List<Worker> workers = new ArrayList<>();
+    /** Other processes stopped with the cluster (first), e.g. a proxy in front of its workers. */
+    private final List<Child> adopted = new ArrayList<>();
     private final List<String> jvmFlags;
 
     private final Thread onExit = new Thread(this::stopAll, "hoststack-real-stop");
@@ -184,20 +194,33 @@ final class RealCluster implements AutoCloseable {
      * @throws IOException naming the daemon's refusal, or a start that failed
      */
     Worker worker(String app, int n, String uri, String kernelUri, String... extra) throws IOException, InterruptedException {
+        return workerWithDirect(app, n, uri, kernelUri, null, extra);
+    }
+
+    /**
+     * Starts a worker process as {@link #worker(String, int, String, String, String...)}, each of
+     * its workers also listening on a port of its own on {@code directHost} when that is not null.
+     */
+    Worker workerWithDirect(String app, int n, String uri, String kernelUri, String directHost, String... extra)
+            throws IOException, InterruptedException {
         List<String> args = new ArrayList<>(List.of("worker", "--control", control.toString(), "--app", app, "--workers",
                 String.valueOf(n), "--listen", uri, "--reuseport"));
         if (kernelUri != null) {
             args.addAll(List.of("--kernel", kernelUri));
         }
+        if (directHost != null) {
+            args.addAll(List.of("--direct", directHost));
+        }
         args.addAll(List.of(extra));
         Child c = new Child(app, hoststack(jvmFlags, args.toArray(String[]::new)));
-        Worker w = new Worker(app, n, c, null, null);
+        Worker w = new Worker(app, n, c, null, null, List.of());
         workers.add(w);
         String line = c.await("ready ", "error ", Duration.ofSeconds(60));
         if (line.startsWith("error ")) {
             throw new IOException(app + ": " + line);
         }
-        Worker ready = new Worker(app, n, c, field(line, "uri"), kernelUri == null ? null : field(line, "kernel_uri"));
+        Worker ready = new Worker(app, n, c, field(line, "uri"), kernelUri == null ? null : field(line, "kernel_uri"),
+                directHost == null ? List.of() : List.of(field(line, "direct_uris").split(",")));
         workers.set(workers.size() - 1, ready);
         return ready;
     }
@@ -243,7 +266,15 @@ final class RealCluster implements AutoCloseable {
         stopAll();
     }
 
+    /** Stops {@code c} with the cluster (and on Ctrl-C), before the workers. */
+    synchronized void adopt(Child c) {
+        adopted.add(c);
+    }
+
     private synchronized void stopAll() {
+        for (Child c : adopted) {
+            c.stop();
+        }
         for (int i = workers.size() - 1; i >= 0; i--) {
             workers.get(i).child().stop();
         }

@@ -87,6 +87,11 @@ public final class WorkerCommand implements Callable<Integer> {
             + " use it); port 0: any")
     String kernel;
 
+    @Option(names = "--direct", paramLabel = "HOST", description = "also listen on a port of each worker's own on HOST"
+            + " (e.g. 127.0.0.1) and answer there with via=direct; the ready line lists them as direct_uris=URI,... (what"
+            + " bench --real puts HAProxy in front of) (default: none, only the daemon's listen)")
+    String direct;
+
     @Option(names = "--reconnect", description = "when the daemon goes away, reattach with backoff (100 ms doubling up"
             + " to the max delay) and listen again, instead of exiting with 4")
     boolean reconnect;
@@ -110,6 +115,10 @@ public final class WorkerCommand implements Callable<Integer> {
         CliChecks.tcpUri(spec, "--listen", listen);
         if (kernel != null) {
             CliChecks.tcpUri(spec, "--kernel", kernel);
+        }
+        if (direct != null) {
+            CliChecks.tcpUri(spec, "--direct", "tcp://" + (direct.contains(":") && !direct.startsWith("[") ? "[" + direct + "]"
+                    : direct) + "/0");
         }
         if (selector != null && !reuseport) {
             throw CliChecks.usage(spec, "--selector needs --reuseport: a selector chooses among the members of a reuseport"
@@ -148,6 +157,9 @@ public final class WorkerCommand implements Callable<Integer> {
         }
         if (kernel != null) {
             args.addAll(List.of("--kernel", kernel));
+        }
+        if (direct != null) {
+            args.addAll(List.of("--direct", direct));
         }
         if (reconnect) {
             args.add("--reconnect");

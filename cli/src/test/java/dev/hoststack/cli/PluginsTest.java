@@ -158,12 +158,14 @@ class PluginsTest {
         // bench --real too: its daemon process runs the plug-in's selector, the report names it and how to get it
         // (--warmup 0 once waited ten minutes for a phase of no connections)
         CommandRun bench = CommandRun.process(Duration.ofSeconds(120), "--plugins", first.toString(), "bench", "--real",
-                "--selector", "first", "--connections", "24", "--concurrency", "4", "--rounds", "1", "--warmup", "0");
+                "--selector", "first", "--connections", "24", "--concurrency", "4", "--rounds", "1", "--warmup", "0",
+                "--paths", "handoff");
         assertThat(bench.exitCode()).as("%s", bench).isZero();
-        assertThat(bench.out()).contains("daemon with selector first")
-                .contains("through the daemon (one group, `first`)")
+        assertThat(bench.out()).contains("daemon selector first")
+                .contains("a daemon with `--dispatch handoff` (one group, `first`)")
                 .contains("Command: `./hoststack --plugins " + first + " bench --real --connections 24")
-                .containsPattern("run 1 round 1 daemon .* failed 0\n")
+                .contains("--paths handoff`")
+                .containsPattern("run 1 round 1 handoff .* failed 0\n")
                 .containsPattern("run 1 round 1 kernel .* failed 0\n");
     }
 }

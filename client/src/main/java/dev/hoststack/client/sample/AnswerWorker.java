@@ -36,9 +36,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * daemon, and answers each connection with
  * {@code HTTP/1.0 200 OK ... app=NAME worker=W pid=P via=daemon}. With {@code --kernel URI} each
  * worker also holds a socket of the kernel's own SO_REUSEPORT group on that URI and answers there
- * with {@code via=kernel}, so one set of processes serves both paths.
+ * with {@code via=kernel}, so one set of processes serves both paths. With {@code --direct HOST}
+ * each worker also listens on a port of its own on HOST (a plain socket, no group) and answers
+ * there with {@code via=direct}: what a userspace proxy in front of the workers connects to.
  *
- * <p>Prints {@code ready app=.. workers=.. pid=.. uri=.. [kernel_uri=..]} once it listens, or
+ * <p>Prints {@code ready app=.. workers=.. pid=.. uri=.. [kernel_uri=..] [direct_uris=URI,URI,..]} once it
+ * listens, or
  * {@code error CODE message} and exits with 3 if the daemon refuses (with 4 when the code is the
  * library's {@code UNREACHABLE}, {@code TIMEOUT} or {@code CLOSED}: no daemon answered). It exits
  * with 4 when the daemon goes away; with {@code --reconnect} it reattaches instead ({@link Reconnect#backoff()},
@@ -55,7 +58,7 @@ public final class AnswerWorker {
 
     /** The options. */
     public static final String USAGE = "usage: hoststack worker --control DIR --app NAME --listen URI [--workers N]"
-            + " [--reuseport] [--selector NAME] [--weight N] [--namespace NS --secret N] [--window N] [--kernel URI]"
+            + " [--reuseport] [--selector NAME] [--weight N] [--namespace NS --secret N] [--window N] [--kernel URI] [--direct HOST]"
             + " [--reconnect [--reconnect-attempts N] [--reconnect-max-delay MS]]"
             + " [--stall-after N [--stall-for MS]] [--answer-after MS] [--protocol 1|2]";
 
@@ -161,6 +164,7 @@ public final class AnswerWorker {
         String appName = null;
         String uri = null;
         String kernel = null;
+        String direct = null;
         String selector = null;
         Integer weight = null;
         String namespace = "default";
@@ -193,6 +197,7 @@ public final class AnswerWorker {
                     case "--app" -> appName = v;
                     case "--listen" -> uri = v;
                     case "--kernel" -> kernel = v;
+                    case "--direct" -> direct = v;
                     case "--selector" -> selector = v;
                     case "--weight" -> weight = Integer.parseInt(v);
                     case "--namespace" -> namespace = v;
@@ -255,14 +260,25 @@ public final class AnswerWorker {
             if (kernel != null) {
                 kernelBound = kernel;
                 for (AppWorker w : app.workers()) {
-                    Channel s = me.kernelSocket(w, kernelBound);
+                    Channel s = me.kernelSocket(w, kernelBound, true, "kernel");
                     kernelSockets.add(s);
                     int port = ((InetSocketAddress) s.localAddress()).getPort();
                     kernelBound = kernelBound.substring(0, kernelBound.lastIndexOf('/') + 1) + port;
                 }
             }
+            StringBuilder directUris = new StringBuilder();
+            if (direct != null) {
+                String host = direct.contains(":") && !direct.startsWith("[") ? "[" + direct + "]" : direct;
+                for (AppWorker w : app.workers()) {
+                    Channel s = me.kernelSocket(w, "tcp://" + host + "/0", false, "direct");
+                    kernelSockets.add(s);
+                    directUris.append(directUris.length() == 0 ? "" : ",").append("tcp://").append(host).append('/')
+                            .append(((InetSocketAddress) s.localAddress()).getPort());
+                }
+            }
             out.println("ready app=" + appName + " workers=" + workers + " pid=" + me.pid + " uri=" + bound
-                    + (kernelBound != null ? " kernel_uri=" + kernelBound : ""));
+                    + (kernelBound != null ? " kernel_uri=" + kernelBound : "")
+                    + (direct != null ? " direct_uris=" + directUris : ""));
             out.flush();
             HoststackApp attached = app;
             String served = bound;
@@ -320,8 +336,11 @@ public final class AnswerWorker {
         };
     }
 
-    /** One socket of the kernel's SO_REUSEPORT group on {@code uri}, served on the worker's event loop. */
-    private Channel kernelSocket(AppWorker w, String uri) throws HoststackException {
+    /**
+     * A listening socket of the worker's on {@code uri}, served on its event loop and answering with
+     * {@code via}: one of the kernel's SO_REUSEPORT group ({@code reuseport}), or a port of its own.
+     */
+    private Channel kernelSocket(AppWorker w, String uri, boolean reuseport, String via) throws HoststackException {
         String rest = uri.substring(uri.indexOf("://") + 3);
         int slash = rest.lastIndexOf('/');
         String host = rest.substring(0, slash).replace("[", "").replace("]", "");
@@ -330,9 +349,9 @@ public final class AnswerWorker {
             return new ServerBootstrap().group(w.eventLoop())
                     .channelFactory(() -> new EpollServerSocketChannel(host.contains(":")
                             ? io.netty.channel.socket.SocketProtocolFamily.INET6 : io.netty.channel.socket.SocketProtocolFamily.INET))
-                    .option(EpollChannelOption.SO_REUSEPORT, true)
+                    .option(EpollChannelOption.SO_REUSEPORT, reuseport)
                     .option(ChannelOption.SO_BACKLOG, 4096)
-                    .childHandler(answer(w.index(), "kernel"))
+                    .childHandler(answer(w.index(), via))
                     .bind(new InetSocketAddress(host, port)).sync().channel();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
