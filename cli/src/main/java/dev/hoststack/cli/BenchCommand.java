@@ -1,6 +1,7 @@
 package dev.hoststack.cli;
 
 import java.io.IOException;
+import dev.hoststack.reuseport.bpf.KernelDispatchProbe;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -125,7 +126,12 @@ public final class BenchCommand implements Callable<Integer> {
         try {
             RealBench.Settings settings = new RealBench.Settings(connections, concurrency, rounds, warmup, runs, selector,
                     routes, command);
-            return RealBench.run(System.out, settings, write, Haproxy.find(System.getenv()));
+            String kernelWhyNot = null;
+            if (routes.contains(RealBench.Route.DISPATCH)) {
+                KernelDispatchProbe.Result probe = KernelDispatchProbe.probe();
+                kernelWhyNot = probe.available() ? null : probe.code() + ": " + probe.reason();
+            }
+            return RealBench.run(System.out, settings, write, Haproxy.find(System.getenv()), kernelWhyNot);
         } catch (IOException e) {
             System.err.println("hoststack bench --real: " + Main.oneLine(e.getMessage()));
             return Main.FAILED;

@@ -247,23 +247,33 @@ final class RealBench {
      *
      * @param haproxy the HAProxy binary, when {@code paths} has HAProxy: without one that path is
      *                skipped with one line
+     * @param kernelDispatchWhyNot null where kernel dispatch is available ({@code KernelDispatchProbe}),
+     *                else why not: that path is then skipped with one line
      * @return the exit code: 0, or 1 when a connection failed
      */
-    static int run(PrintStream out, Settings s, Path doc, Haproxy.Found haproxy) throws IOException, InterruptedException {
+    static int run(PrintStream out, Settings s, Path doc, Haproxy.Found haproxy, String kernelDispatchWhyNot)
+            throws IOException, InterruptedException {
         List<Route> measured = new ArrayList<>(s.paths());
-        String skipped = null;
+        List<String> skipped = new ArrayList<>();
         String haproxyVersion = null;
+        if (measured.contains(Route.DISPATCH) && kernelDispatchWhyNot != null) {
+            String line = "Kernel dispatch path skipped: " + kernelDispatchWhyNot;
+            skipped.add(line);
+            out.println(line);
+            measured.remove(Route.DISPATCH);
+        }
         if (measured.contains(Route.HAPROXY)) {
             if (!haproxy.available()) {
-                skipped = Haproxy.skipLine(haproxy.whyNot());
-                out.println(skipped);
+                String line = Haproxy.skipLine(haproxy.whyNot());
+                skipped.add(line);
+                out.println(line);
                 measured.remove(Route.HAPROXY);
             } else {
                 haproxyVersion = Haproxy.version(haproxy.binary());
             }
         }
         if (measured.isEmpty()) {
-            throw new IOException("nothing to measure: " + skipped);
+            throw new IOException("nothing to measure: " + String.join("; ", skipped));
         }
         List<Route> all = new ArrayList<>();
         all.add(Route.KERNEL);
@@ -360,7 +370,7 @@ final class RealBench {
             EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
             try {
                 for (Route r : routes) {
-                    drive(group, targets.get(r), 0, s.warmup(), s.concurrency());
+                    drive(group, targets.get(r), 0, warmupOf(r, targets, s.warmup()), s.concurrency());
                 }
                 for (int round = 1; round <= s.rounds(); round++) {
                     for (Route r : order(routes, round)) {
@@ -390,6 +400,22 @@ final class RealBench {
             }
         }
         return new Run(load, phases);
+    }
+
+    /**
+     * The warm-up connections of a path: {@code warmup}, times the number of paths the baseline's
+     * worker processes serve for a path on worker processes of its own (the hand-off daemon's when
+     * kernel dispatch is measured too), so that every worker process has answered as many before
+     * the rounds (measured: with one share only, the hand-off workers' JIT was still busy two
+     * rounds later, 2-3× their later CPU per connection).
+     */
+    static int warmupOf(Route path, Map<Route, Target> targets, int warmup) {
+        List<RealCluster.Child> shared = targets.get(Route.KERNEL).workers();
+        if (targets.get(path).workers() == shared) {
+            return warmup;
+        }
+        long n = targets.values().stream().filter(t -> t.workers() == shared).count();
+        return (int) Math.min(Integer.MAX_VALUE, (long) warmup * n);
     }
 
     /** The dispatch ({@code kernel} or {@code handoff}) of the cluster's first listener, as its daemon shows it. */
@@ -463,7 +489,7 @@ final class RealBench {
         return "## Real processes: " + names + " vs the kernel's SO_REUSEPORT";
     }
 
-    static String report(List<Run> runs, Settings s, List<Route> measured, String skipped, String haproxyVersion,
+    static String report(List<Run> runs, Settings s, List<Route> measured, List<String> skipped, String haproxyVersion,
                          List<String> notes) {
         List<Phase> all = new ArrayList<>();
         runs.forEach(r -> all.addAll(r.phases()));
@@ -493,8 +519,8 @@ final class RealBench {
                 }
             }
         }
-        if (skipped != null) {
-            b.append("- ").append(skipped).append(".\n");
+        for (String line : skipped) {
+            b.append("- ").append(line).append(line.endsWith(".") ? "\n" : ".\n");
         }
         for (String n : notes) {
             b.append("- ").append(n).append('\n');
@@ -503,7 +529,10 @@ final class RealBench {
                 .append(" connections in flight; each connects, reads the worker's one-line answer and closes (RST, no"
                         + " TIME_WAIT). ")
                 .append(runs.size() == 1 ? "One run" : runs.size() + " runs, each with fresh processes")
-                .append(": ").append(s.warmup()).append(" warm-up connections per path, then ").append(s.rounds())
+                .append(": ").append(s.warmup()).append(" warm-up connections per path")
+                .append(twoClusters ? " (through hand-off as many as the baseline's worker processes answer over all their"
+                        + " paths, so that every worker process is warmed alike)" : "")
+                .append(", then ").append(s.rounds())
                 .append(s.rounds() == 1 ? " round" : " rounds").append(" of ").append(s.connections())
                 .append(" connections per path, the paths' order rotating from round to round. Server CPU is user +"
                         + " system time of the workers serving the path and of the daemon or proxy on it (/proc/PID/stat,"

@@ -68,6 +68,26 @@ class RealBenchTest {
     }
 
     @Test
+    void workerProcessesOfTheirOwnGetAsMuchWarmUpAsTheSharedOnes() {
+        List<RealCluster.Child> shared = new java.util.ArrayList<>();
+        List<RealCluster.Child> own = new java.util.ArrayList<>();
+        InetSocketAddress a = new InetSocketAddress("127.0.0.1", 1);
+        Map<Route, RealBench.Target> t = new java.util.EnumMap<>(Route.class);
+        t.put(Route.KERNEL, new RealBench.Target(Route.KERNEL, a, null, shared));
+        t.put(Route.DISPATCH, new RealBench.Target(Route.DISPATCH, a, null, shared));
+        t.put(Route.HANDOFF, new RealBench.Target(Route.HANDOFF, a, null, own));
+        t.put(Route.HAPROXY, new RealBench.Target(Route.HAPROXY, a, null, shared));
+        assertThat(RealBench.warmupOf(Route.KERNEL, t, 1000)).isEqualTo(1000);
+        assertThat(RealBench.warmupOf(Route.HAPROXY, t, 1000)).isEqualTo(1000);
+        assertThat(RealBench.warmupOf(Route.HANDOFF, t, 1000)).as("three paths on the shared workers").isEqualTo(3000);
+        t.remove(Route.HAPROXY);
+        assertThat(RealBench.warmupOf(Route.HANDOFF, t, 1000)).isEqualTo(2000);
+        t.put(Route.HANDOFF, new RealBench.Target(Route.HANDOFF, a, null, shared)); // hand-off alone: the baseline's workers
+        t.remove(Route.DISPATCH);
+        assertThat(RealBench.warmupOf(Route.HANDOFF, t, 1000)).isEqualTo(1000);
+    }
+
+    @Test
     void writeReplacesOnlyItsOwnSection(@TempDir Path dir) throws Exception {
         Path doc = dir.resolve("b.md");
         String handoff = RealBench.heading(List.of(Route.HANDOFF));
@@ -106,7 +126,7 @@ class RealBenchTest {
         RealBench.Settings s = new RealBench.Settings(60, 4, 2, 20, 1, "roundrobin", RealBench.DEFAULT_PATHS, "test");
         int code;
         try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
-            code = RealBench.run(out, s, doc, haproxy);
+            code = RealBench.run(out, s, doc, haproxy, null);
         }
         String printed = bytes.toString(StandardCharsets.UTF_8);
         assertThat(code).as(printed).isZero();
@@ -132,23 +152,32 @@ class RealBenchTest {
         }
     }
 
-    /** Without HAProxy the bench says so in one line and measures the other paths. */
+    /** Without HAProxy, or where kernel dispatch cannot run, the bench says so in one line each and measures the rest. */
     @Test
-    void aMissingHaproxyIsSkippedWithOneLine(@TempDir Path dir) throws Exception {
+    void aPathThatCannotRunIsSkippedWithOneLine(@TempDir Path dir) throws Exception {
         Haproxy.Found none = Haproxy.find(Map.of(Haproxy.ENV, dir.resolve("no-haproxy").toString()));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        RealBench.Settings s = new RealBench.Settings(30, 4, 1, 0, 1, "roundrobin", List.of(Route.HANDOFF, Route.HAPROXY),
-                "test");
+        RealBench.Settings s = new RealBench.Settings(30, 4, 1, 0, 1, "roundrobin", RealBench.DEFAULT_PATHS, "test");
         int code;
         try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
-            code = RealBench.run(out, s, null, none);
+            code = RealBench.run(out, s, null, none, "NOT_PERMITTED: (the probe's reason)");
         }
         String printed = bytes.toString(StandardCharsets.UTF_8);
         assertThat(code).as(printed).isZero();
         String skip = "HAProxy path skipped: " + Haproxy.ENV + "=" + dir.resolve("no-haproxy") + " is not an executable file";
+        String kernel = "Kernel dispatch path skipped: NOT_PERMITTED: (the probe's reason)";
         assertThat(printed.lines().filter(l -> l.startsWith(skip)).count()).as(printed).isEqualTo(1);
+        assertThat(printed.lines().filter(l -> l.equals(kernel)).count()).as(printed).isEqualTo(1);
         assertThat(printed).contains("Hand-off path / kernel: **").doesNotContain("HAProxy path / kernel")
-                .contains("- " + skip);
+                .doesNotContain("Kernel dispatch path / kernel").contains("- " + skip).contains("- " + kernel + ".")
+                .containsPattern("run 1 round 1 handoff .* failed 0\n")
+                .contains("the same worker processes as the baseline");
+        // nothing at all to measure is an error naming both
+        RealBench.Settings neither = new RealBench.Settings(30, 4, 1, 0, 1, "roundrobin",
+                List.of(Route.DISPATCH, Route.HAPROXY), "test");
+        assertThatThrownBy(() -> RealBench.run(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                neither, null, none, "NOT_PERMITTED: x")).isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("nothing to measure: Kernel dispatch path skipped: NOT_PERMITTED: x; HAProxy path skipped");
     }
 
     private static void assertRatioAndRow(String text, String ratio, String row, int connections) {
