@@ -115,6 +115,22 @@ class ReuseportGroupTest {
     }
 
     @Test
+    void eachDataThreadFollowsTheSeedsOrderAndEverySelectionIsCounted() {
+        GroupFixture f = seedExample(new GroupFixture(3, ReuseportConfig.defaults()), ListenOptions.reuseport("roundrobin"));
+        int[] made = {7, 5, 9};
+        for (int round = 0; round < 9; round++) {
+            for (int t = 0; t < 3; t++) {
+                if (round < made[t]) {
+                    assertThat(f.connectOn(t, "10.0.0.1", 80)).as("thread %d's choice %d: each thread on its own follows "
+                            + "the seed's order", t, round).isEqualTo(SEED_ORDER.get(round));
+                }
+            }
+        }
+        assertThat(f.groups.groups().get(0).selections()).as("selections over threads 0, 1, 2 (%s)",
+                java.util.Arrays.toString(made)).isEqualTo(7 + 5 + 9);
+    }
+
+    @Test
     void mixingReuseportAndPlainListenersIsAlreadyListening() {
         GroupFixture f = new GroupFixture();
         f.attach("app1", 1);
