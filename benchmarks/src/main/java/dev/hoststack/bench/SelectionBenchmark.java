@@ -30,7 +30,11 @@ import org.openjdk.jmh.annotations.State;
  * <p>{@link #hoststack} calls the group's {@link ListenTarget#dispatch}, as the SYN path does once
  * the listener index gave it the group: the current view, the selector through the SPI (it answers
  * a worker slot), the bounds check and the slot's precomputed dispatch result (listen session and
- * global worker index), and the per-thread selection count: everything after the lookup.
+ * global worker index), and the per-thread selection count: everything after the lookup. For
+ * {@code roundrobin} the selector's part is one read of the thread's index into the cycle of slots
+ * it compiled for the view, the slot there and a store of the index; for {@code hash} it is the
+ * kernel's {@code inet_ehashfn} of the 4-tuple (jhash) and {@code reciprocal_scale}, computed for
+ * each SYN within the operation.
  * {@link #baseline} is what a developer writes for the same policy over a flat array of all
  * workers: an {@link AtomicLong} counter modulo the worker count (round robin, Netty's chooser;
  * also for {@code incoming}, whose one data thread here makes it a round robin over applications);
