@@ -18,6 +18,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@code SimpleHTTPRequestHandler}, serving a file) on the inherited socket, wrapped only
  * through {@code socket.fromfd(3)}, in one kernel group with a Java worker ({@code hoststack
  * worker}); the kernel's program gives the seed's order across both. A server killed leaves the
- * group, and what follows is answered by the others.
+ * group, and what follows is answered by the others. The same with Debian's gunicorn (installed by
+ * {@code .ci/run}; skipped, saying so, where it is not), and what becomes of a copy of a worker's
+ * socket passed on when the worker is gone.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class ServeTest {
@@ -95,6 +98,81 @@ class ServeTest {
                     }
                     assertThat(after).as("after py-w0's server died").containsOnly("jv", "py-w1");
                     assertThat(after.stream().filter("py-w1"::equals).count()).isEqualTo(6);
+                }
+            }
+        }
+    }
+
+    /** Debian's gunicorn (package {@code gunicorn}), which {@code .ci/run} installs. */
+    static final Path GUNICORN = Path.of("/usr/bin/gunicorn");
+
+    /** The WSGI application gunicorn serves: says which application, worker and process answered. */
+    static final String WSGI_APP = String.join("\n",
+            "import os",
+            "def app(environ, start_response):",
+            "    body = ('app=%s worker=%s pid=%d lang=gunicorn\\n' % (os.environ['HOSTSTACK_APP'],"
+                + " os.environ['HOSTSTACK_WORKER'], os.getpid())).encode()",
+            "    start_response('200 OK', [('Content-Type', 'text/plain'), ('Content-Length', str(len(body)))])",
+            "    return [body]",
+            "");
+
+    /**
+     * A server nobody here wrote, run as a distribution ships it: Debian's gunicorn (20.1; its own
+     * master and worker processes; it takes descriptor 3 by systemd's socket activation, {@code
+     * LISTEN_FDS} and {@code LISTEN_PID}, with no {@code --bind}: given {@code --bind fd://3} as
+     * well it counts descriptor 3 twice, closes it after the first and exits with EBADF at the
+     * second) for two workers of one application,
+     * beside a Java worker in one kernel group: the program's round robin gives the applications in
+     * turn and gunicorn's two workers in turn; the daemon accepts none of the connections.
+     * Skipped, saying so, where gunicorn is not installed ({@code apt-get install gunicorn};
+     * {@code .ci/run} installs it).
+     */
+    @Test
+    void debiansGunicornAndAJavaWorkerShareOneKernelGroup() throws Exception {
+        Assumptions.assumeTrue(java.nio.file.Files.isExecutable(GUNICORN), "ServeTest: " + GUNICORN + " is not installed"
+                + " (Debian: apt-get install gunicorn; .ci/run installs it): the gunicorn test is skipped");
+        Path control = dir.resolve("control");
+        Path site = java.nio.file.Files.createDirectories(dir.resolve("site"));
+        java.nio.file.Files.writeString(site.resolve("hsapp.py"), WSGI_APP);
+        try (Child daemon = Child.start("daemon", "daemon", "--control", control.toString(), "--dispatch", "kernel")) {
+            daemon.await(l -> l.startsWith("ready "), Duration.ofSeconds(60));
+            try (Child serve = Child.start("serve", "serve", "--control", control.toString(), "--app", "gu", "--workers", "2",
+                    "--listen", "tcp://127.0.0.1/0", "--reuseport", "--selector", "roundrobin", "--", GUNICORN.toString(),
+                    "--workers", "1", "--chdir", site.toString(), "hsapp:app")) {
+                String ready = serve.await(l -> l.startsWith("ready ") || l.startsWith("error "), Duration.ofSeconds(60));
+                assertThat(ready).as("serve's output:%n%s", serve.output()).startsWith("ready app=gu workers=2");
+                String uri = field(ready, "uri");
+                try (Child java = Child.start("jv", "worker", "--control", control.toString(), "--app", "jv", "--listen", uri,
+                        "--reuseport", "--selector", "roundrobin")) {
+                    java.await(l -> l.startsWith("ready "), Duration.ofSeconds(60));
+                    // each gunicorn master says where it listens once it took the socket, then boots its worker
+                    for (int n = 0; n < 2; n++) {
+                        serve.await(l -> l.contains("Booting worker with pid"), Duration.ofSeconds(60));
+                    }
+                    assertThat(serve.output()).as("gunicorn took the inherited socket").contains("Listening at: " + "http://"
+                            + uri.substring("tcp://".length()).replace('/', ':'));
+                    int port = Integer.parseInt(uri.substring(uri.lastIndexOf('/') + 1));
+                    List<String> bodies = new ArrayList<>();
+                    for (int i = 0; i < 24; i++) {
+                        String response = get(port);
+                        assertThat(response).as("connection %s; serve's output:%n%s", i, serve.output()).isNotNull();
+                        bodies.add(response);
+                    }
+                    for (int i = 0; i < bodies.size(); i++) {
+                        String b = bodies.get(i);
+                        if (i % 2 == 1) {
+                            assertThat(b).as("connection %s: the Java worker", i).contains("app=jv worker=0");
+                        } else {
+                            assertThat(b).as("connection %s: gu-w%s through gunicorn", i, (i / 2) % 2)
+                                    .contains("Server: gunicorn").contains("app=gu worker=" + (i / 2) % 2 + " ");
+                        }
+                    }
+                    try (Child status = Child.start("status", "status", "--control", control.toString())) {
+                        assertThat(status.await(l -> l.startsWith("totals: "), Duration.ofSeconds(60)))
+                                .as("connections the daemon accepted itself").contains("totals: accepted=0 ");
+                        assertThat(status.await(l -> l.startsWith("dispatch: "), Duration.ofSeconds(60)))
+                                .startsWith("dispatch: kernel");
+                    }
                 }
             }
         }
