@@ -101,14 +101,19 @@ final class Deployment {
         GenericContainer<?> c = containers.hoststack(name, uid, args.toArray(String[]::new))
                 .withNetworkMode("host");
         if (dispatch == Dispatch.KERNEL) {
-            c.withCreateContainerCmdModifier(cmd -> {
-                HostConfig hc = cmd.getHostConfig() != null ? cmd.getHostConfig() : HostConfig.newHostConfig();
-                cmd.withHostConfig(hc.withCapAdd(KERNEL_CAPABILITIES));
-            });
+            withKernelCapabilities(c);
         }
         Running r = start(name, c);
         r.announced(r.await(l -> l.startsWith("ready control="), START));
         return r;
+    }
+
+    /** Adds {@link #KERNEL_CAPABILITIES} to a container ({@code --cap-add SYS_ADMIN --cap-add NET_ADMIN}); returns it. */
+    static GenericContainer<?> withKernelCapabilities(GenericContainer<?> c) {
+        return c.withCreateContainerCmdModifier(cmd -> {
+            HostConfig hc = cmd.getHostConfig() != null ? cmd.getHostConfig() : HostConfig.newHostConfig();
+            cmd.withHostConfig(hc.withCapAdd(KERNEL_CAPABILITIES));
+        });
     }
 
     /**
