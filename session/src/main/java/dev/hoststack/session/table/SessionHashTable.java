@@ -39,8 +39,15 @@ import java.lang.invoke.VarHandle;
  *       another key has the same tag (about 3% of misses at the maximum load of
  *       {@value #MAX_LOAD_PERCENT}%), and goes past its home bucket only when a key with the same
  *       filter bit passed it (about 7%);</li>
- *   <li>a hit reads the header and one slot, whose place is known from the header: in a table
- *       far larger than the caches it costs one memory access plus a cache hit;</li>
+ *   <li>a hit reads the header and one slot, whose place is known from the header. In a table
+ *       far larger than the caches that would be two dependent accesses, the slot's miss starting
+ *       only once the header is in. So the hit path also reads one word of each cache line the
+ *       bucket's slots span (three for IPv4, six for IPv6), at addresses that depend only on the
+ *       hash: the branch into the hit path is predicted (a stream of hits takes it), so the
+ *       processor issues those reads before the header arrives, and the slot the header names is
+ *       already on its way. A hit then costs about one memory access, not two (Java has no prefetch
+ *       instruction; a read on a predicted path is the portable way to start one). A miss does not
+ *       take that path, so it reads no slot line;</li>
  *   <li>the branches a lookup takes in the common cases go the same way from one lookup to the
  *       next (nothing depends on where in its bucket a key sits), so the processor overlaps
  *       independent lookups instead of throwing them away on a misprediction. Everything else (a
@@ -48,7 +55,10 @@ import java.lang.invoke.VarHandle;
  *       slower general path.</li>
  * </ul>
  * At the maximum load about 13% of keys live past their home bucket; their headers are the next
- * ones in the array, usually in the same cache line. A removal frees its slot at once (it clears
+ * ones in the array, usually in the same cache line. A small table (under {@value #SMALL_BUCKETS}
+ * buckets) grows earlier, at {@value #SMALL_LOAD_PERCENT}%, where about 2% of keys live past their
+ * home bucket: it sits in the caches, so its lookups cost instructions and branch mispredictions,
+ * not memory, and its memory is small (IPv4: about 1 MiB at most). A removal frees its slot at once (it clears
  * the tag) and takes the key out of the counts and filters of the buckets it passed (a count that
  * reaches 0 clears the filter; otherwise the filter is recomputed from the keys still passing), so
  * a table with connections coming and going never fills with tombstones or stale marks.
@@ -57,7 +67,11 @@ import java.lang.invoke.VarHandle;
  * <h2>Memory</h2>
  * IPv4: 128 bytes of array per 5 slots plus 2 bytes of writer-side count, 26 bytes a slot, so
  * 32.5 bytes a session at the maximum load of {@value #MAX_LOAD_PERCENT}% and 65 bytes just after
- * the table doubled; IPv6: 288 + 2 bytes per 5 slots, 72.5 to 145 bytes a session. A rehash needs
+ * the table doubled; IPv6: 288 + 2 bytes per 5 slots, 72.5 to 145 bytes a session. Tables under
+ * {@value #SMALL_BUCKETS} buckets (up to 20,480 entries) grow at {@value #SMALL_LOAD_PERCENT}%: 52 to
+ * 104 bytes a session (IPv4; IPv6 116 to 232), about 1 MiB at most (IPv4; IPv6 2.3 MiB), which keeps
+ * the bucket counts of a table grown from the default size at 256 &times; 2<sup>k</sup>: a million
+ * IPv4 sessions still fill 2<sup>18</sup> buckets to 80%. A rehash needs
  * the old and the new array at once (three times the old one) until the old one is collected.
  * Bytes per session therefore swing by 2&times; between two doublings; a stack that sets its bound
  * ({@code maxEntries}) close to its real peak caps the swing there, since the table never grows
@@ -88,7 +102,9 @@ import java.lang.invoke.VarHandle;
  * <h2>Bounds</h2>
  * The table never holds more than {@code maxEntries} entries: {@link #putIfAbsent} answers
  * {@link #FULL} instead. It grows by doubling from its initial size up to the size that holds
- * {@code maxEntries} at a load of at most {@value #MAX_LOAD_PERCENT}%.
+ * {@code maxEntries} at a load of at most {@value #MAX_LOAD_PERCENT}% (it grows when its load
+ * passes {@value #MAX_LOAD_PERCENT}%, or {@value #SMALL_LOAD_PERCENT}% while it is small, unless it
+ * is at that size).
  */
 public final class SessionHashTable {
 
@@ -96,6 +112,10 @@ public final class SessionHashTable {
     public static final int SLOTS_PER_BUCKET = 5;
     /** The highest load (live entries over slots), in percent, before the table grows. */
     public static final int MAX_LOAD_PERCENT = 80;
+    /** The load at which a small table (under {@value #SMALL_BUCKETS} buckets) grows, in percent. */
+    public static final int SMALL_LOAD_PERCENT = 50;
+    /** Tables of fewer buckets than this grow at {@value #SMALL_LOAD_PERCENT}% (IPv4: under 2 MiB of array). */
+    public static final int SMALL_BUCKETS = 1 << 14;
 
     /** {@link #putIfAbsent} result: the entry was added. */
     public static final int INSERTED = 0;
@@ -167,7 +187,7 @@ public final class SessionHashTable {
             this.buckets = buckets;
             this.words = new long[Math.multiplyExact(buckets, bucketWords)];
             this.passing = new char[buckets];
-            this.threshold = (int) ((long) buckets * SLOTS_PER_BUCKET * MAX_LOAD_PERCENT / 100);
+            this.threshold = (int) ((long) buckets * SLOTS_PER_BUCKET * loadPercent(buckets) / 100);
         }
     }
 
@@ -191,6 +211,11 @@ public final class SessionHashTable {
                 "maxEntries %s needs more than one Java array", maxEntries);
         this.storage = new Storage(bucketsFor(initialCapacity), bucketWords);
         this.words = storage.words;
+    }
+
+    /** The load at which an array of {@code buckets} buckets grows (if its bound lets it). */
+    static int loadPercent(int buckets) {
+        return buckets < SMALL_BUCKETS ? SMALL_LOAD_PERCENT : MAX_LOAD_PERCENT;
     }
 
     private static int bucketsFor(int entries) {
@@ -314,8 +339,14 @@ public final class SessionHashTable {
         long found = SessionHandle.INVALID;
         boolean settled = m == 0;
         if (!settled) {
-            final int p = buckets + bucket * K4 + S4 * slotOf(m);
-            if (w[p] == k0 && w[p + 1] == k1) {
+            // This branch is predicted (a stream of hits takes it), so the processor runs it before
+            // the header arrives: the three reads below depend only on the hash and start the
+            // bucket's slot lines on their way at once; the slot the header then names is already
+            // coming instead of being a second miss after the header's (see "A lookup").
+            final int s0 = buckets + bucket * K4;
+            final long lines = w[s0] ^ w[s0 + 7] ^ w[s0 + K4 - 1];
+            final int p = s0 + S4 * slotOf(m);
+            if (w[p] == k0 && w[p + 1] == k1 && lines != hdr) {
                 found = w[p + 2];
                 settled = true;
             }
@@ -379,8 +410,11 @@ public final class SessionHashTable {
         long found = SessionHandle.INVALID;
         boolean settled = m == 0;
         if (!settled) {
-            final int p = buckets + bucket * K6 + S6 * slotOf(m);
-            if (((w[p] ^ k0) | (w[p + 1] ^ k1) | (w[p + 2] ^ k2) | (w[p + 3] ^ k3) | (w[p + 4] ^ k4) | (w[p + 5] ^ k5)) == 0) {
+            // as in get(k0, k1): reads that depend only on the hash, one per cache line of the slots
+            final int s0 = buckets + bucket * K6;
+            final long lines = w[s0] ^ w[s0 + 7] ^ w[s0 + 14] ^ w[s0 + 21] ^ w[s0 + 28] ^ w[s0 + K6 - 1];
+            final int p = s0 + S6 * slotOf(m);
+            if (lines != hdr && ((w[p] ^ k0) | (w[p + 1] ^ k1) | (w[p + 2] ^ k2) | (w[p + 3] ^ k3) | (w[p + 4] ^ k4) | (w[p + 5] ^ k5)) == 0) {
                 found = w[p + 6];
                 settled = true;
             }

@@ -494,6 +494,48 @@ class SessionHashTableTest {
 
     // ---------------------------------------------------------------- growth and bound
 
+    /**
+     * A table grown from the default 1024 entries doubles at 50% load while it has fewer than
+     * {@link SessionHashTable#SMALL_BUCKETS} buckets and at 80% from there on, so its bucket counts
+     * stay 256 &times; 2<sup>k</sup>: 1024 entries end in 512 buckets (40% load), 65,536 in 16,384
+     * (80%), and a million in 2<sup>18</sup> (80%: the memory figure at 1M is unchanged).
+     */
+    @Test
+    void smallTablesGrowAtHalfLoadLargeOnesAtEightyPercent() {
+        assertThat(SessionHashTable.SMALL_BUCKETS).as("the small-table bound is a power of two").isEqualTo(1 << 14);
+        SessionHashTable t = new SessionHashTable(SessionKeys.IP4_WORDS, 1024, 1 << 22);
+        int per = SessionHashTable.SLOTS_PER_BUCKET;
+        assertThat(t.slots()).as("slots of a table sized for 1024 entries").isEqualTo(256 * per);
+        int i = 0;
+        for (; i < 640; i++) {
+            t.putIfAbsent(key(SessionKeys.IP4_WORDS, i), value(i));
+        }
+        assertThat(t.slots()).as("256 buckets hold 640 entries (50%) without growing").isEqualTo(256 * per);
+        t.putIfAbsent(key(SessionKeys.IP4_WORDS, i), value(i++));
+        assertThat(t.slots()).as("the 641st entry passes 50% of 256 buckets: doubled").isEqualTo(512 * per);
+        for (; i < 1024; i++) {
+            t.putIfAbsent(key(SessionKeys.IP4_WORDS, i), value(i));
+        }
+        assertThat(t.slots()).as("1024 entries: 512 buckets, 40% load").isEqualTo(512 * per);
+        for (; i < 20_480; i++) {
+            t.putIfAbsent(key(SessionKeys.IP4_WORDS, i), value(i));
+        }
+        assertThat(t.slots()).as("20,480 entries: 8192 buckets at 50%").isEqualTo(8192 * per);
+        t.putIfAbsent(key(SessionKeys.IP4_WORDS, i), value(i++));
+        assertThat(t.slots()).as("past 50% of 8192 buckets: 16,384 buckets, no longer small").isEqualTo(16_384 * per);
+        for (; i < 65_536; i++) {
+            t.putIfAbsent(key(SessionKeys.IP4_WORDS, i), value(i));
+        }
+        assertThat(t.slots()).as("65,536 entries fill 16,384 buckets to 80% without growing").isEqualTo(16_384 * per);
+        t.putIfAbsent(key(SessionKeys.IP4_WORDS, i), value(i++));
+        assertThat(t.slots()).as("past 80% of 16,384 buckets: doubled").isEqualTo(32_768 * per);
+        assertThat(t.size()).isEqualTo(i);
+        for (int j = 0; j < i; j += 61) {
+            assertThat(get(t, key(SessionKeys.IP4_WORDS, j))).as("key #%d after the doublings", j).isEqualTo(value(j));
+        }
+        assertThat(t.checkPassingMarks()).as("passing marks after growth").isNull();
+    }
+
     @ParameterizedTest(name = "{0}-word keys")
     @ValueSource(ints = {SessionKeys.IP4_WORDS, SessionKeys.IP6_WORDS})
     void growthFromCapacityOneKeepsEveryEntry(int keyWords) {
