@@ -511,10 +511,14 @@ public final class ReportGenerator {
                 + "(memory-level parallelism), which hides most of `HashMap`'s extra misses; what is left to tell "
                 + "them apart is instruction cost per lookup, where the project's table hashes the key, matches its "
                 + "tag against the five tags of a bucket header, reads the one slot whose tag matched and reads the "
-                + "header again (the seqlock), while at 80% load about 13% of keys live past their home bucket and "
-                + "take a slower path; for IPv6 the key is 6 words. At 1M sessions a miss reads only the header array "
-                + "(2 MiB, mostly in cache) but a hit reads the header and then the slot it names: two dependent "
-                + "accesses, the second one to memory, which is what bounds hits there. "
+                + "header again (the seqlock), while at 80% load (64K and 1M here) about 13% of keys live past their "
+                + "home bucket and take a slower path (a table under 16,384 buckets grows at 50%, where about 2% do); "
+                + "for IPv6 the key is 6 words. At 1M sessions a miss reads only the header array (2 MiB, mostly in "
+                + "cache). A hit reads the header and then the slot it names, but the hit path also reads one word of "
+                + "each cache line of the bucket's slots at addresses from the hash alone; the processor runs that "
+                + "predicted path before the header arrives, so the slot's memory access overlaps the header's "
+                + "instead of following it: about one memory access per hit, and independent hits are bounded by how "
+                + "many such accesses the core keeps in flight. "
                 + "The small tables show that cost on its own: at 1K IPv4 sessions, all in cache, "
                 + (o1 == null || h1 == null ? "–" : num(o1.score()) + " ns for the project's table against "
                 + num(h1.score()) + " ns for `HashMap`") + ". "
@@ -568,13 +572,16 @@ public final class ReportGenerator {
                 + "collide would go to an `ObjectLongHashMap` over the record (none do in these sets).");
         p();
         p("The sizes are powers of two, and the project's table, grown by doubling from 1024 entries, reaches "
-                + "exactly its maximum load (80% of its slots) at each of them: the point where most keys live past "
+                + "exactly its maximum load (80% of its slots) at 64K and 1M: the point where most keys live past "
                 + "their home bucket (about 13%), so the least favourable point for its lookups and the most "
                 + "favourable for its memory ([Memory](#memory-bytes-per-session)). Both are reported at that same "
-                + "point. A lookup reads its home bucket's header (one word per bucket, in an array small enough to "
-                + "stay in cache: five 7-bit tags, a passing filter, a change counter) and the one slot whose tag "
-                + "matches; a miss reads no slot unless another key has the same tag, and goes on to the next "
-                + "bucket only if the header's passing filter has the key's bit.");
+                + "point. A table under 16,384 buckets grows at 50% instead, so the 1K table holds its 1024 entries "
+                + "in 512 buckets (40% load, about 2% of keys past their home bucket). A lookup reads its home "
+                + "bucket's header (one word per bucket, in an array small enough to stay in cache: five 7-bit tags, "
+                + "a passing filter, a change counter) and the one slot whose tag matches; a hit also reads one word "
+                + "of each cache line of the bucket's slots on its predicted path, so at 1M the slot's memory access "
+                + "starts with the header's; a miss reads no slot unless another key has the same tag, and goes on "
+                + "to the next bucket only if the header's passing filter has the key's bit.");
         p();
         for (String fam : new String[] {"ip4", "ip6"}) {
             String title = fam.equals("ip4") ? "IPv4" : "IPv6";
@@ -676,7 +683,10 @@ public final class ReportGenerator {
                 + "grows by doubling when live entries pass 80% of the slots, so bytes per session "
                 + "swing by 2× between doublings: from (8 + 5 × 24 + 2) ÷ 5 ÷ 0.8 = **32.5 B** (IPv4) just before a "
                 + "doubling to 65 B just after it (IPv6: 72.5 B to 145 B); while it rehashes, the old and the new "
-                + "array are both alive (three times the old one). 2²⁰ sessions grown from the default 1024 entries "
+                + "array are both alive (three times the old one). A table under 16,384 buckets (up to 20,480 "
+                + "entries, about 1 MiB of IPv4 array) grows at 50% instead, for faster lookups where memory is "
+                + "small: 52 B to 104 B per IPv4 session there (IPv6 116 B to 232 B); the bucket counts of a table "
+                + "grown from 1024 entries stay 256 × 2^k, so the 80% point at 2²⁰ is unchanged. 2²⁰ sessions grown from the default 1024 entries "
                 + "sits exactly at the 80% point, the best case; 2²⁰ + 1 sessions would take twice the memory "
                 + "until 2²¹. A stack configured with `maxTableEntries` close to its real peak caps the growth "
                 + "there. **IPv6 cannot meet 40 B/session in this layout**: its key alone is VPP's 48-byte "
