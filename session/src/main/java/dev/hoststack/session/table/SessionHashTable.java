@@ -13,7 +13,8 @@ import java.lang.invoke.VarHandle;
  * <h2>Layout</h2>
  * Keys hash to buckets of {@value #SLOTS_PER_BUCKET} slots. The array holds first one
  * <em>header</em> word per bucket, then every bucket's slots; a slot is the key words in VPP's
- * layout (see {@link SessionKeys}) followed by the value (IPv4: 3 words, IPv6: 7). The headers are
+ * layout (see {@link SessionKeys}) followed by the value (IPv4: 3 words; IPv6: 6, since the sixth
+ * word of VPP's 48-byte IPv6 key is padding, always 0, and is not stored). The headers are
  * what every lookup reads and they are small (8 bytes per bucket: 2 MiB for a million IPv4
  * sessions), so they stay in the processor's caches while the slots (120 bytes per IPv4 bucket)
  * mostly do not. A header word holds, from the low bits up:
@@ -42,7 +43,7 @@ import java.lang.invoke.VarHandle;
  *   <li>a hit reads the header and one slot, whose place is known from the header. In a table
  *       far larger than the caches that would be two dependent accesses, the slot's miss starting
  *       only once the header is in. So the hit path also reads one word of each cache line the
- *       bucket's slots span (three for IPv4, six for IPv6), at addresses that depend only on the
+ *       bucket's slots span (three for IPv4, five for IPv6), at addresses that depend only on the
  *       hash: the branch into the hit path is predicted (a stream of hits takes it), so the
  *       processor issues those reads before the header arrives, and the slot the header names is
  *       already on its way. A hit then costs about one memory access, not two (Java has no prefetch
@@ -67,9 +68,9 @@ import java.lang.invoke.VarHandle;
  * <h2>Memory</h2>
  * IPv4: 128 bytes of array per 5 slots plus 2 bytes of writer-side count, 26 bytes a slot, so
  * 32.5 bytes a session at the maximum load of {@value #MAX_LOAD_PERCENT}% and 65 bytes just after
- * the table doubled; IPv6: 288 + 2 bytes per 5 slots, 72.5 to 145 bytes a session. Tables under
+ * the table doubled; IPv6: 248 + 2 bytes per 5 slots, 62.5 to 125 bytes a session. Tables under
  * {@value #SMALL_BUCKETS} buckets (up to 20,480 entries) grow at {@value #SMALL_LOAD_PERCENT}%: 52 to
- * 104 bytes a session (IPv4; IPv6 116 to 232), about 1 MiB at most (IPv4; IPv6 2.3 MiB), which keeps
+ * 104 bytes a session (IPv4; IPv6 100 to 200), about 1 MiB at most (IPv4; IPv6 2 MiB), which keeps
  * the bucket counts of a table grown from the default size at 256 &times; 2<sup>k</sup>: a million
  * IPv4 sessions still fill 2<sup>18</sup> buckets to 80%. A rehash needs
  * the old and the new array at once (three times the old one) until the old one is collected.
@@ -151,12 +152,15 @@ public final class SessionHashTable {
     private static final int S4 = SessionKeys.IP4_WORDS + 1;
     private static final int K4 = SLOTS_PER_BUCKET * S4;
     private static final int B4 = 1 + K4;
-    /** IPv6 geometry. */
-    private static final int S6 = SessionKeys.IP6_WORDS + 1;
+    /** IPv6 geometry: the key's sixth word (padding, always 0) is not stored. */
+    private static final int STORED6 = SessionKeys.IP6_WORDS - 1;
+    private static final int S6 = STORED6 + 1;
     private static final int K6 = SLOTS_PER_BUCKET * S6;
     private static final int B6 = 1 + K6;
 
     private final int keyWords;
+    /** Key words a slot holds: all of an IPv4 key, an IPv6 key but its padding word. */
+    private final int storedWords;
     private final int marker;
     private final int slotWords;
     private final int bucketWords;
@@ -203,7 +207,8 @@ public final class SessionHashTable {
         checkArgument(maxEntries >= initialCapacity, "maxEntries %s < initialCapacity %s", maxEntries, initialCapacity);
         this.keyWords = keyWords;
         this.marker = keyWords == SessionKeys.IP4_WORDS ? SessionKeys.IP4_MARKER : SessionKeys.IP6_MARKER;
-        this.slotWords = keyWords + 1;
+        this.storedWords = keyWords == SessionKeys.IP4_WORDS ? keyWords : STORED6;
+        this.slotWords = storedWords + 1;
         this.bucketWords = 1 + SLOTS_PER_BUCKET * slotWords;
         this.maxEntries = maxEntries;
         this.maxBuckets = bucketsFor(maxEntries);
@@ -270,12 +275,15 @@ public final class SessionHashTable {
         return h ^ h >>> 32;
     }
 
-    /** The hash of the key stored at {@code w[p..p+keyWords)}. */
+    /**
+     * The hash of the key at {@code w[p..]}: a key array (at 0) or a stored slot. An IPv6 key's
+     * padding word is 0 in both (a key array's is checked), so it is not read.
+     */
     private long hashAt(long[] w, int p) {
         if (keyWords == SessionKeys.IP4_WORDS) {
             return hash2(w[p], w[p + 1]);
         }
-        return hash6(w[p], w[p + 1], w[p + 2], w[p + 3], w[p + 4], w[p + 5]);
+        return hash6(w[p], w[p + 1], w[p + 2], w[p + 3], w[p + 4], 0);
     }
 
     static int bucketOf(long hash, int buckets) {
@@ -391,7 +399,8 @@ public final class SessionHashTable {
 
     /**
      * The value stored under {@code key} (its first {@link #keyWords()} words), or
-     * {@link SessionHandle#INVALID}. Lock-free and allocation-free.
+     * {@link SessionHandle#INVALID}. Lock-free and allocation-free. An IPv6 key whose padding word
+     * ({@code key[5]}) is not 0 is never present.
      */
     public long get(long[] key) {
         if (keyWords == SessionKeys.IP4_WORDS) {
@@ -412,10 +421,11 @@ public final class SessionHashTable {
         if (!settled) {
             // as in get(k0, k1): reads that depend only on the hash, one per cache line of the slots
             final int s0 = buckets + bucket * K6;
-            final long lines = w[s0] ^ w[s0 + 7] ^ w[s0 + 14] ^ w[s0 + 21] ^ w[s0 + 28] ^ w[s0 + K6 - 1];
+            final long lines = w[s0] ^ w[s0 + 7] ^ w[s0 + 14] ^ w[s0 + 21] ^ w[s0 + K6 - 1];
             final int p = s0 + S6 * slotOf(m);
-            if (lines != hdr && ((w[p] ^ k0) | (w[p + 1] ^ k1) | (w[p + 2] ^ k2) | (w[p + 3] ^ k3) | (w[p + 4] ^ k4) | (w[p + 5] ^ k5)) == 0) {
-                found = w[p + 6];
+            // k5, the padding word, is 0 in every stored key: a key whose k5 is not 0 is absent
+            if (lines != hdr && ((w[p] ^ k0) | (w[p + 1] ^ k1) | (w[p + 2] ^ k2) | (w[p + 3] ^ k3) | (w[p + 4] ^ k4) | k5) == 0) {
+                found = w[p + 5];
                 settled = true;
             }
         }
@@ -439,8 +449,8 @@ public final class SessionHashTable {
             for (long m = matches(hdr, tag); m != 0; m &= m - 1) {
                 final int p = buckets + b * K6 + S6 * slotOf(m);
                 if (tagIs(hdr, slotOf(m), tag) && w[p + 4] == k4 && w[p] == k0 && w[p + 1] == k1 && w[p + 2] == k2
-                        && w[p + 3] == k3 && w[p + 5] == k5) {
-                    found = w[p + 6];
+                        && w[p + 3] == k3 && k5 == 0) {
+                    found = w[p + 5];
                     break;
                 }
             }
@@ -459,7 +469,7 @@ public final class SessionHashTable {
     }
 
     private boolean keyEquals(long[] w, int p, long[] key) {
-        for (int i = 0; i < keyWords; i++) {
+        for (int i = 0; i < storedWords; i++) {
             if (w[p + i] != key[i]) {
                 return false;
             }
@@ -471,7 +481,8 @@ public final class SessionHashTable {
 
     /**
      * Adds {@code key -> value} unless the key is present or the table is full. The value may be
-     * anything but {@link SessionHandle#INVALID}, which lookups return for "absent". Any thread;
+     * anything but {@link SessionHandle#INVALID}, which lookups return for "absent"; an IPv6 key's
+     * padding word ({@code key[5]}, as {@link SessionKeys#ip6} leaves it) must be 0. Any thread;
      * serialised with other writers. Allocation-free except when the table is rehashed.
      *
      * @return {@link #INSERTED}, {@link #EXISTS} or {@link #FULL}
@@ -539,8 +550,8 @@ public final class SessionHashTable {
             // will see the header change: the stores below must not pass the last header store
             VarHandle.releaseFence();
         }
-        System.arraycopy(src, from, w, p, keyWords);
-        w[p + keyWords] = value;
+        System.arraycopy(src, from, w, p, storedWords);
+        w[p + storedWords] = value;
         publish(w, b, w[b] | (long) tag(h) << (8 * slot), live);
     }
 
@@ -628,7 +639,7 @@ public final class SessionHashTable {
             if (p < 0) {
                 return SessionHandle.INVALID;
             }
-            final long old = w[p + keyWords];
+            final long old = w[p + storedWords];
             if (checkValue && old != expected) {
                 return SessionHandle.INVALID;
             }
@@ -704,6 +715,10 @@ public final class SessionHashTable {
         if (m == FREE || m == -1L || (m >>> 32) == 0) {
             throw new IllegalArgumentException("key has no protocol in its marker word: " + Long.toHexString(m));
         }
+        if (keyWords == SessionKeys.IP6_WORDS && key[5] != 0) {
+            throw new IllegalArgumentException("IPv6 key word 5 is padding (as in VPP's session_kv6_t) and must be 0, not "
+                    + Long.toHexString(key[5]) + " (build keys with SessionKeys.ip6)");
+        }
     }
 
     /**
@@ -720,7 +735,7 @@ public final class SessionHashTable {
                 if ((hdr >>> (8 * i) & 0x7F) != 0) {
                     final int p = slotAt(old.buckets, bucket, i);
                     // not yet published: no reader to tell
-                    place(next, from, p, from[p + keyWords], hashAt(from, p), false);
+                    place(next, from, p, from[p + storedWords], hashAt(from, p), false);
                 }
             }
         }
@@ -809,8 +824,8 @@ public final class SessionHashTable {
                     if ((hdr >>> (8 * i) & 0x7F) != 0) {
                         final int p = slotAt(s.buckets, bucket, i);
                         long[] key = new long[keyWords];
-                        System.arraycopy(w, p, key, 0, keyWords);
-                        visitor.visit(key, w[p + keyWords]);
+                        System.arraycopy(w, p, key, 0, storedWords);
+                        visitor.visit(key, w[p + storedWords]);
                     }
                 }
             }

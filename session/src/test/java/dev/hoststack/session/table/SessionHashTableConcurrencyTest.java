@@ -34,6 +34,8 @@ class SessionHashTableConcurrencyTest {
     /** How long a loaded machine may extend a run to reach the work the assertions need. */
     private static final long MAX_RUN_NANOS = TimeUnit.MILLISECONDS.toNanos(6000);
     private static final long MIN_WRITER_OPS = 20_000;
+    /** Writer operations the crowded-table tests need (a run goes on past its time until it has them). */
+    private static final long MIN_CROWDED_WRITER_OPS = 60_000;
     private static final long MIN_FULLS = 2_000;
     /** How long the writer churns in the tiny-table tests, the ones that catch torn reads. */
     private static final long TINY_RUN_NANOS = TimeUnit.MILLISECONDS.toNanos(1500);
@@ -497,9 +499,13 @@ class SessionHashTableConcurrencyTest {
             SplittableRandom r = new SplittableRandom(~seed);
             long ops = 0;
             long deadline = System.nanoTime() + TINY_RUN_NANOS;
+            // on a loaded machine go on (up to MAX_RUN_NANOS) until the writer has done the work
+            // the assertions need: the readers of these few buckets share every line it writes
+            final long last = System.nanoTime() + MAX_RUN_NANOS;
             try {
                 readersStarted.await();
-                while (out.failure.get() == null && System.nanoTime() < deadline) {
+                while (out.failure.get() == null
+                        && (System.nanoTime() < deadline || ops < MIN_CROWDED_WRITER_OPS && System.nanoTime() < last)) {
                     for (int n = 0; n < 1024; n++) {
                         int i = r.nextInt(churnCount);
                         if (present[i]) {

@@ -186,20 +186,22 @@ class SessionHashTableTest {
     void keysDifferingInOneWordAreDistinct(int keyWords) {
         SessionHashTable t = new SessionHashTable(keyWords, 64, 1000);
         long[] base = key(keyWords, 77);
+        // every word but IPv6's padding word (which must be 0: ip6PaddingWordIsNotStoredAndMustBeZero)
+        int words = keyWords == SessionKeys.IP6_WORDS ? keyWords - 1 : keyWords;
         assertThat(t.putIfAbsent(base, 1000)).isEqualTo(SessionHashTable.INSERTED);
-        for (int word = 0; word < keyWords; word++) {
+        for (int word = 0; word < words; word++) {
             long[] k = base.clone();
             k[word] ^= 1L << 40 | 1; // the marker word keeps a protocol in its high half
             assertThat(get(t, k)).as("key differing from the stored one in word %d only", word).isEqualTo(INVALID);
             assertThat(t.putIfAbsent(k, word)).as("put of key differing in word %d", word).isEqualTo(SessionHashTable.INSERTED);
         }
         assertThat(get(t, base)).isEqualTo(1000);
-        for (int word = 0; word < keyWords; word++) {
+        for (int word = 0; word < words; word++) {
             long[] k = base.clone();
             k[word] ^= 1L << 40 | 1;
             assertThat(get(t, k)).as("value of the key differing in word %d", word).isEqualTo(word);
         }
-        assertThat(t.size()).isEqualTo(keyWords + 1);
+        assertThat(t.size()).isEqualTo(words + 1);
     }
 
     @Test
@@ -643,6 +645,50 @@ class SessionHashTableTest {
                 .isLessThanOrEqualTo(32.501);
         SessionKeys.ip4(k, TCP, 0x0A00_0000 + 123_456, 80, 0xC0A8_0000 + 123_456 * 7, 1024 + 123_456 % 60_000);
         assertThat(t.get(k)).isEqualTo(123_456);
+    }
+
+    /**
+     * The sixth word of an IPv6 key is padding (VPP's {@code session_kv6_t} pads to 48 bytes), so
+     * the table does not store it: a put or remove of a key whose padding is not 0 is refused with
+     * a message saying so, a lookup of one misses, and every entry visited has 0 there.
+     */
+    @Test
+    void ip6PaddingWordIsNotStoredAndMustBeZero() {
+        SessionHashTable t = new SessionHashTable(SessionKeys.IP6_WORDS, 16, 64);
+        long[] k = key6(7);
+        assertThat(t.putIfAbsent(k, 77)).isEqualTo(SessionHashTable.INSERTED);
+        long[] padded = k.clone();
+        padded[5] = 1;
+        assertThatThrownBy(() -> t.putIfAbsent(padded, 1)).as("put of a key with padding 1")
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("padding").hasMessageContaining("must be 0");
+        assertThatThrownBy(() -> t.remove(padded)).as("remove of a key with padding 1")
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("padding");
+        assertThat(t.get(padded)).as("lookup of the stored key's words with padding 1").isEqualTo(INVALID);
+        assertThat(t.get(k)).as("the stored key").isEqualTo(77);
+        assertThat(t.size()).isEqualTo(1);
+        List<long[]> keys = new ArrayList<>();
+        t.forEach((key, v) -> keys.add(key));
+        assertThat(keys).hasSize(1);
+        assertThat(keys.get(0)).as("the visited key, padding word included").containsExactly(k);
+    }
+
+    @Test
+    void footprintOfOneMillionIp6EntriesIsAtMost62AndAHalfBytesEach() {
+        int n = 1_000_000;
+        SessionHashTable t = new SessionHashTable(SessionKeys.IP6_WORDS, n, n);
+        long before = t.footprintBytes();
+        for (int i = 0; i < n; i++) {
+            int r = t.putIfAbsent(key6(i), i);
+            if (r != SessionHashTable.INSERTED) {
+                fail("put #%d returned %d", i, r);
+            }
+        }
+        assertThat(t.footprintBytes()).as("sized for %d entries up front: no growth while filling", n).isEqualTo(before);
+        double perEntry = (double) t.footprintBytes() / n;
+        assertThat(perEntry).as("bytes per IPv6 entry (248-byte buckets of 5 slots of 6 words at 80%% load, plus the "
+                + "writers' 2-byte count per bucket); footprint %d bytes", t.footprintBytes())
+                .isLessThanOrEqualTo(62.501);
+        assertThat(t.get(key6(654_321))).isEqualTo(654_321);
     }
 
     @ParameterizedTest(name = "{0}-word keys")
