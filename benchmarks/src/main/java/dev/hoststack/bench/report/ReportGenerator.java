@@ -678,19 +678,20 @@ public final class ReportGenerator {
         }
         p();
         p("How to read the project's figure. A slot is the key words plus the value: 3 words (24 B) for IPv4, "
-                + "7 words (56 B) for IPv6; a bucket of 5 slots has one more word (its header: tags, passing filter, "
+                + "6 words (48 B) for IPv6 (VPP's 48-byte IPv6 key ends in a padding word, always 0, which the table does not store); a bucket of 5 slots has one more word (its header: tags, passing filter, "
                 + "change counter) and a 2-byte count on the writers' side. The table "
                 + "grows by doubling when live entries pass 80% of the slots, so bytes per session "
                 + "swing by 2× between doublings: from (8 + 5 × 24 + 2) ÷ 5 ÷ 0.8 = **32.5 B** (IPv4) just before a "
-                + "doubling to 65 B just after it (IPv6: 72.5 B to 145 B); while it rehashes, the old and the new "
+                + "doubling to 65 B just after it (IPv6: 62.5 B to 125 B); while it rehashes, the old and the new "
                 + "array are both alive (three times the old one). A table under 16,384 buckets (up to 20,480 "
                 + "entries, about 1 MiB of IPv4 array) grows at 50% instead, for faster lookups where memory is "
-                + "small: 52 B to 104 B per IPv4 session there (IPv6 116 B to 232 B); the bucket counts of a table "
+                + "small: 52 B to 104 B per IPv4 session there (IPv6 100 B to 200 B); the bucket counts of a table "
                 + "grown from 1024 entries stay 256 × 2^k, so the 80% point at 2²⁰ is unchanged. 2²⁰ sessions grown from the default 1024 entries "
                 + "sits exactly at the 80% point, the best case; 2²⁰ + 1 sessions would take twice the memory "
                 + "until 2²¹. A stack configured with `maxTableEntries` close to its real peak caps the growth "
-                + "there. **IPv6 cannot meet 40 B/session in this layout**: its key alone is VPP's 48-byte "
-                + "`session_kv6_t`; with the 8-byte value that is 56 B before any free slot.");
+                + "there. **IPv6 cannot meet 40 B/session in this layout**: its key's fields alone are 40 B (two "
+                + "16-byte addresses, then protocol and ports in one word); with the 8-byte value that is 48 B "
+                + "before any free slot or header.");
         p();
     }
 
