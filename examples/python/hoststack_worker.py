@@ -8,7 +8,7 @@ byte per descriptor, and answers with one HTTP/1.0 line naming the app, the work
 Where the daemon dispatches in the kernel, a listen brings the worker a listening socket of its
 own on the data connection instead (told apart by SO_ACCEPTCONN, matched to the listen's reply by
 SO_COOKIE): the worker accepts on it itself, and reports its accepted counts on the control
-connection every 250 ms while they move.
+connection every second while they move (as the Java client library does; docs/protocol.md).
 
     python3 examples/python/hoststack_worker.py --control /tmp/hs --app py --workers 2 \
         --listen tcp://127.0.0.1/8080 --reuseport
@@ -25,12 +25,13 @@ import selectors
 import socket
 import struct
 import sys
+import time
 
 VERSION = 2
 SOCKET_NAME = "hoststack.sock"
 SO_ACCEPTCONN = 30  # Linux <asm-generic/socket.h>
 SO_COOKIE = 57
-REPORT_SECONDS = 0.25
+REPORT_SECONDS = 1.0
 
 
 class Refused(Exception):
@@ -100,6 +101,7 @@ class Worker:
         self.own = {}           # URI -> this worker's own listening socket (kernel dispatch)
         self.accepted = {}      # URI -> connections accepted on it
         self.reported = {}
+        self.reported_at = 0.0
         self.arrived = {}       # cookie -> listening socket that came before its listen's reply was read
         self.early = []         # connections that came while a listen waited for its socket
 
@@ -161,6 +163,10 @@ class Worker:
         """Tells the daemon what this worker accepted on its own sockets, when that changed (version 2)."""
         if self.version < 2 or not self.accepted or self.accepted == self.reported:
             return
+        now = time.monotonic()
+        if now - self.reported_at < REPORT_SECONDS:
+            return  # at most one report a second: the main loop comes here after every event
+        self.reported_at = now
         self.reported = dict(self.accepted)
         self.ctl.sendall((json.dumps({"op": "report", "accepted": self.reported}) + "\n").encode())
 
