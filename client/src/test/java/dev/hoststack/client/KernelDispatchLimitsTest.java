@@ -73,20 +73,9 @@ class KernelDispatchLimitsTest {
      */
     @Test
     void aDaemonWithoutPrivilegeHandsOffAndSaysSoOnce() throws Exception {
-        Path setpriv = Stream.of("/usr/bin/setpriv", "/bin/setpriv").map(Paths::get).filter(Files::isExecutable).findFirst()
-                .orElseThrow(() -> new AssertionError("setpriv (util-linux) is needed to run the daemon as another user"));
-        Path root = Files.createDirectories(dir.resolve("nobody"));
-        String cp = copyClassPath(root.resolve("cp"));
-        Path tmp = Files.createDirectories(root.resolve("tmp"));
-        Path run = Files.createDirectories(root.resolve("run"));
-        openUp(root);
-        Files.setAttribute(run, "unix:mode", 01777); // like /tmp: anyone may make the control directory, no one may rename it
-        Files.setAttribute(tmp, "unix:mode", 01777); // Netty and JNA unpack their native libraries there
-        Path control = run.resolve("ctl");
-        List<String> base = new ArrayList<>(List.of(setpriv.toString(), "--reuid", "65534", "--regid", "65534", "--clear-groups",
-                ProcessHandle.current().info().command().orElse("java"), "-XX:+UseSerialGC", "-Xmx96m",
-                "-Djna.tmpdir=" + tmp, "-Djava.io.tmpdir=" + tmp, "-cp", cp, "dev.hoststack.daemon.Daemon",
-                "--control", control.toString(), "--socket-mode", "0666"));
+        NobodyDaemon nobody = nobodyDaemon();
+        Path control = nobody.control();
+        List<String> base = nobody.command();
         try (Proc refused = Proc.start("daemon-kernel", concat(base, "--dispatch", "kernel"))) {
             assertThat(refused.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(refused.process().exitValue()).as("exit code; output:%n%s", refused.output()).isEqualTo(1);
@@ -193,21 +182,9 @@ class KernelDispatchLimitsTest {
      */
     @Test
     void aDaemonOfAnotherUserWithCapBpfAndCapNetAdminDispatchesInTheKernel() throws Exception {
-        Path setpriv = Stream.of("/usr/bin/setpriv", "/bin/setpriv").map(Paths::get).filter(Files::isExecutable).findFirst()
-                .orElseThrow(() -> new AssertionError("setpriv (util-linux) is needed to run the daemon as another user"));
-        Path root = Files.createDirectories(dir.resolve("nobody"));
-        String cp = copyClassPath(root.resolve("cp"));
-        Path tmp = Files.createDirectories(root.resolve("tmp"));
-        Path run = Files.createDirectories(root.resolve("run"));
-        openUp(root);
-        Files.setAttribute(run, "unix:mode", 01777);
-        Files.setAttribute(tmp, "unix:mode", 01777);
-        Path control = run.resolve("ctl");
-        List<String> command = List.of(setpriv.toString(), "--reuid", "65534", "--regid", "65534", "--clear-groups",
-                "--inh-caps", "+bpf,+net_admin", "--ambient-caps", "+bpf,+net_admin",
-                ProcessHandle.current().info().command().orElse("java"), "-XX:+UseSerialGC", "-Xmx96m",
-                "-Djna.tmpdir=" + tmp, "-Djava.io.tmpdir=" + tmp, "-cp", cp, "dev.hoststack.daemon.Daemon",
-                "--control", control.toString(), "--socket-mode", "0666", "--dispatch", "kernel");
+        NobodyDaemon nobody = nobodyDaemon("--inh-caps", "+bpf,+net_admin", "--ambient-caps", "+bpf,+net_admin");
+        Path control = nobody.control();
+        List<String> command = concat(nobody.command(), "--dispatch", "kernel");
         try (Proc daemon = Proc.start("daemon-caps", command)) {
             daemon.await(l -> l.startsWith("ready "), Duration.ofSeconds(60));
             assertThat(daemon.output()).contains("dispatch: kernel (--dispatch kernel, the probe passed)");
@@ -244,6 +221,35 @@ class KernelDispatchLimitsTest {
             }
         }
         return uids;
+    }
+
+    /** A daemon's command line as uid 65534 and where its control socket will be; see {@link #nobodyDaemon}. */
+    private record NobodyDaemon(Path control, List<String> command) {
+    }
+
+    /**
+     * The command line of a daemon run as uid 65534 by {@code setpriv} with {@code caps} (setpriv's
+     * capability options, or none), and the directories that user needs: a copy of the class path,
+     * a temporary directory (Netty and JNA unpack their native libraries there) and a run directory
+     * like /tmp (anyone may make the control directory, no one may rename it).
+     */
+    private NobodyDaemon nobodyDaemon(String... caps) throws IOException {
+        Path setpriv = Stream.of("/usr/bin/setpriv", "/bin/setpriv").map(Paths::get).filter(Files::isExecutable).findFirst()
+                .orElseThrow(() -> new AssertionError("setpriv (util-linux) is needed to run the daemon as another user"));
+        Path root = Files.createDirectories(dir.resolve("nobody"));
+        String cp = copyClassPath(root.resolve("cp"));
+        Path tmp = Files.createDirectories(root.resolve("tmp"));
+        Path run = Files.createDirectories(root.resolve("run"));
+        openUp(root);
+        Files.setAttribute(run, "unix:mode", 01777);
+        Files.setAttribute(tmp, "unix:mode", 01777);
+        Path control = run.resolve("ctl");
+        List<String> command = new ArrayList<>(List.of(setpriv.toString(), "--reuid", "65534", "--regid", "65534", "--clear-groups"));
+        command.addAll(List.of(caps));
+        command.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "-XX:+UseSerialGC", "-Xmx96m",
+                "-Djna.tmpdir=" + tmp, "-Djava.io.tmpdir=" + tmp, "-cp", cp, "dev.hoststack.daemon.Daemon",
+                "--control", control.toString(), "--socket-mode", "0666"));
+        return new NobodyDaemon(control, List.copyOf(command));
     }
 
     private static List<String> concat(List<String> a, String... more) {
