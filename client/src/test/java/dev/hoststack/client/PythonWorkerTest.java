@@ -52,18 +52,7 @@ class PythonWorkerTest {
         try (Proc daemon = Proc.daemon(dir);
              Proc py = python(List.of(), "python3", SCRIPT, dir, "py", 2, "tcp://127.0.0.1/0", "--selector", "roundrobin");
              Proc java = Proc.worker(dir, "jv", 1, py.readyUri())) {
-            int port = Http.port(py.readyUri());
-            List<String> bodies = new ArrayList<>();
-            for (int i = 0; i < 40; i++) {
-                String body = Http.get(port, 10_000);
-                assertThat(body).as("connection %s", i).isNotNull();
-                bodies.add(body);
-            }
-            // round robin over the two applications, then over py's two workers
-            assertThat(bodies.get(0)).startsWith("app=py worker=0 pid=" + py.pid()).endsWith("lang=python");
-            assertThat(bodies.get(1)).startsWith("app=jv worker=0 pid=" + java.pid());
-            assertThat(bodies.get(2)).startsWith("app=py worker=1 pid=" + py.pid());
-            assertThat(bodies.stream().filter(b -> b.contains("lang=python")).count()).isEqualTo(20);
+            answersFollowTheRoundRobin(py, java);
             assertThat(Daemons.total(Daemons.show(dir), "taken")).isEqualTo(40);
             assertThat(daemon.process().isAlive()).isTrue();
         }
@@ -80,17 +69,7 @@ class PythonWorkerTest {
         try (Proc daemon = Proc.daemon(dir, "--dispatch", "kernel");
              Proc py = python(List.of(), "python3", SCRIPT, dir, "py", 2, "tcp://127.0.0.1/0", "--selector", "roundrobin");
              Proc java = Proc.worker(dir, "jv", 1, py.readyUri())) {
-            int port = Http.port(py.readyUri());
-            List<String> bodies = new ArrayList<>();
-            for (int i = 0; i < 40; i++) {
-                String body = Http.get(port, 10_000);
-                assertThat(body).as("connection %s", i).isNotNull();
-                bodies.add(body);
-            }
-            assertThat(bodies.get(0)).startsWith("app=py worker=0 pid=" + py.pid()).endsWith("lang=python");
-            assertThat(bodies.get(1)).startsWith("app=jv worker=0 pid=" + java.pid());
-            assertThat(bodies.get(2)).startsWith("app=py worker=1 pid=" + py.pid());
-            assertThat(bodies.stream().filter(b -> b.contains("lang=python")).count()).isEqualTo(20);
+            answersFollowTheRoundRobin(py, java);
             JsonObject show = null;
             for (int i = 0; i < 100; i++) {
                 show = Daemons.show(dir);
@@ -110,5 +89,23 @@ class PythonWorkerTest {
             }
             assertThat(daemon.process().isAlive()).isTrue();
         }
+    }
+
+    /**
+     * Makes 40 connections to the group py and jv listen on and checks their answers: round robin
+     * over the two applications, then over py's two workers, half of them from Python.
+     */
+    private static void answersFollowTheRoundRobin(Proc py, Proc java) throws Exception {
+        int port = Http.port(py.readyUri());
+        List<String> bodies = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            String body = Http.get(port, 10_000);
+            assertThat(body).as("connection %s", i).isNotNull();
+            bodies.add(body);
+        }
+        assertThat(bodies.get(0)).startsWith("app=py worker=0 pid=" + py.pid()).endsWith("lang=python");
+        assertThat(bodies.get(1)).startsWith("app=jv worker=0 pid=" + java.pid());
+        assertThat(bodies.get(2)).startsWith("app=py worker=1 pid=" + py.pid());
+        assertThat(bodies.stream().filter(b -> b.contains("lang=python")).count()).isEqualTo(20);
     }
 }
