@@ -1,5 +1,6 @@
 package dev.hoststack.selector.roundrobin;
 
+import com.google.common.math.LongMath;
 import dev.hoststack.api.spi.ExpressibleSelector;
 import dev.hoststack.api.spi.FlowView;
 import dev.hoststack.api.spi.ReuseportGroupView;
@@ -106,15 +107,16 @@ final class RoundRobinSelector implements ReuseportSelector, ExpressibleSelector
             this.k0 = k0;
         }
 
+        /** Where thread t's cycle starts in {@link #cells} (cycle form). */
+        int begin(int t) {
+            return RoundRobinSelector.begin(threads, stride, t);
+        }
+
         /**
          * Thread t's next worker position inside member m (0-based; possibly past the member's
          * workers after it lost some). A racy read of the thread's cells: exact when the thread
          * is not selecting at that moment.
          */
-        int begin(int t) {
-            return RoundRobinSelector.begin(threads, stride, t);
-        }
-
         int workerPosition(int t, int m) {
             if (cycle == 0) {
                 return cells[t * stride + 1 + m] - start[m];
@@ -249,18 +251,9 @@ final class RoundRobinSelector implements ReuseportSelector, ExpressibleSelector
         long lcm = 1;
         for (int m = 0; m < n && lcm * n <= MAX_CYCLE; m++) {
             final long w = start[m + 1] - start[m];
-            lcm = lcm / gcd(lcm, w) * w;
+            lcm = lcm / LongMath.gcd(lcm, w) * w;
         }
         return lcm * n;
-    }
-
-    private static long gcd(long a, long b) {
-        while (b != 0) {
-            final long r = a % b;
-            a = b;
-            b = r;
-        }
-        return a;
     }
 
     /** Round robin over the members in join order, then over each member's workers. */

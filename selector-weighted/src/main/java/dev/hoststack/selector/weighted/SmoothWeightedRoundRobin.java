@@ -1,5 +1,7 @@
 package dev.hoststack.selector.weighted;
 
+import com.google.common.math.IntMath;
+
 /**
  * nginx's smooth weighted round robin ({@code ngx_http_upstream_get_peer} in
  * src/http/ngx_http_upstream_round_robin.c), as a pure function: per pick every member adds its
@@ -77,14 +79,7 @@ public final class SmoothWeightedRoundRobin {
     private static int gcd(int[] weights) {
         int g = 0;
         for (int w : weights) {
-            int a = g;
-            int b = w;
-            while (b != 0) {
-                int t = a % b;
-                a = b;
-                b = t;
-            }
-            g = a;
+            g = IntMath.gcd(g, w);
         }
         return g;
     }
