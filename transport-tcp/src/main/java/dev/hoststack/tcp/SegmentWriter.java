@@ -7,6 +7,12 @@ import java.nio.ByteOrder;
  * Writes real IPv4 and IPv6 TCP segments (20-byte TCP header, no options, no payload) with
  * correct IP and TCP checksums: what the stack sends, and what tests, the demo and the
  * benchmarks feed it. Writing into a caller's buffer allocates nothing.
+ *
+ * <p>How: the checksums are computed from the field values (the one's-complement sum of their
+ * 16-bit words, RFC 1071, folded once at the end), never by a second pass over the bytes, and the
+ * bytes go out as a few 64- and 32-bit stores (six for IPv4, eight for IPv6, none overlapping)
+ * rather than one store per field: fewer stores, and a reader's wide loads of them (the parser's)
+ * are served from the store buffer instead of waiting for narrow stores to drain.
  */
 public final class SegmentWriter {
 
@@ -14,6 +20,13 @@ public final class SegmentWriter {
     public static final int IP4_LENGTH = 40;
     /** Bytes of an IPv6 segment written here. */
     public static final int IP6_LENGTH = 60;
+
+    /** IPv4 bytes 0..7: version 4, IHL 5, TOS 0, total length 40, ID 0, DF, fragment offset 0. */
+    private static final long IP4_WORD0 = 0x4500L << 48 | (long) IP4_LENGTH << 32 | 0x4000;
+    /** The sum of the IPv4 header's 16-bit words but the addresses and the checksum. */
+    private static final long IP4_FIXED_SUM = 0x4500 + IP4_LENGTH + 0x4000 + (64 << 8 | 6);
+    /** IPv6 bytes 0..7: version 6, traffic class and flow label 0, payload 20, next header TCP, hop limit 64. */
+    private static final long IP6_WORD0 = 0x6000_0000L << 32 | 20 << 16 | 6 << 8 | 64;
 
     private SegmentWriter() {
     }
@@ -26,22 +39,15 @@ public final class SegmentWriter {
      */
     public static int writeIp4(ByteBuffer buf, int srcIp, int srcPort, int dstIp, int dstPort,
                                int seq, int ack, int flags, int window) {
+        final long addresses = words(srcIp) + words(dstIp);
+        final int ipCheck = fold(IP4_FIXED_SUM + addresses);
+        final int tcpCheck = fold(addresses + 6 + 20 + tcpSum(srcPort, dstPort, seq, ack, flags, window));
+        final boolean big = buf.order() == ByteOrder.BIG_ENDIAN;
         final int o = buf.position();
-        put8(buf, o, 0x45);
-        put8(buf, o + 1, 0);
-        put16(buf, o + 2, IP4_LENGTH);
-        put16(buf, o + 4, 0);
-        put16(buf, o + 6, 0x4000);
-        put8(buf, o + 8, 64);
-        put8(buf, o + 9, 6);
-        put16(buf, o + 10, 0);
-        put32(buf, o + 12, srcIp);
-        put32(buf, o + 16, dstIp);
-        // checksums from the field values: no second pass over the bytes
-        final long addresses = (srcIp >>> 16) + (srcIp & 0xFFFF) + (dstIp >>> 16) + (dstIp & 0xFFFF);
-        put16(buf, o + 10, fold(0x4500 + IP4_LENGTH + 0x4000 + (64 << 8 | 6) + addresses));
-        writeTcp(buf, o + 20, srcPort, dstPort, seq, ack, flags, window);
-        put16(buf, o + 36, fold(addresses + 6 + 20 + tcpSum(srcPort, dstPort, seq, ack, flags, window)));
+        put64(buf, o, big, IP4_WORD0);
+        put32(buf, o + 8, big, 64 << 24 | 6 << 16 | ipCheck);
+        put64(buf, o + 12, big, (long) srcIp << 32 | dstIp & 0xFFFF_FFFFL);
+        writeTcp(buf, o + 20, big, srcPort, dstPort, seq, ack, flags, window, tcpCheck);
         return IP4_LENGTH;
     }
 
@@ -52,18 +58,16 @@ public final class SegmentWriter {
      */
     public static int writeIp6(ByteBuffer buf, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo, int dstPort,
                                int seq, int ack, int flags, int window) {
-        final int o = buf.position();
-        put32(buf, o, 0x6000_0000);
-        put16(buf, o + 4, 20);
-        put8(buf, o + 6, 6);
-        put8(buf, o + 7, 64);
-        put64(buf, o + 8, srcHi);
-        put64(buf, o + 16, srcLo);
-        put64(buf, o + 24, dstHi);
-        put64(buf, o + 32, dstLo);
-        writeTcp(buf, o + 40, srcPort, dstPort, seq, ack, flags, window);
         final long pseudo = words(srcHi) + words(srcLo) + words(dstHi) + words(dstLo) + 6 + 20;
-        put16(buf, o + 56, fold(pseudo + tcpSum(srcPort, dstPort, seq, ack, flags, window)));
+        final int tcpCheck = fold(pseudo + tcpSum(srcPort, dstPort, seq, ack, flags, window));
+        final boolean big = buf.order() == ByteOrder.BIG_ENDIAN;
+        final int o = buf.position();
+        put64(buf, o, big, IP6_WORD0);
+        put64(buf, o + 8, big, srcHi);
+        put64(buf, o + 16, big, srcLo);
+        put64(buf, o + 24, big, dstHi);
+        put64(buf, o + 32, big, dstLo);
+        writeTcp(buf, o + 40, big, srcPort, dstPort, seq, ack, flags, window, tcpCheck);
         return IP6_LENGTH;
     }
 
@@ -82,16 +86,12 @@ public final class SegmentWriter {
         return b;
     }
 
-    private static void writeTcp(ByteBuffer buf, int o, int srcPort, int dstPort, int seq, int ack, int flags, int window) {
-        put16(buf, o, srcPort);
-        put16(buf, o + 2, dstPort);
-        put32(buf, o + 4, seq);
-        put32(buf, o + 8, ack);
-        put8(buf, o + 12, 5 << 4);
-        put8(buf, o + 13, flags);
-        put16(buf, o + 14, window);
-        put16(buf, o + 16, 0);
-        put16(buf, o + 18, 0);
+    /** A 20-byte TCP header (no options, urgent pointer 0) in three stores. */
+    private static void writeTcp(ByteBuffer buf, int o, boolean big, int srcPort, int dstPort, int seq, int ack,
+                                 int flags, int window, int checksum) {
+        put64(buf, o, big, (long) ((srcPort & 0xFFFF) << 16 | dstPort & 0xFFFF) << 32 | seq & 0xFFFF_FFFFL);
+        put64(buf, o + 8, big, (long) ack << 32 | (long) (5 << 12 | flags & 0xFF) << 16 | window & 0xFFFF);
+        put32(buf, o + 16, big, checksum << 16);
     }
 
     /** The one's-complement sum of the 16-bit words of a 20-byte TCP header with a zero checksum. */
@@ -100,9 +100,33 @@ public final class SegmentWriter {
                 + (5 << 12 | flags & 0xFF) + (window & 0xFFFF);
     }
 
+    /** The sum of the two 16-bit words of a 32-bit value. */
+    private static long words(int v) {
+        return (v >>> 16) + (v & 0xFFFF);
+    }
+
     /** The sum of the four 16-bit words of a 64-bit value. */
     private static long words(long v) {
         return (v >>> 48) + (v >>> 32 & 0xFFFF) + (v >>> 16 & 0xFFFF) + (v & 0xFFFF);
+    }
+
+    /**
+     * The checksum of a one's-complement sum of 16-bit words (RFC 1071): the carries folded back
+     * in, complemented. Branch-free for the writers' sums, which are under 2<sup>32</sup> (at most
+     * 30 words): the first fold leaves at most 0x1FFFE, the second at most 0xFFFF.
+     */
+    private static int fold(long s) {
+        long f = (s & 0xFFFF) + (s >>> 16);
+        f = (f & 0xFFFF) + (f >>> 16);
+        return (int) ~f & 0xFFFF;
+    }
+
+    /** {@link #fold} for a sum of any size (the checker's, over whole packets). */
+    private static int foldAny(long s) {
+        while ((s >>> 16) != 0) {
+            s = (s & 0xFFFF) + (s >>> 16);
+        }
+        return (int) ~s & 0xFFFF;
     }
 
     /** The one's-complement sum of 16-bit words, plus {@code initial}. */
@@ -114,13 +138,6 @@ public final class SegmentWriter {
         return s;
     }
 
-    private static int fold(long s) {
-        while ((s >>> 16) != 0) {
-            s = (s & 0xFFFF) + (s >>> 16);
-        }
-        return (int) ~s & 0xFFFF;
-    }
-
     /**
      * Whether an IPv4 or IPv6 TCP packet's checksums are right (for tests).
      */
@@ -130,16 +147,16 @@ public final class SegmentWriter {
         if (version == 4) {
             int ihl = (p.get(o) & 0x0F) * 4;
             int total = (p.get(o + 2) & 0xFF) << 8 | (p.get(o + 3) & 0xFF);
-            if (fold(sum(p, o, ihl, 0)) != 0) {
+            if (foldAny(sum(p, o, ihl, 0)) != 0) {
                 return false;
             }
             int tcpLen = total - ihl;
             long pseudo = sum(p, o + 12, 8, 6 + tcpLen);
-            return fold(sumPadded(p, o + ihl, tcpLen, pseudo)) == 0;
+            return foldAny(sumPadded(p, o + ihl, tcpLen, pseudo)) == 0;
         }
         int payload = (p.get(o + 4) & 0xFF) << 8 | (p.get(o + 5) & 0xFF);
         long pseudo = sum(p, o + 8, 32, 6 + payload);
-        return fold(sumPadded(p, o + 40, payload, pseudo)) == 0;
+        return foldAny(sumPadded(p, o + 40, payload, pseudo)) == 0;
     }
 
     private static long sumPadded(ByteBuffer b, int o, int len, long initial) {
@@ -150,19 +167,11 @@ public final class SegmentWriter {
         return s;
     }
 
-    private static void put8(ByteBuffer b, int i, int v) {
-        b.put(i, (byte) v);
+    private static void put32(ByteBuffer b, int i, boolean big, int v) {
+        b.putInt(i, big ? v : Integer.reverseBytes(v));
     }
 
-    private static void put16(ByteBuffer b, int i, int v) {
-        b.putShort(i, b.order() == ByteOrder.BIG_ENDIAN ? (short) v : Short.reverseBytes((short) v));
-    }
-
-    private static void put32(ByteBuffer b, int i, int v) {
-        b.putInt(i, b.order() == ByteOrder.BIG_ENDIAN ? v : Integer.reverseBytes(v));
-    }
-
-    private static void put64(ByteBuffer b, int i, long v) {
-        b.putLong(i, b.order() == ByteOrder.BIG_ENDIAN ? v : Long.reverseBytes(v));
+    private static void put64(ByteBuffer b, int i, boolean big, long v) {
+        b.putLong(i, big ? v : Long.reverseBytes(v));
     }
 }

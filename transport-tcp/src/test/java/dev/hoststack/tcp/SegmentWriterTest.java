@@ -225,4 +225,84 @@ class SegmentWriterTest {
                     .containsExactly(srcHi, srcLo, dstHi, dstLo, sport, dport, seq, ack, flags);
         }
     }
+    /** The segment as a writer of one byte at a time would lay it out (the layout the wide stores must keep). */
+    static byte[] referenceSegment(boolean ip4, long[] a, int sport, int dport, int seq, int ack, int flags, int window) {
+        final int ipLen = ip4 ? 20 : 40;
+        final byte[] p = new byte[ipLen + 20];
+        final ByteBuffer b = ByteBuffer.wrap(p);
+        if (ip4) {
+            b.put(0, (byte) 0x45).putShort(2, (short) 40).putShort(6, (short) 0x4000).put(8, (byte) 64).put(9, (byte) 6)
+                    .putInt(12, (int) a[0]).putInt(16, (int) a[1]);
+            b.putShort(10, (short) internetChecksum(p, 0, 20, 0));
+        } else {
+            b.put(0, (byte) 0x60).putShort(4, (short) 20).put(6, (byte) 6).put(7, (byte) 64)
+                    .putLong(8, a[0]).putLong(16, a[1]).putLong(24, a[2]).putLong(32, a[3]);
+        }
+        b.putShort(ipLen, (short) sport).putShort(ipLen + 2, (short) dport).putInt(ipLen + 4, seq).putInt(ipLen + 8, ack)
+                .put(ipLen + 12, (byte) 0x50).put(ipLen + 13, (byte) flags).putShort(ipLen + 14, (short) window);
+        long pseudo = 6 + 20;
+        for (int i = ip4 ? 12 : 8; i < ipLen; i += 2) {
+            pseudo += u16(p, i);
+        }
+        b.putShort(ipLen + 16, (short) internetChecksum(p, ipLen, 20, pseudo));
+        return p;
+    }
+
+    @Test
+    void wideStoresLayOutEveryFieldAsAByteAtATimeWriterWould() {
+        final long seed = new SplittableRandom().nextLong();
+        final SplittableRandom r = new SplittableRandom(seed);
+        for (int i = 0; i < 5000; i++) {
+            final boolean ip4 = r.nextBoolean();
+            final long[] a = {r.nextLong(), r.nextLong(), r.nextLong(), r.nextLong()};
+            if (ip4) {
+                a[0] = r.nextInt();
+                a[1] = r.nextInt();
+            }
+            final int sport = r.nextInt(0x10000);
+            final int dport = r.nextInt(0x10000);
+            final int seq = r.nextInt();
+            final int ack = r.nextInt();
+            final int flags = r.nextInt(0x100);
+            final int window = r.nextInt(0x10000);
+            final byte[] expected = referenceSegment(ip4, a, sport, dport, seq, ack, flags, window);
+            final int at = r.nextInt(9);
+            final ByteOrder order = r.nextBoolean() ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+            final ByteBuffer b = (r.nextBoolean() ? ByteBuffer.allocate(at + 64) : ByteBuffer.allocateDirect(at + 64)).order(order);
+            b.position(at);
+            final int n = ip4
+                    ? SegmentWriter.writeIp4(b, (int) a[0], sport, (int) a[1], dport, seq, ack, flags, window)
+                    : SegmentWriter.writeIp6(b, a[0], a[1], sport, a[2], a[3], dport, seq, ack, flags, window);
+            final String what = String.format("seed %d, segment #%d (%s, %s buffer at %d)", seed, i, ip4 ? "IPv4" : "IPv6",
+                    order, at);
+            assertThat(n).as("%s: length", what).isEqualTo(expected.length);
+            assertThat(HexFormat.of().formatHex(bytes(b, at, n))).as("%s: bytes, expected the byte-at-a-time layout with "
+                    + "RFC 1071 checksums", what).isEqualTo(HexFormat.of().formatHex(expected));
+            assertThat(SegmentWriter.checksumsValid(b)).as("%s: checksumsValid", what).isTrue();
+        }
+    }
+
+    @Test
+    void checksumsValidAgreesWithTheReferenceOnOddAndEvenPayloads() {
+        final long seed = new SplittableRandom().nextLong();
+        final SplittableRandom r = new SplittableRandom(seed);
+        for (int i = 0; i < 2000; i++) {
+            final int payload = r.nextInt(64);
+            final byte[] p = new byte[40 + payload];
+            r.nextBytes(p);
+            final ByteBuffer b = ByteBuffer.wrap(p);
+            b.put(0, (byte) 0x45).putShort(2, (short) p.length).putShort(10, (short) 0);
+            b.putShort(10, (short) internetChecksum(p, 0, 20, 0));
+            b.putShort(36, (short) 0);
+            final long pseudo = u16(p, 12) + u16(p, 14) + u16(p, 16) + u16(p, 18) + 6 + 20 + payload;
+            b.putShort(36, (short) internetChecksum(p, 20, 20 + payload, pseudo));
+            final String what = String.format("seed %d, packet #%d with a %d-byte payload: %s", seed, i, payload,
+                    HexFormat.of().formatHex(p));
+            assertThat(SegmentWriter.checksumsValid(b)).as("%s: checksums set by the RFC 1071 reference, expected valid", what)
+                    .isTrue();
+            final int damaged = 20 + r.nextInt(20 + payload);
+            p[damaged] ^= (byte) (1 << r.nextInt(8));
+            assertThat(SegmentWriter.checksumsValid(b)).as("%s: byte %d damaged, expected invalid", what, damaged).isFalse();
+        }
+    }
 }

@@ -140,6 +140,15 @@ public final class SessionHashTable {
     private static final int MAX_COUNT = Character.MAX_VALUE;
 
     private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle SIZE;
+
+    static {
+        try {
+            SIZE = MethodHandles.lookup().findVarHandle(SessionHashTable.class, "size", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private static final long C1 = 0x9E37_79B9_7F4A_7C15L;
     private static final long C2 = 0xC2B2_AE3D_27D4_EB4FL;
@@ -166,7 +175,7 @@ public final class SessionHashTable {
     private final int bucketWords;
     private final int maxEntries;
     private final int maxBuckets;
-    private final Object writeLock = new Object();
+    private final WriterLock writeLock = new WriterLock();
 
     /** The writers' view of the published array: its geometry and bookkeeping. */
     private volatile Storage storage;
@@ -175,6 +184,7 @@ public final class SessionHashTable {
      * dependent load fewer than going through {@link #storage}); written after {@link #storage}.
      */
     private volatile long[] words;
+    /** Written by writers under the lock with a release store (no fence: the lock's release orders it). */
     private volatile int size;
 
     /** One array and its writer-side bookkeeping; changed after publication only by writers under the lock. */
@@ -491,7 +501,8 @@ public final class SessionHashTable {
         checkKey(key);
         checkArgument(value != SessionHandle.INVALID, "INVALID (-1) is not a value: it means 'absent'");
         final long h = hashAt(key, 0);
-        synchronized (writeLock) {
+        writeLock.lock();
+        try {
             if (find(storage, key, h) >= 0) {
                 return EXISTS;
             }
@@ -503,8 +514,10 @@ public final class SessionHashTable {
                 s = rehash(s);
             }
             place(s, key, 0, value, h, true);
-            size = size + 1;
+            SIZE.setRelease(this, size + 1);
             return INSERTED;
+        } finally {
+            writeLock.unlock();
         }
     }
 
@@ -632,7 +645,8 @@ public final class SessionHashTable {
     private long removeIf(long[] key, boolean checkValue, long expected) {
         checkKey(key);
         final long h = hashAt(key, 0);
-        synchronized (writeLock) {
+        writeLock.lock();
+        try {
             final Storage s = storage;
             final long[] w = s.words;
             final int p = find(s, key, h);
@@ -652,8 +666,10 @@ public final class SessionHashTable {
             for (int c = home; c != bucket; c = c + 1 == s.buckets ? 0 : c + 1) {
                 removePassing(s, c);
             }
-            size = size - 1;
+            SIZE.setRelease(this, size - 1);
             return old;
+        } finally {
+            writeLock.unlock();
         }
     }
 
@@ -751,7 +767,8 @@ public final class SessionHashTable {
      * of the first bucket whose bookkeeping disagrees, or null (tests; takes the writer lock).
      */
     String checkPassingMarks() {
-        synchronized (writeLock) {
+        writeLock.lock();
+        try {
             final Storage s = storage;
             final long[] w = s.words;
             final int buckets = s.buckets;
@@ -788,6 +805,8 @@ public final class SessionHashTable {
                 }
             }
             return null;
+        } finally {
+            writeLock.unlock();
         }
     }
 
@@ -815,7 +834,8 @@ public final class SessionHashTable {
      * lock, so the visit sees one consistent state; the visitor must not write to this table.
      */
     public void forEach(EntryVisitor visitor) {
-        synchronized (writeLock) {
+        writeLock.lock();
+        try {
             final Storage s = storage;
             final long[] w = s.words;
             for (int bucket = 0; bucket < s.buckets; bucket++) {
@@ -829,6 +849,8 @@ public final class SessionHashTable {
                     }
                 }
             }
+        } finally {
+            writeLock.unlock();
         }
     }
 }
