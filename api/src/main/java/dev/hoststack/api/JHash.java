@@ -20,8 +20,17 @@ public final class JHash {
 
     /** {@code jhash_3words(a, b, c, initval)}. */
     public static int jhash3Words(int a, int b, int c, int initval) {
-        int iv = initval + JHASH_INITVAL + (3 << 2);
-        return finalMix(a + iv, b + iv, c + iv);
+        final int start = jhash3Start(initval);
+        return finalMix(a + start, b + start, c + start);
+    }
+
+    /**
+     * What {@code jhash_3words(a, b, c, initval)} adds to each of its three words before the final
+     * mix: {@code initval + JHASH_INITVAL + (3 << 2)}. A caller that hashes every flow with one
+     * secret (a selector) computes it once and passes it to {@link #inetEhashFrom}.
+     */
+    public static int jhash3Start(int initval) {
+        return initval + JHASH_INITVAL + (3 << 2);
     }
 
     /** {@code jhash2(k, 4, initval)} over four 32-bit words, as {@code __ipv6_addr_jhash} uses it. */
@@ -67,6 +76,19 @@ public final class JHash {
      */
     public static int inetEhash(int localIp, int localPort, int remoteIp, int remotePort, int secret) {
         return jhash3Words(localIp, remoteIp, localPort << 16 | remotePort, secret);
+    }
+
+    /**
+     * {@link #inetEhash} with the secret already turned into {@code start = jhash3Start(secret)}:
+     * the same value for ports in 0..65535 (as {@link dev.hoststack.api.spi.FlowView} gives them),
+     * with one add per word instead of two (the JIT reassociates {@code word + secret + constant}
+     * when the secret is a field, and then splits a rotate of such a sum into shifts instead of
+     * one {@code rorx}). For a selector's SYN path; see {@code HashSelector}.
+     */
+    public static int inetEhashFrom(int localIp, int localPort, int remoteIp, int remotePort, int start) {
+        // (localPort << 16 | remotePort) + start, as a sum (the ports are 16-bit): the port word
+        // is then one add after its two loads, not three operations in a row
+        return finalMix(localIp + start, remoteIp + start, (remotePort + start) + (localPort << 16));
     }
 
     /**

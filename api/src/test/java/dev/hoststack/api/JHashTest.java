@@ -3,6 +3,7 @@ package dev.hoststack.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hoststack.api.spi.TestFlow;
+import dev.hoststack.api.spi.TestSeed;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -128,6 +130,36 @@ class JHashTest {
             assertThat(JHash.inetEhash(l, lport, f, fport, secret))
                     .as("inetEhash(%08x, %d, %08x, %d, %08x)", l, lport, f, fport, secret)
                     .isEqualTo(JHash.jhash3Words(l, f, lport << 16 | fport, secret));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("rows")
+    void inetEhashFromAStartMatchesTheKernelsVectors(Vector v) {
+        // every row is an inet_ehashfn: a = laddr, b = faddr, c = lport << 16 | fport
+        int h = JHash.inetEhashFrom(v.a(), v.c() >>> 16, v.b(), v.c() & 0xFFFF, JHash.jhash3Start(v.initval()));
+        assertThat(Integer.toHexString(h)).as("inetEhashFrom of %s, expected the kernel's %08x", v, v.hash())
+                .isEqualTo(Integer.toHexString(v.hash()));
+    }
+
+    @Test
+    void inetEhashFromAStartIsTheKernelsHashOfTheFlow(TestInfo info) {
+        // the selector's form (secret folded once, port word summed) against the plain kernel
+        // transcription of jhash_3words: same value for every address, 16-bit port and secret
+        long seed = TestSeed.seed(info);
+        Random rnd = new Random(seed);
+        for (int i = 0; i < 20_000; i++) {
+            int l = rnd.nextInt();
+            int f = rnd.nextInt();
+            int lport = i < 4 ? (i & 1) * 0xFFFF : rnd.nextInt(0x10000);
+            int fport = i < 4 ? (i >> 1) * 0xFFFF : rnd.nextInt(0x10000);
+            int secret = rnd.nextInt();
+            int expected = kernelJhash2(new int[] {l, f, lport << 16 | fport}, secret); // jhash_3words = jhash2 of 3 words
+            assertThat(JHash.inetEhashFrom(l, lport, f, fport, JHash.jhash3Start(secret)))
+                    .as("inetEhashFrom(%08x, %d, %08x, %d, start of %08x), %s", l, lport, f, fport, secret,
+                            TestSeed.replay(seed))
+                    .isEqualTo(expected)
+                    .isEqualTo(JHash.inetEhash(l, lport, f, fport, secret));
         }
     }
 

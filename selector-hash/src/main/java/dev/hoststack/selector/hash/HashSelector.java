@@ -25,14 +25,20 @@ import dev.hoststack.api.spi.SelectionData;
 final class HashSelector implements ReuseportSelector, ExpressibleSelector {
 
     private final int secret;
+    /** {@code JHash.jhash3Start(secret)}, added once here instead of on every SYN. */
+    private final int start;
 
     HashSelector(int secret) {
         this.secret = secret;
+        this.start = JHash.jhash3Start(secret);
     }
 
     @Override
     public int select(ReuseportGroupView group, FlowView flow, int thread) {
-        return JHash.reciprocalScale(JHash.flowHash(flow, secret), group.workerCount());
+        final int hash = flow.isIp4()
+                ? JHash.inetEhashFrom(flow.localIp4(), flow.localPort(), flow.remoteIp4(), flow.remotePort(), start)
+                : JHash.flowHash(flow, secret);
+        return JHash.reciprocalScale(hash, group.workerCount());
     }
 
     /** The kernel's own hash over the group's sockets. */

@@ -17,8 +17,8 @@ import java.util.Map;
  * <p>The answer is the slot of member {@code m}'s {@code k}-th worker, {@code memberFirstSlot(m) + k}.
  * One thread's choices over one view repeat with period members x lcm(workers of each member)
  * (18 for the seed's 1, 2, 3 workers), so at each membership change every thread's next period
- * is compiled into a cycle of slots, and a choice is one array read, an increment with wrap and
- * a store; a group whose period would pass {@value #MAX_CYCLE} choices keeps two rotors per thread
+ * is compiled into a cycle of slots (repeated to at least {@value #MIN_RUN} choices), and a choice
+ * is one array read, an increment with wrap and a store; a group whose period would pass {@value #MAX_CYCLE} choices keeps two rotors per thread
  * (the next member, and each member's next slot), no search either way.
  *
  * <h2>Concurrency, and what it guarantees</h2>
@@ -55,6 +55,14 @@ final class RoundRobinSelector implements ReuseportSelector, ExpressibleSelector
      */
     static final int MAX_CYCLE = 1024;
 
+    /**
+     * The fewest choices a thread's compiled cycle holds: a shorter period is repeated (1 x 1
+     * workers: 128 times), so the end marker is read at most once every this many choices. With
+     * the period itself (1 for one worker, 18 for the seed) a choice at the marker costs a
+     * mispredicted branch and a second dependent read, and with a period of 1 every choice did.
+     */
+    static final int MIN_RUN = 128;
+
     private final int threads;
     private volatile State state = new State(null, 0, new long[0], 1, new int[0], new int[] {0}, 0, null, 0);
 
@@ -63,10 +71,11 @@ final class RoundRobinSelector implements ReuseportSelector, ExpressibleSelector
      * accessor), in one of two forms.
      *
      * <p><b>Cycle</b> ({@code cycle > 0}): thread t's choices over this view are periodic with
-     * period {@code cycle} = members x lcm(workers of each member) (after that many choices the
-     * application rotor is back at the first member and every member's worker rotor where it
-     * started), so they are compiled, per thread, from that thread's rotors at the change, into
-     * {@code cells[begin(t) .. begin(t) + cycle - 1]}, followed by {@code -begin(t)} (a negative
+     * period members x lcm(workers of each member) (after that many choices the application
+     * rotor is back at the first member and every member's worker rotor where it started), so
+     * they are compiled, per thread, from that thread's rotors at the change, into
+     * {@code cells[begin(t) .. begin(t) + cycle - 1]}, where {@code cycle} is that period repeated
+     * to at least {@link #MIN_RUN} choices, followed by {@code -begin(t)} (a negative
      * end marker that says where the cycle starts again). {@code cells[(t + 1) * PAD_INTS]} is the
      * index of thread t's next choice in {@code cells} (each thread's on its own lines, none on
      * the array header's, which every thread reads). A choice is one read of that index, one read of
@@ -214,7 +223,9 @@ final class RoundRobinSelector implements ReuseportSelector, ExpressibleSelector
         final long cycle = inRange ? cycleLength(start) : 0;
         final State next;
         if (cycle > 0 && cycle <= MAX_CYCLE) {
-            final int len = (int) cycle;
+            // the period repeated to at least MIN_RUN choices: the end marker (a mispredicted
+            // branch, and a second read of the cells the next store waits for) once per run
+            final int len = (int) cycle * (int) ((MIN_RUN + cycle - 1) / cycle);
             // the cycle and its end marker; threads' cycles are only read, so they may share lines
             final int stride = len + 1;
             final int[] cells = new int[begin(threads, stride, threads)];

@@ -408,7 +408,10 @@ class RoundRobinSelectorTest {
             Reference ref = new Reference(threads);
             ref.changed(v);
             for (int change = 0; change < 30; change++) {
-                for (int i = 0, n = rnd.nextInt(60); i < n; i++) {
+                // now and then enough choices that every thread passes its compiled run's end
+                // (at least MIN_RUN choices) and starts it again
+                int choices = rnd.nextInt(4) == 0 ? 3 * RoundRobinSelector.MIN_RUN + rnd.nextInt(400) : rnd.nextInt(60);
+                for (int i = 0, n = choices; i < n; i++) {
                     int t = rnd.nextInt(threads);
                     int want = ref.select(v, t);
                     int got = s.select(v, flow, t);
