@@ -395,62 +395,84 @@ public final class TcpTransport implements Transport {
         return h + (int) (now >>> 12);
     }
 
+    /**
+     * A segment for a connection in the established table: the final ACK of a handshake, a
+     * segment of an established connection, or a RST. Kept small, with the rare cases in methods
+     * of their own, so that the JIT inlines it into {@link #process} (under its 325-byte limit
+     * for hot methods).
+     */
     private int existing(PerThread pt, int s, SessionHashTable table) {
         final DataThread dt = pt.dt;
         final SessionPool pool = dt.sessions();
-        final TcpSegment seg = pt.seg;
         final InputResult r = pt.result;
-        final long handle = SessionHandle.make(dt.index(), s);
-        r.session = handle;
+        r.session = SessionHandle.make(dt.index(), s);
         if (!pool.isLive(s)) {
-            return drop(pt, DropReason.NO_CONNECTION, seg);
+            return drop(pt, DropReason.NO_CONNECTION, pt.seg);
         }
         final int conn = pool.connection(s);
-        final TcpConnections c = pt.conns;
-        final TcpState st = c.state(conn);
-        if (seg.has(TcpSegment.RST)) {
-            if (st == TcpState.SYN_RCVD) {
-                dt.drop(DropReason.RESET_BY_PEER);
-                r.drop = DropReason.RESET_BY_PEER;
-            }
-            release(pt, conn, table, true);
-            r.kind = CLOSED;
-            return CLOSED;
+        final TcpState st = pt.conns.state(conn);
+        if (pt.seg.has(TcpSegment.RST)) {
+            return peerReset(pt, conn, st, table);
         }
+        return st == TcpState.SYN_RCVD ? synReceived(pt, s, conn, table) : establishedSegment(pt, conn, table);
+    }
+
+    /** A RST for a connection in the table: released, the app told if it had the session. */
+    private int peerReset(PerThread pt, int conn, TcpState st, SessionHashTable table) {
         if (st == TcpState.SYN_RCVD) {
-            if (seg.has(TcpSegment.SYN)) {
-                pt.count(TcpCounter.SYN_RETRANSMITS);
-                send(pt, conn, TcpSegment.SYN | TcpSegment.ACK, TcpCounter.SYNACKS_SENT);
-                r.kind = NO_CHANGE;
-                return NO_CHANGE;
-            }
-            if (!seg.has(TcpSegment.ACK) || seg.has(TcpSegment.FIN)) {
-                return drop(pt, DropReason.UNEXPECTED_FLAGS, null);
-            }
-            if (config.checkFinalAck() && seg.ack != c.iss[conn] + 1) {
-                return resetAndRelease(pt, conn, table, DropReason.BAD_ACK);
-            }
-            c.unlinkTimer(conn);
-            c.state(conn, TcpState.ESTABLISHED);
-            pt.count(TcpCounter.ESTABLISHED);
-            DropReason refused = dp.established(dt, s);
-            if (refused != null) {
-                return resetAndRelease(pt, conn, table, refused);
-            }
-            r.kind = ESTABLISHED;
-            return ESTABLISHED;
+            pt.dt.drop(DropReason.RESET_BY_PEER);
+            pt.result.drop = DropReason.RESET_BY_PEER;
         }
-        // ESTABLISHED
+        release(pt, conn, table, true);
+        pt.result.kind = CLOSED;
+        return CLOSED;
+    }
+
+    /** A segment (not a RST) for a connection in SYN_RCVD: the final ACK, or a retransmitted SYN. */
+    private int synReceived(PerThread pt, int s, int conn, SessionHashTable table) {
+        final TcpSegment seg = pt.seg;
+        final TcpConnections c = pt.conns;
+        if (seg.has(TcpSegment.SYN)) {
+            return synRetransmitted(pt, conn);
+        }
+        if (!seg.has(TcpSegment.ACK) || seg.has(TcpSegment.FIN)) {
+            return drop(pt, DropReason.UNEXPECTED_FLAGS, null);
+        }
+        if (config.checkFinalAck() && seg.ack != c.iss[conn] + 1) {
+            return resetAndRelease(pt, conn, table, DropReason.BAD_ACK);
+        }
+        c.unlinkTimer(conn);
+        c.state(conn, TcpState.ESTABLISHED);
+        pt.count(TcpCounter.ESTABLISHED);
+        final DropReason refused = dp.established(pt.dt, s);
+        if (refused != null) {
+            return resetAndRelease(pt, conn, table, refused);
+        }
+        pt.result.kind = ESTABLISHED;
+        return ESTABLISHED;
+    }
+
+    /** The peer sent its SYN again while we wait for its final ACK: the SYN-ACK again. */
+    private int synRetransmitted(PerThread pt, int conn) {
+        pt.count(TcpCounter.SYN_RETRANSMITS);
+        send(pt, conn, TcpSegment.SYN | TcpSegment.ACK, TcpCounter.SYNACKS_SENT);
+        pt.result.kind = NO_CHANGE;
+        return NO_CHANGE;
+    }
+
+    /** A segment (not a RST) for an ESTABLISHED connection: a FIN closes it. */
+    private int establishedSegment(PerThread pt, int conn, SessionHashTable table) {
+        final TcpSegment seg = pt.seg;
         if (seg.has(TcpSegment.FIN)) {
             release(pt, conn, table, false);
-            r.kind = CLOSED;
+            pt.result.kind = CLOSED;
             return CLOSED;
         }
         if (seg.has(TcpSegment.SYN)) {
             return drop(pt, DropReason.UNEXPECTED_FLAGS, null);
         }
         pt.count(TcpCounter.ESTABLISHED_SEGMENTS);
-        r.kind = NO_CHANGE;
+        pt.result.kind = NO_CHANGE;
         return NO_CHANGE;
     }
 

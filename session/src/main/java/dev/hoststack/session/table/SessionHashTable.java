@@ -87,7 +87,9 @@ import java.lang.invoke.VarHandle;
  *       bucket if the header changed meanwhile. A reader therefore never sees a torn entry; it may
  *       see an entry removed after the read began, which callers validate.</li>
  *   <li>Writers ({@link #putIfAbsent}, {@link #remove}) may come from any thread and are
- *       serialised by one lock per table. A writer writes a slot's words only while the slot's
+ *       serialised by one lock per table ({@code WriterLock}: one compare-and-set to take, a release
+ *       store to give back, so a SYN's insert and a close's removal each cost one atomic
+ *       instruction). A writer writes a slot's words only while the slot's
  *       tag is 0 (readers do not look at it) and then publishes the tag with a release store of
  *       the header; a removal clears the tag the same way. Every header store advances the change
  *       counter, so a reader that read a header, then a slot being rewritten, sees a different
@@ -176,6 +178,9 @@ public final class SessionHashTable {
     private final int maxEntries;
     private final int maxBuckets;
     private final WriterLock writeLock = new WriterLock();
+    /** The bucket and slot of the key the last successful {@link #find} found (writers only, under the lock). */
+    private int foundBucket;
+    private int foundSlot;
 
     /** The writers' view of the published array: its geometry and bookkeeping. */
     private volatile Storage storage;
@@ -602,7 +607,11 @@ public final class SessionHashTable {
         return (c & 1) << 7 | (c & 2) << 14 | (c & 4) << 21 | (c & 8) << 28 | (c & 16) << 35 | (c >>> 5) << 48;
     }
 
-    /** Where {@code key} (of hash {@code h}) is in {@code s} (the slot's first word), or -1. Writers only. */
+    /**
+     * Where {@code key} (of hash {@code h}) is in {@code s} (the slot's first word), or -1; when
+     * found, its bucket and slot are left in {@link #foundBucket} and {@link #foundSlot}. Writers
+     * only, under the lock.
+     */
     private int find(Storage s, long[] key, long h) {
         final long[] w = s.words;
         final long fbit = filterBit(h);
@@ -613,6 +622,8 @@ public final class SessionHashTable {
             for (long m = matches(hdr, tag); m != 0; m &= m - 1) {
                 final int p = slotAt(s.buckets, b, slotOf(m));
                 if (tagIs(hdr, slotOf(m), tag) && keyEquals(w, p, key)) {
+                    foundBucket = b;
+                    foundSlot = slotOf(m);
                     return p;
                 }
             }
@@ -657,8 +668,9 @@ public final class SessionHashTable {
             if (checkValue && old != expected) {
                 return SessionHandle.INVALID;
             }
-            final int bucket = (p - s.buckets) / (bucketWords - 1);
-            final int slot = (p - slotAt(s.buckets, bucket, 0)) / slotWords;
+            // where find found it (two integer divisions of p would cost more than the rest of a removal)
+            final int bucket = foundBucket;
+            final int slot = foundSlot;
             // the slot is free once its tag is gone; its words stay until a put reuses it
             publish(w, bucket, w[bucket] & ~(0x7FL << (8 * slot)), true);
             // the key is gone: now the buckets it passed may forget it
