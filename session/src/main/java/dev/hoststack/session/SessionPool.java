@@ -48,6 +48,13 @@ public final class SessionPool {
     private int[] fib;
     private byte[] proto;
     private boolean[] live;
+    /**
+     * Per session, its app worker's load as the lookup answered when the session got that worker
+     * (null for none): the state changes and the free that follow count there without looking
+     * the worker up again (a worker's global index is not reused while a session of it lives:
+     * the control plane frees it only after every data thread swept its sessions).
+     */
+    private WorkerLoad[] loadOf;
     private int[] freeList;
     private int freeCount;
     private int highWater;
@@ -81,6 +88,7 @@ public final class SessionPool {
         this.fib = new int[initialCapacity];
         this.proto = new byte[initialCapacity];
         this.live = new boolean[initialCapacity];
+        this.loadOf = new WorkerLoad[initialCapacity];
         this.freeList = new int[initialCapacity];
     }
 
@@ -145,8 +153,10 @@ public final class SessionPool {
         proto[index] = (byte) protoOrdinal;
         live[index] = true;
         liveCount++;
-        if (workerGlobalIndex != NONE) {
-            account(NONE, SessionState.CREATED.ordinal(), workerGlobalIndex, SessionState.CREATED.ordinal());
+        final WorkerLoad l = workerGlobalIndex == NONE || loads == null ? null : loads.load(workerGlobalIndex);
+        loadOf[index] = l;
+        if (l != null) {
+            l.add(thread, 1, 0); // CREATED is pending
         }
         return index;
     }
@@ -154,7 +164,8 @@ public final class SessionPool {
     /** Returns a session to the free list; its fields keep their values but it is no longer live. */
     public void free(int index) {
         checkArgument(live[index], "session %s on thread %s is not live", index, thread);
-        account(appWorker[index], state[index], NONE, SessionState.CLOSED.ordinal());
+        change(loadOf[index], state[index], SessionState.CLOSED.ordinal());
+        loadOf[index] = null;
         live[index] = false;
         state[index] = SessionState.CLOSED.ordinal();
         freeList[freeCount++] = index;
@@ -170,6 +181,7 @@ public final class SessionPool {
         fib = Arrays.copyOf(fib, n);
         proto = Arrays.copyOf(proto, n);
         live = Arrays.copyOf(live, n);
+        loadOf = Arrays.copyOf(loadOf, n);
         freeList = Arrays.copyOf(freeList, n);
     }
 
@@ -187,9 +199,21 @@ public final class SessionPool {
     public void state(int index, SessionState s) {
         final int w = appWorker[index];
         if (w != NONE && live[index]) {
-            account(w, state[index], w, s.ordinal());
+            change(loadOf[index], state[index], s.ordinal());
         }
         state[index] = s.ordinal();
+    }
+
+    /** Moves a session's count in its worker's load {@code l} (null: none) from one state to another. */
+    private void change(WorkerLoad l, int oldState, int newState) {
+        if (l == null) {
+            return;
+        }
+        final int pending = (PENDING_STATES >>> newState & 1) - (PENDING_STATES >>> oldState & 1);
+        final int established = (ESTABLISHED_STATES >>> newState & 1) - (ESTABLISHED_STATES >>> oldState & 1);
+        if ((pending | established) != 0) {
+            l.add(thread, pending, established);
+        }
     }
 
     /**
@@ -238,6 +262,7 @@ public final class SessionPool {
             account(appWorker[index], state[index], workerGlobalIndex, state[index]);
         }
         appWorker[index] = workerGlobalIndex;
+        loadOf[index] = workerGlobalIndex == NONE || loads == null ? null : loads.load(workerGlobalIndex);
     }
 
     /** The index of the listen session it was accepted on (thread 0), or {@link #NONE}. */
