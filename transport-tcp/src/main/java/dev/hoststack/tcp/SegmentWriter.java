@@ -39,7 +39,17 @@ public final class SegmentWriter {
      */
     public static int writeIp4(ByteBuffer buf, int srcIp, int srcPort, int dstIp, int dstPort,
                                int seq, int ack, int flags, int window) {
-        final long addresses = words(srcIp) + words(dstIp);
+        return writeIp4(buf, addressSum4(srcIp, dstIp), srcIp, srcPort, dstIp, dstPort, seq, ack, flags, window);
+    }
+
+    /**
+     * As {@link #writeIp4(ByteBuffer, int, int, int, int, int, int, int, int)}, with the sum of the
+     * two addresses' 16-bit words given ({@link #addressSum4}): a connection keeps it, as the
+     * kernel and VPP keep a connection's pseudo-header sum, rather than summing its addresses for
+     * every segment it sends.
+     */
+    static int writeIp4(ByteBuffer buf, long addresses, int srcIp, int srcPort, int dstIp, int dstPort,
+                        int seq, int ack, int flags, int window) {
         final int ipCheck = fold(IP4_FIXED_SUM + addresses);
         final int tcpCheck = fold(addresses + 6 + 20 + tcpSum(srcPort, dstPort, seq, ack, flags, window));
         final boolean big = buf.order() == ByteOrder.BIG_ENDIAN;
@@ -58,7 +68,14 @@ public final class SegmentWriter {
      */
     public static int writeIp6(ByteBuffer buf, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo, int dstPort,
                                int seq, int ack, int flags, int window) {
-        final long pseudo = words(srcHi) + words(srcLo) + words(dstHi) + words(dstLo) + 6 + 20;
+        return writeIp6(buf, addressSum6(srcHi, srcLo, dstHi, dstLo), srcHi, srcLo, srcPort, dstHi, dstLo, dstPort, seq,
+                ack, flags, window);
+    }
+
+    /** As {@link #writeIp6(ByteBuffer, long, long, int, long, long, int, int, int, int, int)}, with the addresses' sum given ({@link #addressSum6}). */
+    static int writeIp6(ByteBuffer buf, long addresses, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo,
+                        int dstPort, int seq, int ack, int flags, int window) {
+        final long pseudo = addresses + 6 + 20;
         final int tcpCheck = fold(pseudo + tcpSum(srcPort, dstPort, seq, ack, flags, window));
         final boolean big = buf.order() == ByteOrder.BIG_ENDIAN;
         final int o = buf.position();
@@ -69,6 +86,16 @@ public final class SegmentWriter {
         put64(buf, o + 32, big, dstLo);
         writeTcp(buf, o + 40, big, srcPort, dstPort, seq, ack, flags, window, tcpCheck);
         return IP6_LENGTH;
+    }
+
+    /** The sum of the 16-bit words of two IPv4 addresses (the same whichever is the source). */
+    static long addressSum4(int a, int b) {
+        return words(a) + words(b);
+    }
+
+    /** The sum of the 16-bit words of two IPv6 addresses (the same whichever is the source). */
+    static long addressSum6(long aHi, long aLo, long bHi, long bLo) {
+        return words(aHi) + words(aLo) + words(bHi) + words(bLo);
     }
 
     /** A new IPv4 segment in a buffer of its own, position 0, limit its length. */

@@ -34,6 +34,8 @@ final class TcpConnections {
     int[] iss;
     int[] irs;
     long[] deadline;
+    /** The sum of the 16-bit words of its two addresses, which every checksum it sends starts from. */
+    long[] addressSum;
     private int[] prev;
     private int[] next;
     private int timerHead = NONE;
@@ -61,6 +63,7 @@ final class TcpConnections {
         iss = new int[n];
         irs = new int[n];
         deadline = new long[n];
+        addressSum = new long[n];
         prev = new int[n];
         next = new int[n];
     }
@@ -83,6 +86,7 @@ final class TcpConnections {
         iss = Arrays.copyOf(iss, n);
         irs = Arrays.copyOf(irs, n);
         deadline = Arrays.copyOf(deadline, n);
+        addressSum = Arrays.copyOf(addressSum, n);
         prev = Arrays.copyOf(prev, n);
         next = Arrays.copyOf(next, n);
     }

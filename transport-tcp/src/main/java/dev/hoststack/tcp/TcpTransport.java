@@ -380,6 +380,9 @@ public final class TcpTransport implements Transport {
         c.remoteLo[conn] = f.srcLo;
         c.localPort[conn] = f.dstPort;
         c.remotePort[conn] = f.srcPort;
+        c.addressSum[conn] = f.ip4
+                ? SegmentWriter.addressSum4(f.dstIp4, f.srcIp4)
+                : SegmentWriter.addressSum6(f.dstHi, f.dstLo, f.srcHi, f.srcLo);
         c.irs[conn] = irs;
         final long now = now(pt);
         c.iss[conn] = initialSequence(f, now);
@@ -686,12 +689,13 @@ public final class TcpTransport implements Transport {
         final boolean opening = c.state(conn) == TcpState.SYN_SENT;
         final int ackFlags = (flags & TcpSegment.RST) != 0 || opening ? flags : flags | TcpSegment.ACK;
         tx.clear();
+        final long addresses = c.addressSum[conn];
         int len = c.ip4[conn]
-                ? SegmentWriter.writeIp4(tx, c.localIp4[conn], c.localPort[conn], c.remoteIp4[conn], c.remotePort[conn],
-                        seq, (ackFlags & TcpSegment.ACK) != 0 ? ack : 0, ackFlags, 65535)
-                : SegmentWriter.writeIp6(tx, c.localHi[conn], c.localLo[conn], c.localPort[conn], c.remoteHi[conn],
-                        c.remoteLo[conn], c.remotePort[conn], seq, (ackFlags & TcpSegment.ACK) != 0 ? ack : 0,
-                        ackFlags, 65535);
+                ? SegmentWriter.writeIp4(tx, addresses, c.localIp4[conn], c.localPort[conn], c.remoteIp4[conn],
+                        c.remotePort[conn], seq, (ackFlags & TcpSegment.ACK) != 0 ? ack : 0, ackFlags, 65535)
+                : SegmentWriter.writeIp6(tx, addresses, c.localHi[conn], c.localLo[conn], c.localPort[conn],
+                        c.remoteHi[conn], c.remoteLo[conn], c.remotePort[conn], seq,
+                        (ackFlags & TcpSegment.ACK) != 0 ? ack : 0, ackFlags, 65535);
         tx.limit(len);
         out.transmit(pt.dt.index(), tx);
     }

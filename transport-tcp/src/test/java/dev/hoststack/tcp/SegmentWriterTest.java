@@ -279,6 +279,15 @@ class SegmentWriterTest {
             assertThat(HexFormat.of().formatHex(bytes(b, at, n))).as("%s: bytes, expected the byte-at-a-time layout with "
                     + "RFC 1071 checksums", what).isEqualTo(HexFormat.of().formatHex(expected));
             assertThat(SegmentWriter.checksumsValid(b)).as("%s: checksumsValid", what).isTrue();
+            // a connection's send: the addresses' sum kept from when it opened (either end first)
+            final ByteBuffer c = ByteBuffer.allocate(64);
+            final int m = ip4
+                    ? SegmentWriter.writeIp4(c, SegmentWriter.addressSum4((int) a[1], (int) a[0]), (int) a[0], sport,
+                            (int) a[1], dport, seq, ack, flags, window)
+                    : SegmentWriter.writeIp6(c, SegmentWriter.addressSum6(a[2], a[3], a[0], a[1]), a[0], a[1], sport,
+                            a[2], a[3], dport, seq, ack, flags, window);
+            assertThat(HexFormat.of().formatHex(bytes(c, 0, m))).as("%s: written with the connection's address sum",
+                    what).isEqualTo(HexFormat.of().formatHex(expected));
         }
     }
 
