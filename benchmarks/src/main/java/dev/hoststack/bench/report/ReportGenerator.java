@@ -252,6 +252,7 @@ public final class ReportGenerator {
         Files.createDirectories(outMd.toAbsolutePath().getParent());
         header();
         targets();
+        beforeAfter();
         established();
         latencyAndMemory();
         listener();
@@ -490,9 +491,54 @@ public final class ReportGenerator {
                     + "view's bounds, counts the selection in a per-thread slot (a plain store, no CAS) and returns the "
                     + "slot's precomputed dispatch result; no liveness reads. In this run the lookup alone took "
                     + (rrLookup == null ? "–" : num(rrLookup.score())) + " ns. The baseline does one `HashMap` probe and "
-                    + "two `AtomicInteger` counters, with no validation and no pluggable selector.");
+                    + "two `AtomicInteger` counters, with no validation and no pluggable selector. For `groupHash` "
+                    + "the kernel's jhash of the 4-tuple, which the kernel-hash test vectors pin (section 3: 2.5–3 ns "
+                    + "of dependent arithmetic), is about the whole difference.");
             p();
         }
+    }
+
+    /**
+     * Issue 13's rows as filed beside this run's: the "at filing" column quotes the issue's own
+     * table (a quiet machine, the code before the data-plane redesign), so it is a fixed record, not
+     * a measurement of this run; the "this run" column is computed from this run's results.
+     */
+    private void beforeAfter() {
+        p("### Before and after the data-plane redesign (issue 13)");
+        p();
+        p("The rows of issue 13's table as it was filed (its figures, quoted: a quiet machine of this class, "
+                + "the code before the redesign) beside this run's. Ratios are the baseline's time ÷ the project's "
+                + "(above 1× the project is faster), except selection, which the issue states as the project's time "
+                + "÷ the baseline's (target ≤ 1.5×).");
+        p();
+        p("| hot path | at filing: project vs baseline | at filing | this run: project vs baseline | this run | target |");
+        p("|---|---|--:|---|--:|---|");
+        beforeAfterRow("selection, round robin, seed shape (time ÷ baseline's)", "~12 vs ~2.1 ns", "~5.7×",
+                "SelectionBenchmark", "hoststack", "baseline", true, "≤ 1.5×", "selector", "roundrobin", "shape", "seed");
+        beforeAfterRow("listener lookup + round robin (groupRoundRobin)", "~17–18 vs ~10–13 ns", "0.54×",
+                "ListenerLookupBenchmark", "hoststack", "hashMap", false, "≥ 1×, < 8 ns", "listener", "groupRoundRobin");
+        beforeAfterRow("established IPv4, 1K sessions, hit", "~20 vs ~9.7 ns", "0.44×",
+                "EstablishedLookupBenchmark", "hoststack", "hashMap", false, "≥ 1×",
+                "family", "ip4", "size", "1024", "probe", "hit");
+        beforeAfterRow("established IPv4, 1M sessions, hit (independent)", "~68 vs ~115 ns", "1.7×",
+                "EstablishedLookupBenchmark", "hoststack", "hashMap", false, "≥ 2×",
+                "family", "ip4", "size", "1048576", "probe", "hit");
+        beforeAfterRow("established IPv4, 1M sessions, miss", "~86 vs ~66 ns", "0.77×",
+                "EstablishedLookupBenchmark", "hoststack", "hashMap", false, "≥ 2×",
+                "family", "ip4", "size", "1048576", "probe", "miss");
+        beforeAfterRow("SYN to accept, IPv4 (naive JDK stack)", "~490–630 vs ~165–195 ns", "0.34×",
+                "SynToAcceptBenchmark", "hoststack", "naiveJdk", false, "≥ 0.8×", "family", "ip4");
+        p();
+    }
+
+    private void beforeAfterRow(String label, String filed, String filedRatio, String cls, String method,
+            String baseline, boolean timeRatio, String target, String... params) {
+        Result o = find(cls, method, params);
+        Result b = find(cls, baseline, params);
+        String now = o == null || b == null ? "not run | –"
+                : num(o.score()) + " vs " + num(b.score()) + " ns | "
+                + String.format("%.2f×", timeRatio ? o.score() / b.score() : b.score() / o.score());
+        p("| " + label + " | " + filed + " | " + filedRatio + " | " + now + " | " + target + " |");
     }
 
     /** Why independent lookups at 1M do not reach 2x HashMap, with this run's figures. */
@@ -528,6 +574,22 @@ public final class ReportGenerator {
                 + "lookups can overlap their misses, dependent ones cannot — so the machine's load changed between "
                 + "the two groups (they ran minutes apart): treat this run's independent-lookup figures at 1M as "
                 + "disturbed, and compare each only with the baselines measured next to it." : ""));
+        p();
+        p("Where the independent-lookup bound sits, from a decomposition measured on 2026-12-04 (IPv6, 1M "
+                + "sessions, variants of the lookup chosen by a system property and run under JMH beside "
+                + "`HashMap`, JDK 17, load 2–3; this VM exposes no hardware counters, so no `perfnorm`): reading "
+                + "the header and the bucket's five slot lines with nothing depending on them took 74 ns while "
+                + "`HashMap` took 147–163 ns, so this layout's floor is about 2× `HashMap`; finding the slot from "
+                + "the header adds 25–35 ns (the lines are already on their way, but the compare waits for the "
+                + "header), and a variant that compares one slot chosen by the hash alone took 89–97 ns. Neither "
+                + "the header's acquire read, the bounds checks, inlining nor the number of early reads moved the "
+                + "figure. Placing keys so that the hash alone names their slot (60% of keys at 80% load with five "
+                + "slots per bucket) cost more in mispredicted branches than it saved (150 against 119 ns). "
+                + "Reaching 2× with independent hits would take a different geometry (one slot per hash position "
+                + "with its own version word), which costs memory and was not built. How far apart the two "
+                + "figures are also depends on the machine's memory: between two quiet runs of this suite (2026-12-04, 19:39 and 22:00 UTC) the "
+                + "pointer chase moved from 257 to 186 ns and `HashMap`'s IPv4 1M hit from 199 to 96 ns, while "
+                + "the project's moved from 92 to 78 ns.");
         p();
     }
 
@@ -738,7 +800,8 @@ public final class ReportGenerator {
         p();
         p("What the two shipped policies do per choice. **roundrobin**: one thread's choices over one view repeat "
                 + "with period applications × lcm(workers of each) (18 for the seed), so at each membership change "
-                + "the selector compiles every thread's next period into a cycle of slots; a choice reads the "
+                + "the selector compiles every thread's next period into a cycle of slots (the period repeated to "
+                + "at least 128 choices, so the end of the cycle comes rarely); a choice reads the "
                 + "thread's index, the slot there (the cycle's end marker sends it back to the start) and stores "
                 + "the index back: no atomic, unlike the baseline's `getAndIncrement`. Groups whose period would "
                 + "pass 1,024 choices keep the two rotors (next application, each application's next worker). "
@@ -746,7 +809,12 @@ public final class ReportGenerator {
                 + "secret: about 25 dependent add/xor/rotate steps, IPv6 a `jhash2` of the remote address first) "
                 + "and `reciprocal_scale` onto the slots, computed for each SYN inside the measured operation; "
                 + "the baseline's record `hashCode()` is 4 multiply-adds, so the kernel's hash, which the "
-                + "kernel-hash test vectors pin, is most of the difference.");
+                + "kernel-hash test vectors pin, is most of the difference. Measured on 2026-12-04 (JMH "
+                + "`-prof perfasm:events=cpu-clock`, JDK 17, load about 3): with a trivial hash in the kernel "
+                + "hash's place the project's operation took 3.0 ns against the baseline's 3.1–3.3 ns, so what "
+                + "surrounds the selector (view, SPI call, bounds check, count, result) costs no more than the "
+                + "baseline's whole choice; the jhash and `reciprocal_scale` are about 45 of the operation's 95 "
+                + "instructions and a chain of about 16 dependent cycles, 2.5–3 ns.");
         p();
         table("SelectionBenchmark", List.of("selector", "shape"), "hoststack",
                 List.of(new Col("baseline", "baseline", true)), Map.of());
@@ -866,7 +934,9 @@ public final class ReportGenerator {
                 + "frame with one `tcp_time_now`, and passes that loop time to `input` and `poll`; the read is "
                 + "part of the measured operation. Application replies made on the data thread's own Java thread "
                 + "go through its owner-only ring, and accept events through the single-producer queue from the "
-                + "data thread to the worker: no atomic read-modify-write in the cycle.");
+                + "data thread to the worker. The cycle's only atomic read-modify-writes are the session table's "
+                + "two writes (the SYN's insert, the close's removal), each taking the table's writer lock with one "
+                + "compare-and-set, as VPP's bihash takes its bucket lock with one atomic per write.");
         p();
         p("- **naive JDK** baseline: the same parser and writer, then `HashMap<FiveTuple, Conn>` (an object per "
                 + "connection), the `HashMap` listener table and an `ArrayDeque` accept queue per worker. It lacks "
@@ -889,18 +959,23 @@ public final class ReportGenerator {
         p(s.substring(0, s.length() - 1) + ".");
         p();
         Result o = find("SynToAcceptBenchmark", "hoststack", "family", "ip4");
+        Result n = find("SynToAcceptBenchmark", "naiveJdk", "family", "ip4");
         Result b = find("SynToAcceptBenchmark", "bytesOnly", "family", "ip4");
-        if (o != null && b != null && 1e9 / o.score() < 2e6) {
-            p(String.format("**Target (≥ 2M connections/s) not met in this run: %.2fM/s.** 2M/s is a budget of 500 ns "
-                    + "per connection. Of the measured %.0f ns, the byte work alone (four segments written with "
-                    + "their IP and TCP checksums, two parsed) takes %.0f ns (%.0f%% of the budget); the rest is "
-                    + "two table lookups, one insert and one remove in the session table, the listener lookup "
-                    + "and group selection (section 2), pool allocations and frees for the session and the "
-                    + "connection, the handshake timer's link and unlink, the accept event through the "
-                    + "data thread's queue to the worker, and two application operations (accept reply, close) "
-                    + "through the data thread's mailbox. It allocates nothing (B/op above), so the bound is "
-                    + "instruction count on that path, not the garbage collector.", 1e3 / o.score(), o.score(), b.score(),
-                    100 * b.score() / 500));
+        if (o != null && n != null && b != null && n.score() / o.score() < 0.8) {
+            p(String.format("**Target (≥ 0.8× the naive stack's rate) not met in this run (IPv4): %.2f×.** Both stacks "
+                    + "do the byte work (four segments written with their IP and TCP checksums, two parsed): %.0f ns "
+                    + "here, the `bytes only` row. Above it, the naive stack spends %.0f ns per connection and the "
+                    + "project %.0f ns. A profile of this benchmark (async-profiler 4.2 through JMH's `-prof async`, "
+                    + "IPv4, one sample per 200 µs, about 35,000 samples; 2026-12-04 at commit 34fb5f9) finds no "
+                    + "single frame above about 5%% of the samples. By feature: the session table's insert and "
+                    + "removal about 14%%, the session pool and per-worker load accounting about 10%%, the accept "
+                    + "event's queue and the worker's poll 7–9%%, the listener lookup and dispatch about 6%%, the "
+                    + "mailbox round trip of the accept reply and the close about 5%%, the byte work about 17%%, and "
+                    + "the calls between them about 30%%. Those are the features the naive stack does without "
+                    + "(half-open connections in a lock-free table, per-worker load for the selectors, events and "
+                    + "replies across threads, timers, counters), each a few tens of ns; the bound is the number of "
+                    + "such steps in one connection's cycle, not one slow step, and it allocates nothing (B/op above).",
+                    n.score() / o.score(), b.score(), n.score() - b.score(), o.score() - b.score()));
             p();
         }
     }
