@@ -232,10 +232,19 @@ final class RoundRobinSelector implements ReuseportSelector, ExpressibleSelector
             for (int t = 0; t < threads; t++) {
                 final int b = begin(threads, stride, t);
                 cells[(t + 1) * PAD_INTS] = b;
-                for (int p = 0; p < len; p++) {
+                for (int p = 0; p < cycle; p++) {
                     final int m = p % n;
                     final int w = start[m + 1] - start[m];
                     cells[b + p] = start[m] + (k[t * n + m] + p / n) % w;
+                }
+                // the repetitions are copies of the period, the filled part doubling each time
+                // (each choice above takes three integer divisions; computing all 128 of a short
+                // period's repetitions that way made a join and a leave several times dearer).
+                // Both the filled part and the rest are whole periods, so every copy is too.
+                for (int filled = (int) cycle; filled < len; ) {
+                    final int copy = Math.min(filled, len - filled);
+                    System.arraycopy(cells, b, cells, b + filled, copy);
+                    filled += copy;
                 }
                 cells[b + len] = -b;
             }
