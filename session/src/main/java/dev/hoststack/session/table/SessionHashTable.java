@@ -178,9 +178,6 @@ public final class SessionHashTable {
     private final int maxEntries;
     private final int maxBuckets;
     private final WriterLock writeLock = new WriterLock();
-    /** The bucket and slot of the key the last successful {@link #find} found (writers only, under the lock). */
-    private int foundBucket;
-    private int foundSlot;
 
     /** The writers' view of the published array: its geometry and bookkeeping. */
     private volatile Storage storage;
@@ -608,9 +605,8 @@ public final class SessionHashTable {
     }
 
     /**
-     * Where {@code key} (of hash {@code h}) is in {@code s} (the slot's first word), or -1; when
-     * found, its bucket and slot are left in {@link #foundBucket} and {@link #foundSlot}. Writers
-     * only, under the lock.
+     * Where {@code key} (of hash {@code h}) is in {@code s}: its bucket and slot as
+     * {@code bucket << 3 | slot}, or -1. Writers only, under the lock.
      */
     private int find(Storage s, long[] key, long h) {
         final long[] w = s.words;
@@ -622,9 +618,7 @@ public final class SessionHashTable {
             for (long m = matches(hdr, tag); m != 0; m &= m - 1) {
                 final int p = slotAt(s.buckets, b, slotOf(m));
                 if (tagIs(hdr, slotOf(m), tag) && keyEquals(w, p, key)) {
-                    foundBucket = b;
-                    foundSlot = slotOf(m);
-                    return p;
+                    return b << 3 | slotOf(m);
                 }
             }
             if ((hdr & fbit) == 0) {
@@ -660,17 +654,18 @@ public final class SessionHashTable {
         try {
             final Storage s = storage;
             final long[] w = s.words;
-            final int p = find(s, key, h);
-            if (p < 0) {
+            final int at = find(s, key, h);
+            if (at < 0) {
                 return SessionHandle.INVALID;
             }
-            final long old = w[p + storedWords];
+            // the bucket and slot as find found them (recovering them from the slot's word
+            // offset would take two integer divisions, dearer than the rest of a removal)
+            final int bucket = at >>> 3;
+            final int slot = at & 7;
+            final long old = w[slotAt(s.buckets, bucket, slot) + storedWords];
             if (checkValue && old != expected) {
                 return SessionHandle.INVALID;
             }
-            // where find found it (two integer divisions of p would cost more than the rest of a removal)
-            final int bucket = foundBucket;
-            final int slot = foundSlot;
             // the slot is free once its tag is gone; its words stay until a put reuses it
             publish(w, bucket, w[bucket] & ~(0x7FL << (8 * slot)), true);
             // the key is gone: now the buckets it passed may forget it
