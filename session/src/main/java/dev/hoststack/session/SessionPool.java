@@ -153,7 +153,7 @@ public final class SessionPool {
         proto[index] = (byte) protoOrdinal;
         live[index] = true;
         liveCount++;
-        final WorkerLoad l = workerGlobalIndex == NONE || loads == null ? null : loads.load(workerGlobalIndex);
+        final WorkerLoad l = loadOfWorker(workerGlobalIndex);
         loadOf[index] = l;
         if (l != null) {
             l.add(thread, 1, 0); // CREATED is pending
@@ -204,6 +204,11 @@ public final class SessionPool {
         state[index] = s.ordinal();
     }
 
+    /** The load of app worker {@code workerGlobalIndex} as the lookup answers it; null for {@link #NONE} or none known. */
+    private WorkerLoad loadOfWorker(int workerGlobalIndex) {
+        return workerGlobalIndex == NONE || loads == null ? null : loads.load(workerGlobalIndex);
+    }
+
     /** Moves a session's count in its worker's load {@code l} (null: none) from one state to another. */
     private void change(WorkerLoad l, int oldState, int newState) {
         if (l == null) {
@@ -216,41 +221,6 @@ public final class SessionPool {
         }
     }
 
-    /**
-     * Moves a session's counts from (old worker, old state) to (new worker, new state).
-     * Allocation-free; a worker of {@link #NONE}, or one the lookup no longer knows, counts nothing.
-     */
-    private void account(int oldWorker, int oldState, int newWorker, int newState) {
-        if (loads == null) {
-            return;
-        }
-        final int oldPending = PENDING_STATES >>> oldState & 1;
-        final int oldEstablished = ESTABLISHED_STATES >>> oldState & 1;
-        final int newPending = PENDING_STATES >>> newState & 1;
-        final int newEstablished = ESTABLISHED_STATES >>> newState & 1;
-        if (oldWorker == newWorker) {
-            if (oldPending != newPending || oldEstablished != newEstablished) {
-                WorkerLoad l = loads.load(oldWorker);
-                if (l != null) {
-                    l.add(thread, newPending - oldPending, newEstablished - oldEstablished);
-                }
-            }
-            return;
-        }
-        if (oldWorker != NONE && (oldPending | oldEstablished) != 0) {
-            WorkerLoad l = loads.load(oldWorker);
-            if (l != null) {
-                l.add(thread, -oldPending, -oldEstablished);
-            }
-        }
-        if (newWorker != NONE && (newPending | newEstablished) != 0) {
-            WorkerLoad l = loads.load(newWorker);
-            if (l != null) {
-                l.add(thread, newPending, newEstablished);
-            }
-        }
-    }
-
     /** The app worker's global index, or {@link #NONE}. */
     public int appWorker(int index) {
         return appWorker[index];
@@ -258,11 +228,15 @@ public final class SessionPool {
 
     /** Sets the app worker's global index. */
     public void appWorker(int index, int workerGlobalIndex) {
-        if (live[index]) {
-            account(appWorker[index], state[index], workerGlobalIndex, state[index]);
+        final WorkerLoad next = loadOfWorker(workerGlobalIndex);
+        if (live[index] && next != loadOf[index]) {
+            // the session's count leaves the old worker's load and joins the new one's, in its state
+            final int st = state[index];
+            change(loadOf[index], st, SessionState.CLOSED.ordinal());
+            change(next, SessionState.CLOSED.ordinal(), st);
         }
         appWorker[index] = workerGlobalIndex;
-        loadOf[index] = workerGlobalIndex == NONE || loads == null ? null : loads.load(workerGlobalIndex);
+        loadOf[index] = next;
     }
 
     /** The index of the listen session it was accepted on (thread 0), or {@link #NONE}. */
