@@ -18,6 +18,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -70,12 +71,7 @@ class ServeTest {
                         "--reuseport", "--selector", "roundrobin")) {
                     java.await(l -> l.startsWith("ready "), Duration.ofSeconds(60));
                     int port = Integer.parseInt(uri.substring(uri.lastIndexOf('/') + 1));
-                    List<String> bodies = new ArrayList<>();
-                    for (int i = 0; i < 24; i++) {
-                        String response = get(port);
-                        assertThat(response).as("connection %s", i).isNotNull();
-                        bodies.add(response);
-                    }
+                    List<String> bodies = responses(port, 24, () -> "");
                     for (int i = 0; i < bodies.size(); i++) {
                         String b = bodies.get(i);
                         if (i % 2 == 1) {
@@ -90,12 +86,9 @@ class ServeTest {
                     assertThat(new ProcessBuilder("kill", "-9", servers[0]).start().waitFor()).isZero();
                     serve.await(l -> l.startsWith("server " + servers[0] + " of py-w0 exited with 137"), Duration.ofSeconds(30));
                     Thread.sleep(300);
-                    List<String> after = new ArrayList<>();
-                    for (int i = 0; i < 12; i++) {
-                        String response = get(port);
-                        assertThat(response).as("connection %s after the kill", i).isNotNull();
-                        after.add(response.contains("app=jv") ? "jv" : response.contains("worker=1") ? "py-w1" : "other");
-                    }
+                    List<String> after = responses(port, 12, () -> " after the kill").stream()
+                            .map(r -> r.contains("app=jv") ? "jv" : r.contains("worker=1") ? "py-w1" : "other")
+                            .toList();
                     assertThat(after).as("after py-w0's server died").containsOnly("jv", "py-w1");
                     assertThat(after.stream().filter("py-w1"::equals).count()).isEqualTo(6);
                 }
@@ -152,12 +145,7 @@ class ServeTest {
                     assertThat(serve.output()).as("gunicorn took the inherited socket").contains("Listening at: " + "http://"
                             + uri.substring("tcp://".length()).replace('/', ':'));
                     int port = Integer.parseInt(uri.substring(uri.lastIndexOf('/') + 1));
-                    List<String> bodies = new ArrayList<>();
-                    for (int i = 0; i < 24; i++) {
-                        String response = get(port);
-                        assertThat(response).as("connection %s; serve's output:%n%s", i, serve.output()).isNotNull();
-                        bodies.add(response);
-                    }
+                    List<String> bodies = responses(port, 24, () -> String.format("; serve's output:%n%s", serve.output()));
                     for (int i = 0; i < bodies.size(); i++) {
                         String b = bodies.get(i);
                         if (i % 2 == 1) {
@@ -241,6 +229,21 @@ class ServeTest {
             return lines.map(l -> l.trim().split("\\s+")).filter(f -> f.length > 3 && f[1].equals(local) && f[3].equals("0A"))
                     .count();
         }
+    }
+
+    /**
+     * {@code count} GETs to 127.0.0.1:{@code port}, one after another, each of which must be
+     * answered; a failure message names the connection and adds {@code context}.
+     */
+    static List<String> responses(int port, int count, Supplier<String> context) {
+        List<String> bodies = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            final int n = i;
+            String response = get(port);
+            assertThat(response).as(() -> "connection " + n + context.get()).isNotNull();
+            bodies.add(response);
+        }
+        return bodies;
     }
 
     /** One HTTP/1.0 GET: the whole response, or null if the connection ended without one. */
