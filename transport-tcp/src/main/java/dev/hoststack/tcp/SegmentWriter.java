@@ -72,7 +72,10 @@ public final class SegmentWriter {
                 ack, flags, window);
     }
 
-    /** As {@link #writeIp6(ByteBuffer, long, long, int, long, long, int, int, int, int, int)}, with the addresses' sum given ({@link #addressSum6}). */
+    /**
+     * As {@link #writeIp6(ByteBuffer, long, long, int, long, long, int, int, int, int, int)}, with
+     * the sum of the two addresses' 16-bit words given ({@link #addressSum6}).
+     */
     static int writeIp6(ByteBuffer buf, long addresses, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo,
                         int dstPort, int seq, int ack, int flags, int window) {
         final long pseudo = addresses + 6 + 20;

@@ -18,8 +18,9 @@ import java.util.Map;
  * One thread's choices over one view repeat with period members x lcm(workers of each member)
  * (18 for the seed's 1, 2, 3 workers), so at each membership change every thread's next period
  * is compiled into a cycle of slots (repeated to at least {@value #MIN_RUN} choices), and a choice
- * is one array read, an increment with wrap and a store; a group whose period would pass {@value #MAX_CYCLE} choices keeps two rotors per thread
- * (the next member, and each member's next slot), no search either way.
+ * is one array read, an increment with wrap and a store; a group whose period would pass
+ * {@value #MAX_CYCLE} choices keeps two rotors per thread (the next member, and each member's
+ * next slot), no search either way.
  *
  * <h2>Concurrency, and what it guarantees</h2>
  * Every data thread keeps its own rotors (the next application, and each application's next
