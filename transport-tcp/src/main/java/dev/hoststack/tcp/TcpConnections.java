@@ -13,6 +13,15 @@ final class TcpConnections {
 
     static final int NONE = -1;
 
+    /** {@link TcpState#CLOSED}'s ordinal as held in {@link #state}: hot paths compare bytes, not enums. */
+    static final byte CLOSED = 0;
+    /** {@link TcpState#SYN_SENT}'s ordinal. */
+    static final byte SYN_SENT = 2;
+    /** {@link TcpState#SYN_RCVD}'s ordinal. */
+    static final byte SYN_RCVD = 3;
+    /** {@link TcpState#ESTABLISHED}'s ordinal. */
+    static final byte ESTABLISHED = 4;
+
     private final int max;
     private int highWater;
     private int live;
@@ -36,6 +45,12 @@ final class TcpConnections {
     long[] deadline;
     /** The sum of the 16-bit words of its two addresses, which every checksum it sends starts from. */
     long[] addressSum;
+    /**
+     * Where its 5-tuple went in the table that holds it (an entry reference of
+     * {@link dev.hoststack.session.table.SessionHashTable#putIfAbsentAt}), so that the removal
+     * needs no probe.
+     */
+    long[] tableRef;
     private int[] prev;
     private int[] next;
     private int timerHead = NONE;
@@ -64,6 +79,7 @@ final class TcpConnections {
         irs = new int[n];
         deadline = new long[n];
         addressSum = new long[n];
+        tableRef = new long[n];
         prev = new int[n];
         next = new int[n];
     }
@@ -87,6 +103,7 @@ final class TcpConnections {
         irs = Arrays.copyOf(irs, n);
         deadline = Arrays.copyOf(deadline, n);
         addressSum = Arrays.copyOf(addressSum, n);
+        tableRef = Arrays.copyOf(tableRef, n);
         prev = Arrays.copyOf(prev, n);
         next = Arrays.copyOf(next, n);
     }
@@ -101,7 +118,7 @@ final class TcpConnections {
                 grow();
             }
             c = highWater++;
-            state[c] = (byte) TcpState.CLOSED.ordinal();
+            state[c] = CLOSED;
             session[c] = NONE;
         } else {
             return NONE;
@@ -116,22 +133,23 @@ final class TcpConnections {
         if (deadline[c] != 0) {
             unlinkTimer(c);
         }
-        state[c] = (byte) TcpState.CLOSED.ordinal();
+        state[c] = CLOSED;
         session[c] = NONE;
         freeList[freeCount++] = c;
         live--;
     }
 
     boolean isLive(int c) {
-        return c >= 0 && c < highWater && state[c] != TcpState.CLOSED.ordinal();
+        return c >= 0 && c < highWater && state[c] != CLOSED;
     }
 
     TcpState state(int c) {
         return TcpState.of(state[c]);
     }
 
-    void state(int c, TcpState s) {
-        state[c] = (byte) s.ordinal();
+    /** Whether connection {@code c} is in the state of ordinal {@code s} ({@link #SYN_RCVD} etc.). */
+    boolean is(int c, byte s) {
+        return state[c] == s;
     }
 
     int live() {

@@ -349,12 +349,14 @@ public final class TcpTransport implements Transport {
             return drop(pt, DropReason.SESSION_POOL_FULL, null);
         }
         final long handle = SessionHandle.make(thread, s);
-        if (table.putIfAbsent(key, handle) != SessionHashTable.INSERTED) {
+        final long ref = table.putIfAbsentAt(key, handle);
+        if (ref < 0) {
             dp.abort(dt, s);
             c.free(conn);
             return drop(pt, DropReason.TABLE_FULL, null);
         }
-        open(pt, conn, s, fib, seg, seg.seq, TcpState.SYN_RCVD);
+        c.tableRef[conn] = ref;
+        open(pt, conn, s, fib, seg, seg.seq, TcpConnections.SYN_RCVD);
         pt.count(TcpCounter.SYNS_ACCEPTED);
         send(pt, conn, TcpSegment.SYN | TcpSegment.ACK, TcpCounter.SYNACKS_SENT);
         r.kind = CREATED;
@@ -367,7 +369,7 @@ public final class TcpTransport implements Transport {
      * Fills a new connection from the flow it is for (local = the flow's local end), picks its
      * ISN, puts it in {@code state} and arms the handshake timer.
      */
-    private void open(PerThread pt, int conn, int session, int fib, TcpSegment f, int irs, TcpState state) {
+    private void open(PerThread pt, int conn, int session, int fib, TcpSegment f, int irs, byte state) {
         final TcpConnections c = pt.conns;
         c.session[conn] = session;
         c.fib[conn] = fib;
@@ -386,7 +388,7 @@ public final class TcpTransport implements Transport {
         c.irs[conn] = irs;
         final long now = now(pt);
         c.iss[conn] = initialSequence(f, now);
-        c.state(conn, state);
+        c.state[conn] = state;
         c.armTimer(conn, now + config.handshakeTimeoutNanos());
     }
 
@@ -413,16 +415,16 @@ public final class TcpTransport implements Transport {
             return drop(pt, DropReason.NO_CONNECTION, pt.seg);
         }
         final int conn = pool.connection(s);
-        final TcpState st = pt.conns.state(conn);
+        final boolean synRcvd = pt.conns.is(conn, TcpConnections.SYN_RCVD);
         if (pt.seg.has(TcpSegment.RST)) {
-            return peerReset(pt, conn, st, table);
+            return peerReset(pt, conn, synRcvd, table);
         }
-        return st == TcpState.SYN_RCVD ? synReceived(pt, s, conn, table) : establishedSegment(pt, conn, table);
+        return synRcvd ? synReceived(pt, s, conn, table) : establishedSegment(pt, conn, table);
     }
 
     /** A RST for a connection in the table: released, the app told if it had the session. */
-    private int peerReset(PerThread pt, int conn, TcpState st, SessionHashTable table) {
-        if (st == TcpState.SYN_RCVD) {
+    private int peerReset(PerThread pt, int conn, boolean synRcvd, SessionHashTable table) {
+        if (synRcvd) {
             pt.dt.drop(DropReason.RESET_BY_PEER);
             pt.result.drop = DropReason.RESET_BY_PEER;
         }
@@ -445,7 +447,7 @@ public final class TcpTransport implements Transport {
             return resetAndRelease(pt, conn, table, DropReason.BAD_ACK);
         }
         c.unlinkTimer(conn);
-        c.state(conn, TcpState.ESTABLISHED);
+        c.state[conn] = TcpConnections.ESTABLISHED;
         pt.count(TcpCounter.ESTABLISHED);
         final DropReason refused = dp.established(pt.dt, s);
         if (refused != null) {
@@ -506,13 +508,15 @@ public final class TcpTransport implements Transport {
             r.kind = CLOSED;
             return CLOSED;
         }
-        if (established.putIfAbsent(key, r.session) != SessionHashTable.INSERTED) {
+        final long ref = established.putIfAbsentAt(key, r.session);
+        if (ref < 0) {
             return drop(pt, DropReason.TABLE_FULL, null);
         }
         halfOpen.remove(key, r.session);
+        c.tableRef[conn] = ref;
         c.unlinkTimer(conn);
         c.irs[conn] = seg.seq;
-        c.state(conn, TcpState.ESTABLISHED);
+        c.state[conn] = TcpConnections.ESTABLISHED;
         pt.count(TcpCounter.ESTABLISHED);
         send(pt, conn, TcpSegment.ACK, TcpCounter.ACKS_SENT);
         DropReason refused = dp.connected(dt, s);
@@ -576,12 +580,14 @@ public final class TcpTransport implements Transport {
         }
         dt.sessions().state(s, dev.hoststack.api.SessionState.CONNECTING);
         final long handle = SessionHandle.make(thread, s);
-        if (tables.halfOpen(f.ip4).putIfAbsent(key, handle) != SessionHashTable.INSERTED) {
+        final long ref = tables.halfOpen(f.ip4).putIfAbsentAt(key, handle);
+        if (ref < 0) {
             dp.abort(dt, s);
             c.free(conn);
             throw dev.hoststack.api.SessionError.LIMIT.exception("the half-open table of FIB %s is full", fib);
         }
-        open(pt, conn, s, fib, f, -1, TcpState.SYN_SENT);
+        c.tableRef[conn] = ref;
+        open(pt, conn, s, fib, f, -1, TcpConnections.SYN_SENT);
         send(pt, conn, TcpSegment.SYN, TcpCounter.SYNS_SENT);
         return handle;
     }
@@ -604,7 +610,7 @@ public final class TcpTransport implements Transport {
         final TcpConnections c = pt.conns;
         final long[] key = pt.dt.key2;
         fillKey(c, conn, key);
-        table.remove(key, SessionHandle.make(pt.dt.index(), c.session[conn]));
+        table.removeAt(c.tableRef[conn], key, SessionHandle.make(pt.dt.index(), c.session[conn]));
         dp.connectionLost(pt.dt, c.session[conn], reset);
         c.free(conn);
     }
@@ -667,7 +673,7 @@ public final class TcpTransport implements Transport {
             pt.dt.drop(DropReason.HANDSHAKE_TIMEOUT);
             pt.count(TcpCounter.HANDSHAKE_TIMEOUTS);
             SessionTables tables = dp.fib(c.fib[conn]);
-            release(pt, conn, c.state(conn) == TcpState.SYN_SENT ? tables.halfOpen(c.ip4[conn]) : tables.table(c.ip4[conn]),
+            release(pt, conn, c.is(conn, TcpConnections.SYN_SENT) ? tables.halfOpen(c.ip4[conn]) : tables.table(c.ip4[conn]),
                     true);
             n++;
         }
@@ -686,7 +692,7 @@ public final class TcpTransport implements Transport {
         final ByteBuffer tx = pt.tx;
         final int seq = (flags & TcpSegment.SYN) != 0 ? c.iss[conn] : c.iss[conn] + 1;
         final int ack = c.irs[conn] + 1;
-        final boolean opening = c.state(conn) == TcpState.SYN_SENT;
+        final boolean opening = c.is(conn, TcpConnections.SYN_SENT);
         final int ackFlags = (flags & TcpSegment.RST) != 0 || opening ? flags : flags | TcpSegment.ACK;
         tx.clear();
         final long addresses = c.addressSum[conn];
@@ -741,8 +747,11 @@ public final class TcpTransport implements Transport {
         if (!c.isLive(connection)) {
             return;
         }
-        send(pt, connection, c.state(connection) == TcpState.ESTABLISHED ? TcpSegment.FIN : TcpSegment.RST,
-                c.state(connection) == TcpState.ESTABLISHED ? TcpCounter.FINS_SENT : TcpCounter.RSTS_SENT);
+        if (c.is(connection, TcpConnections.ESTABLISHED)) {
+            send(pt, connection, TcpSegment.FIN, TcpCounter.FINS_SENT);
+        } else {
+            send(pt, connection, TcpSegment.RST, TcpCounter.RSTS_SENT);
+        }
         closeQuietly(pt, connection);
     }
 
@@ -763,8 +772,8 @@ public final class TcpTransport implements Transport {
         long[] key = pt.dt.key2;
         fillKey(c, conn, key);
         SessionTables tables = dp.fib(c.fib[conn]);
-        (c.state(conn) == TcpState.SYN_SENT ? tables.halfOpen(c.ip4[conn]) : tables.table(c.ip4[conn]))
-                .remove(key, SessionHandle.make(pt.dt.index(), c.session[conn]));
+        (c.is(conn, TcpConnections.SYN_SENT) ? tables.halfOpen(c.ip4[conn]) : tables.table(c.ip4[conn]))
+                .removeAt(c.tableRef[conn], key, SessionHandle.make(pt.dt.index(), c.session[conn]));
         if (pt.dt.sessions().isLive(c.session[conn])) {
             dp.free(pt.dt, c.session[conn]);
         }

@@ -62,7 +62,10 @@ import java.lang.invoke.VarHandle;
  * not memory, and its memory is small (IPv4: about 1 MiB at most). A removal frees its slot at once (it clears
  * the tag) and takes the key out of the counts and filters of the buckets it passed (a count that
  * reaches 0 clears the filter; otherwise the filter is recomputed from the keys still passing), so
- * a table with connections coming and going never fills with tombstones or stale marks.
+ * a table with connections coming and going never fills with tombstones or stale marks. A writer
+ * that keeps the entry reference {@link #putIfAbsentAt} answers (a transport, per connection)
+ * removes with {@link #removeAt}: one slot read under the lock instead of a probe, and no hash for
+ * an entry in its home bucket, while the table has not been rehashed since.
  * Measured figures: {@code docs/benchmarks.md}.
  *
  * <h2>Memory</h2>
@@ -86,7 +89,7 @@ import java.lang.invoke.VarHandle;
  *       as {@link java.util.concurrent.locks.StampedLock#tryOptimisticRead} does) and retry the
  *       bucket if the header changed meanwhile. A reader therefore never sees a torn entry; it may
  *       see an entry removed after the read began, which callers validate.</li>
- *   <li>Writers ({@link #putIfAbsent}, {@link #remove}) may come from any thread and are
+ *   <li>Writers ({@link #putIfAbsent}, {@link #putIfAbsentAt}, {@link #remove}, {@link #removeAt}) may come from any thread and are
  *       serialised by one lock per table ({@code WriterLock}: one compare-and-set to take, a release
  *       store to give back, so a SYN's insert and a close's removal each cost one atomic
  *       instruction). A writer writes a slot's words only while the slot's
@@ -138,6 +141,8 @@ public final class SessionHashTable {
     static final long FILTER = 0xFFL << FILTER_SHIFT;
     /** Header: the change counter, 21 bits: the top 16 bits of the word and the top bit of each lane. */
     private static final long COUNTER = 0xFFFF_0000_0000_0000L | LANE_HIGH;
+    /** Entry reference bit ({@link #putIfAbsentAt}): the entry lies past its home bucket. */
+    private static final int DISPLACED = Integer.MIN_VALUE;
     /** Writer-side passing counts saturate here (then a removal recounts by scanning). */
     private static final int MAX_COUNT = Character.MAX_VALUE;
 
@@ -196,11 +201,14 @@ public final class SessionHashTable {
         final int threshold;
         /** Per bucket, how many keys whose home is an earlier bucket lie past it (writers only). */
         final char[] passing;
+        /** Which array this is: 0 for the first, one more for each rehash (entry references carry it). */
+        final int generation;
         /** The farthest any key was placed from its home bucket in this array (writers only). */
         int maxDisplacement;
 
-        Storage(int buckets, int bucketWords) {
+        Storage(int buckets, int bucketWords, int generation) {
             this.buckets = buckets;
+            this.generation = generation & Integer.MAX_VALUE;
             this.words = new long[Math.multiplyExact(buckets, bucketWords)];
             this.passing = new char[buckets];
             this.threshold = (int) ((long) buckets * SLOTS_PER_BUCKET * loadPercent(buckets) / 100);
@@ -226,7 +234,7 @@ public final class SessionHashTable {
         this.maxBuckets = bucketsFor(maxEntries);
         checkArgument((long) maxBuckets * bucketWords < Integer.MAX_VALUE - 16,
                 "maxEntries %s needs more than one Java array", maxEntries);
-        this.storage = new Storage(bucketsFor(initialCapacity), bucketWords);
+        this.storage = new Storage(bucketsFor(initialCapacity), bucketWords, 0);
         this.words = storage.words;
     }
 
@@ -480,13 +488,30 @@ public final class SessionHashTable {
         return SessionHandle.INVALID;
     }
 
+    /** Whether the slot at {@code w[p..]} holds {@code key}: the family's words compared straight, no loop. */
     private boolean keyEquals(long[] w, int p, long[] key) {
-        for (int i = 0; i < storedWords; i++) {
-            if (w[p + i] != key[i]) {
-                return false;
-            }
+        if (keyWords == SessionKeys.IP4_WORDS) {
+            return w[p] == key[0] && w[p + 1] == key[1];
         }
-        return true;
+        return ((w[p] ^ key[0]) | (w[p + 1] ^ key[1]) | (w[p + 2] ^ key[2]) | (w[p + 3] ^ key[3]) | (w[p + 4] ^ key[4])) == 0;
+    }
+
+    /**
+     * Copies a key's stored words from {@code src[from..]} to the slot at {@code w[p..]}: two or
+     * five plain stores (a {@code System.arraycopy} of a length held in a field is a call into a
+     * copy stub, dearer than the copy).
+     */
+    private void copyKey(long[] src, int from, long[] w, int p) {
+        if (keyWords == SessionKeys.IP4_WORDS) {
+            w[p] = src[from];
+            w[p + 1] = src[from + 1];
+            return;
+        }
+        w[p] = src[from];
+        w[p + 1] = src[from + 1];
+        w[p + 2] = src[from + 2];
+        w[p + 3] = src[from + 3];
+        w[p + 4] = src[from + 4];
     }
 
     // ---------------------------------------------------------------- writes
@@ -500,24 +525,36 @@ public final class SessionHashTable {
      * @return {@link #INSERTED}, {@link #EXISTS} or {@link #FULL}
      */
     public int putIfAbsent(long[] key, long value) {
+        final long r = putIfAbsentAt(key, value);
+        return r >= 0 ? INSERTED : (int) -r;
+    }
+
+    /**
+     * As {@link #putIfAbsent}, answering where the entry went: a reference for
+     * {@link #removeAt} (which then finds the entry without a probe while the table has not been
+     * rehashed), or the negated {@link #EXISTS} or {@link #FULL}.
+     *
+     * @return an entry reference ({@code >= 0}), {@code -EXISTS} or {@code -FULL}
+     */
+    public long putIfAbsentAt(long[] key, long value) {
         checkKey(key);
         checkArgument(value != SessionHandle.INVALID, "INVALID (-1) is not a value: it means 'absent'");
         final long h = hashAt(key, 0);
         writeLock.lock();
         try {
             if (find(storage, key, h) >= 0) {
-                return EXISTS;
+                return -EXISTS;
             }
             if (size >= maxEntries) {
-                return FULL;
+                return -FULL;
             }
             Storage s = storage;
             if (size + 1 > s.threshold && s.buckets < maxBuckets) {
                 s = rehash(s);
             }
-            place(s, key, 0, value, h, true);
+            final int at = place(s, key, 0, value, h, true);
             SIZE.setRelease(this, size + 1);
-            return INSERTED;
+            return (long) s.generation << 32 | at & 0xFFFF_FFFFL;
         } finally {
             writeLock.unlock();
         }
@@ -528,7 +565,7 @@ public final class SessionHashTable {
      * free slot, counting it in the buckets it passes. {@code live}: the array is published, so
      * every header change is a release store and the passing marks go first.
      */
-    private void place(Storage s, long[] src, int from, long value, long h, boolean live) {
+    private int place(Storage s, long[] src, int from, long value, long h, boolean live) {
         final long[] w = s.words;
         final int buckets = s.buckets;
         final int home = bucketOf(h, buckets);
@@ -536,8 +573,9 @@ public final class SessionHashTable {
         int slot = -1;
         int displacement = 0;
         for (; displacement < buckets; displacement++) {
-            slot = freeSlot(w[b]);
-            if (slot >= 0) {
+            final long free = matches(w[b], 0);
+            if (free != 0) {
+                slot = slotOf(free);
                 break;
             }
             b = b + 1 == buckets ? 0 : b + 1;
@@ -565,19 +603,10 @@ public final class SessionHashTable {
             // will see the header change: the stores below must not pass the last header store
             VarHandle.releaseFence();
         }
-        System.arraycopy(src, from, w, p, storedWords);
+        copyKey(src, from, w, p);
         w[p + storedWords] = value;
         publish(w, b, w[b] | (long) tag(h) << (8 * slot), live);
-    }
-
-    /** The first free slot of a bucket by its header, or -1. */
-    private static int freeSlot(long hdr) {
-        for (int i = 0; i < SLOTS_PER_BUCKET; i++) {
-            if ((hdr >>> (8 * i) & 0x7F) == 0) {
-                return i;
-            }
-        }
-        return -1;
+        return (displacement == 0 ? 0 : DISPLACED) | b << 3 | slot;
     }
 
     /**
@@ -647,37 +676,78 @@ public final class SessionHashTable {
         return removeIf(key, true, expected) != SessionHandle.INVALID;
     }
 
+    /**
+     * Removes {@code key} only if it maps to {@code expected}, looking first where {@code ref} (an
+     * answer of {@link #putIfAbsentAt} for this key) says it was put: while the table has not been
+     * rehashed since, and the entry is still there, that is one slot read instead of a probe (and
+     * no hash for an entry in its home bucket). Otherwise, or for any other {@code ref}, as
+     * {@link #remove(long[], long)}. Any thread; serialised with other writers. Allocation-free.
+     *
+     * @return whether it was removed
+     */
+    public boolean removeAt(long ref, long[] key, long expected) {
+        checkKey(key);
+        writeLock.lock();
+        try {
+            final Storage s = storage;
+            if (ref >= 0 && (int) (ref >>> 32) == s.generation) {
+                final int bucket = (int) ref >>> 3 & 0x0FFF_FFFF;
+                final int slot = (int) ref & 7;
+                final long[] w = s.words;
+                if (bucket < s.buckets && slot < SLOTS_PER_BUCKET && (w[bucket] >>> (8 * slot) & 0x7F) != 0) {
+                    final int p = slotAt(s.buckets, bucket, slot);
+                    if (w[p + storedWords] == expected && keyEquals(w, p, key)) {
+                        // an entry in its home bucket passed no bucket: no hash needed to find them
+                        removeFound(s, bucket, slot, ((int) ref & DISPLACED) == 0 ? bucket : bucketOf(hashAt(key, 0), s.buckets));
+                        return true;
+                    }
+                }
+            }
+            return removeLocked(s, key, hashAt(key, 0), true, expected) != SessionHandle.INVALID;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
     private long removeIf(long[] key, boolean checkValue, long expected) {
         checkKey(key);
         final long h = hashAt(key, 0);
         writeLock.lock();
         try {
-            final Storage s = storage;
-            final long[] w = s.words;
-            final int at = find(s, key, h);
-            if (at < 0) {
-                return SessionHandle.INVALID;
-            }
-            // the bucket and slot as find found them (recovering them from the slot's word
-            // offset would take two integer divisions, dearer than the rest of a removal)
-            final int bucket = at >>> 3;
-            final int slot = at & 7;
-            final long old = w[slotAt(s.buckets, bucket, slot) + storedWords];
-            if (checkValue && old != expected) {
-                return SessionHandle.INVALID;
-            }
-            // the slot is free once its tag is gone; its words stay until a put reuses it
-            publish(w, bucket, w[bucket] & ~(0x7FL << (8 * slot)), true);
-            // the key is gone: now the buckets it passed may forget it
-            final int home = bucketOf(h, s.buckets);
-            for (int c = home; c != bucket; c = c + 1 == s.buckets ? 0 : c + 1) {
-                removePassing(s, c);
-            }
-            SIZE.setRelease(this, size - 1);
-            return old;
+            return removeLocked(storage, key, h, checkValue, expected);
         } finally {
             writeLock.unlock();
         }
+    }
+
+    /** A removal by probe, under the lock: the value removed, or {@link SessionHandle#INVALID}. */
+    private long removeLocked(Storage s, long[] key, long h, boolean checkValue, long expected) {
+        final int at = find(s, key, h);
+        if (at < 0) {
+            return SessionHandle.INVALID;
+        }
+        // the bucket and slot as find found them (recovering them from the slot's word
+        // offset would take two integer divisions, dearer than the rest of a removal)
+        final int bucket = at >>> 3;
+        final int slot = at & 7;
+        final long old = s.words[slotAt(s.buckets, bucket, slot) + storedWords];
+        if (checkValue && old != expected) {
+            return SessionHandle.INVALID;
+        }
+        removeFound(s, bucket, slot, bucketOf(h, s.buckets));
+        return old;
+    }
+
+    /** Frees a found entry's slot, then takes it out of the buckets it passed on its way from {@code home}. Under the lock. */
+    private void removeFound(Storage s, int bucket, int slot, int home) {
+        final long[] w = s.words;
+        // the slot is free once its tag is gone; its words stay until a put reuses it
+        publish(w, bucket, w[bucket] & ~(0x7FL << (8 * slot)), true);
+        // the key is gone: now the buckets it passed may forget it
+        for (int c = home; c != bucket; c = c + 1 == s.buckets ? 0 : c + 1) {
+            removePassing(s, c);
+        }
+        SIZE.setRelease(this, size - 1);
     }
 
     /**
@@ -750,7 +820,7 @@ public final class SessionHashTable {
      */
     private Storage rehash(Storage old) {
         final int buckets = (int) Math.min((long) old.buckets * 2, maxBuckets);
-        final Storage next = new Storage(buckets, bucketWords);
+        final Storage next = new Storage(buckets, bucketWords, old.generation + 1);
         final long[] from = old.words;
         for (int bucket = 0; bucket < old.buckets; bucket++) {
             final long hdr = from[bucket];
@@ -815,6 +885,20 @@ public final class SessionHashTable {
         } finally {
             writeLock.unlock();
         }
+    }
+
+    /**
+     * The value of the live entry an entry reference names in the current array, or
+     * {@link SessionHandle#INVALID} if the table was rehashed since or the slot is free (tests).
+     */
+    long valueAt(long ref) {
+        final Storage s = storage;
+        final int bucket = (int) ref >>> 3 & 0x0FFF_FFFF;
+        final int slot = (int) ref & 7;
+        if (ref < 0 || (int) (ref >>> 32) != s.generation || (s.words[bucket] >>> (8 * slot) & 0x7F) == 0) {
+            return SessionHandle.INVALID;
+        }
+        return s.words[slotAt(s.buckets, bucket, slot) + storedWords];
     }
 
     /** The passing count of a bucket (tests). */

@@ -795,6 +795,95 @@ class SessionHashTableTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}-word keys")
+    @ValueSource(ints = {SessionKeys.IP4_WORDS, SessionKeys.IP6_WORDS})
+    void entryReferencesRemoveExactlyWhatRemoveWould(int keyWords) {
+        long seed = seed();
+        String hint = seedHint(seed);
+        SplittableRandom r = new SplittableRandom(seed);
+        // small tables and dense key spaces: keys placed past their home bucket, growth (which
+        // makes earlier references stale), slots freed and reused under other keys
+        int[][] phases = {{1, 400, 1_000}, {16, 3_000, 4_000}, {3, 3, 12}, {1, 20_000, 25_000}};
+        int op = 0;
+        int viaReference = 0;
+        for (int[] phase : phases) {
+            int max = phase[1];
+            int keySpace = phase[2];
+            SessionHashTable t = new SessionHashTable(keyWords, phase[0], max);
+            Map<Words, Long> model = new HashMap<>();
+            Map<Words, Long> refs = new HashMap<>();
+            long[][] keys = new long[keySpace][];
+            Set<Words> distinct = new HashSet<>();
+            for (int i = 0; i < keySpace; i++) {
+                long[] k;
+                do {
+                    k = randomKey(keyWords, r);
+                } while (!distinct.add(new Words(k)));
+                keys[i] = k;
+            }
+            for (int i = 0; i < 60_000; i++, op++) {
+                long[] k = keys[r.nextInt(keySpace)];
+                Words w = new Words(k);
+                Long old = model.get(w);
+                int kind = r.nextInt(100);
+                if (kind < 45) {
+                    long v = r.nextLong() >>> 1;
+                    long want = old != null ? -SessionHashTable.EXISTS : model.size() >= max ? -SessionHashTable.FULL : 0;
+                    long ref = t.putIfAbsentAt(k, v);
+                    if (want < 0 ? ref != want : ref < 0) {
+                        fail("putIfAbsentAt returned %s, expected %s (size %d): %s", ref, want < 0 ? want : ">= 0",
+                                model.size(), where(op, max, keySpace, w, hint));
+                    }
+                    if (ref >= 0) {
+                        if (t.valueAt(ref) != v) {
+                            fail("reference %s of a new entry names value %s, not %s: %s", Long.toHexString(ref),
+                                    t.valueAt(ref), v, where(op, max, keySpace, w, hint));
+                        }
+                        model.put(w, v);
+                        refs.put(w, ref);
+                    }
+                } else if (kind < 85) {
+                    // its own reference (perhaps stale), another key's, or garbage; the right
+                    // value or a wrong one
+                    Long own = refs.get(w);
+                    int pick = r.nextInt(10);
+                    long ref = pick < 7 && own != null ? own
+                            : pick < 9 && !refs.isEmpty() ? refs.values().iterator().next() : r.nextLong();
+                    long expected = old != null && r.nextInt(5) > 0 ? old : r.nextLong() >>> 1;
+                    boolean want = old != null && old == expected;
+                    if (want && own != null && ref == own && t.valueAt(ref) == old) {
+                        viaReference++;
+                    }
+                    boolean got = t.removeAt(ref, k, expected);
+                    if (got != want) {
+                        fail("removeAt(%s, key, %s) returned %s, expected %s (stored %s): %s", Long.toHexString(ref), expected,
+                                got, want, old, where(op, max, keySpace, w, hint));
+                    }
+                    if (want) {
+                        model.remove(w);
+                        refs.remove(w);
+                    }
+                } else {
+                    long got = get(t, k);
+                    long want = old == null ? INVALID : old;
+                    if (got != want) {
+                        fail("get returned %s, expected %s: %s", got, want, where(op, max, keySpace, w, hint));
+                    }
+                }
+                if (t.size() != model.size()) {
+                    fail("size %d, expected %d after %s", t.size(), model.size(), where(op, max, keySpace, w, hint));
+                }
+                if (i % 10_000 == 0) {
+                    assertThat(contents(t)).as("forEach vs model after op %d, %s", op, hint).isEqualTo(model);
+                    assertThat(t.checkPassingMarks()).as("passing counts and filters after op %d, %s", op, hint).isNull();
+                }
+            }
+            assertThat(contents(t)).as("forEach vs model at the end of a phase, %s", hint).isEqualTo(model);
+            assertThat(t.checkPassingMarks()).as("passing counts and filters at the end of a phase, %s", hint).isNull();
+        }
+        assertThat(viaReference).as("removals whose reference still named their entry, %s", hint).isGreaterThan(10_000);
+    }
+
     private static String where(int op, int max, int keySpace, Words key, String hint) {
         return "op " + op + " (phase maxEntries " + max + ", " + keySpace + " keys), key " + key + ", " + hint;
     }
