@@ -50,7 +50,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * when every attempt failed.
  *
  * <p>For tests: {@code --stall-after N} stops worker 0's event loop (descriptors then pile up
- * unread) on its connection N+1, for {@code --stall-for MS} (default: for ever);
+ * unread) on its connection N+1, for {@code --stall-for MS} (default: for ever), printing
+ * {@code stalled worker=0 connection=N+1} as it stops (the connection is then taken: credited, or
+ * accepted on a socket of its own) and {@code resumed worker=0 connection=N+1} when it goes on, so
+ * that a test can wait for the stall itself rather than guess when it came;
  * {@code --answer-after MS} answers each connection that long after taking it; {@code --protocol 1}
  * speaks protocol version 1 (a version-1 client: never a listening socket of its own).
  */
@@ -68,6 +71,8 @@ public final class AnswerWorker {
     private volatile long stallAfter = -1;
     private volatile long stallForMillis = -1;
     private volatile long answerAfterMillis;
+    /** Where the stall lines go (the ready line's stream). */
+    private volatile PrintStream out = System.out;
 
     private AnswerWorker(String app) {
         this.app = app;
@@ -237,6 +242,7 @@ public final class AnswerWorker {
         me.stallAfter = stall;
         me.stallForMillis = stallFor;
         me.answerAfterMillis = answerAfter;
+        me.out = out;
         HoststackApp app = null;
         List<Channel> kernelSockets = new ArrayList<>();
         try {
@@ -326,14 +332,23 @@ public final class AnswerWorker {
                 long n = taken.incrementAndGet();
                 if (stallForMillis < 0 && n > stallAfter) {
                     // a hung worker, for tests: its event loop stops, descriptors pile up unread
+                    stallLine("stalled", n);
                     Thread.sleep(Long.MAX_VALUE);
                 } else if (n == stallAfter + 1) {
                     // a slow worker, for tests: its event loop stops for a while, then it catches up
+                    stallLine("stalled", n);
                     Thread.sleep(stallForMillis);
+                    stallLine("resumed", n);
                 }
             }
             channels.accepted(w, fd);
         };
+    }
+
+    private void stallLine(String what, long connection) {
+        PrintStream o = out;
+        o.println(what + " worker=0 connection=" + connection);
+        o.flush();
     }
 
     /**
