@@ -88,6 +88,20 @@ final class Running {
         }
     }
 
+    /**
+     * {@code docker pause}: freezes every process of the container (the cgroup freezer); it reads and
+     * writes nothing until {@link #unpause}, while its sockets stay open and the kernel keeps
+     * queueing onto them. Returns once Docker says it is frozen.
+     */
+    void pause() {
+        docker().pauseContainerCmd(container.getContainerId()).exec();
+    }
+
+    /** {@code docker unpause}: its processes go on where they were frozen. */
+    void unpause() {
+        docker().unpauseContainerCmd(container.getContainerId()).exec();
+    }
+
     /** {@code docker stop}: SIGTERM, then SIGKILL after {@code seconds}; returns once it stopped. */
     void stop(int seconds) {
         docker().stopContainerCmd(container.getContainerId()).withTimeout(seconds).exec();
