@@ -33,16 +33,19 @@ class WorkerDeathTest {
              Load load = new Load(24)) {
             int port = Http.port(hung.readyUri());
             load.start(port, 120, 60_000);
-            // wait until the hung worker's window is full: 8 descriptors it will never take
+            // wait until it hung: the daemon counted the credit of its 4th connection (sent before the handler, which
+            // hangs, runs) and its window is full again, 8 descriptors it will never take. A full window alone is not
+            // enough: with 24 clients at once it fills before a cold worker took its first 3, which it takes after.
             JsonObject w = null;
             for (int i = 0; i < 300; i++) {
                 w = Daemons.worker(Daemons.show(dir), "hung", 0);
-                if (w.get("in_flight").getAsInt() == 8) {
+                if (w.get("taken").getAsLong() > 3 && w.get("in_flight").getAsInt() == 8) {
                     break;
                 }
                 Thread.sleep(50);
             }
-            assertThat(w.get("in_flight").getAsInt()).isEqualTo(8);
+            assertThat(w.get("taken").getAsLong()).as("taken, the one it hung on included: %s", w).isGreaterThan(3);
+            assertThat(w.get("in_flight").getAsInt()).as("handed, not taken: %s", w).isEqualTo(8);
             hung.kill9();
             load.await();
 
@@ -53,10 +56,9 @@ class WorkerDeathTest {
             assertThat(gone.get("requeued_away").getAsLong()).isEqualTo(8);
             assertThat(gone.get("handed").getAsLong()).isEqualTo(taken + 8);
             // lost: what it took and never answered (the connection it hung on, and any taken with it)
+            assertThat(load.byApp("hung")).as("answered before it hung").isEqualTo(3);
             assertThat(load.failed.get()).isEqualTo(taken - load.byApp("hung"));
-            // 0 when the descriptor it hung on had not been counted as taken yet: the daemon then hands
-            // its own copy again and good answers it (seen under load); never more than its window
-            assertThat(load.failed.get()).as("lost (took %s, answered %s)", taken, load.byApp("hung")).isBetween(0, 8);
+            assertThat(load.failed.get()).as("lost (took %s, answered %s)", taken, load.byApp("hung")).isBetween(1, 8);
             assertThat(load.answered.get() + load.failed.get()).isEqualTo(120);
             assertThat(load.byApp("good")).isEqualTo(120 - taken);
             assertThat(Daemons.total(show, "requeued")).isEqualTo(8);
