@@ -41,9 +41,22 @@ public final class DataThread {
     private final int localMask;
     private int localHead;
     private int localTail;
+    /**
+     * Owner only: the shared queue may still hold operations the owner itself posted (before it
+     * owned the thread, or while its own ring was full), up to position {@link #ownSharedEnd}; its
+     * own posts go to the shared queue too until those have run, so that they keep their order.
+     * A plain field, so that the owner's post reads no other thread's writes.
+     */
+    private boolean ownOpsShared;
+    /** Owner only: the shared queue's tail after the owner's last own operation there (an upper bound). */
+    private long ownSharedEnd;
     private final Queue<Consumer<DataThread>> rpcs = new ConcurrentLinkedQueue<>();
-    /** Set after every {@link #post}, cleared by the owner before it drains: one volatile read per check. */
-    private volatile boolean rpcPosted;
+    /**
+     * Mail from other threads: set after every {@link #post}, every app operation put in the shared
+     * queue and every control task queued for thread 0; cleared by the owner before it drains. So
+     * an idle mailbox costs one volatile read (and the owner's own ring two plain reads) per check.
+     */
+    private volatile boolean mail;
     private volatile Thread owner;
 
     /** Scratch key words for the owner's lookups (never shared across threads). */
@@ -77,8 +90,13 @@ public final class DataThread {
         return owner;
     }
 
+    /** Makes {@code t} the owner; called on {@code t} itself (the claim), after the old owner's last step. */
     void owner(Thread t) {
         owner = t;
+        // the new owner may have posted to the shared queue before: its own posts queue behind
+        // those until they have run (checked at each drain)
+        ownSharedEnd = appOps.tailPosition();
+        ownOpsShared = ownSharedEnd != appOps.headPosition();
     }
 
     /** Whether the calling thread owns it. */
@@ -109,37 +127,80 @@ public final class DataThread {
     /** Queues work to run on this thread the next time it runs its mailbox (any thread). */
     public void post(Consumer<DataThread> work) {
         rpcs.add(work);
-        rpcPosted = true;
+        mail = true;
+    }
+
+    /** Makes the owner run its mailbox at its next check (a control task queued for thread 0). */
+    void wake() {
+        mail = true;
     }
 
     /**
      * Queues an app operation on a session of this thread; false if the queue is full.
      *
-     * <p>From the owner itself, while the shared queue is empty, it goes to the owner's own ring
-     * (no CAS). Order is kept per posting thread: the owner's own ring is drained first, and the
-     * owner posts to it only when every operation it posted to the shared queue earlier (before it
-     * owned the thread, while the shared queue was busy, or while its own ring was full) has
-     * been run.
+     * <p>From the owner itself, it goes to the owner's own ring (plain stores, no CAS, no fence)
+     * unless that is full or the shared queue still holds operations the owner posted there
+     * earlier (before it owned the thread, or while its own ring was full). Order is kept per
+     * posting thread: the owner's own ring is drained first, and the owner posts to it only when
+     * every operation it posted to the shared queue earlier has been run. Other threads post to
+     * the shared queue and then set the mail flag.
      */
     boolean postAppOp(int op, long sessionHandle) {
-        if (owner == Thread.currentThread() && localTail - localHead <= localMask && appOps.isEmpty()) {
+        if (owner == Thread.currentThread()) {
             final int t = localTail;
-            final int p = (t & localMask) << 1;
-            localOps[p] = op;
-            localOps[p + 1] = sessionHandle;
-            localTail = t + 1;
+            if (!ownOpsShared && t - localHead <= localMask) {
+                final int p = (t & localMask) << 1;
+                localOps[p] = op;
+                localOps[p + 1] = sessionHandle;
+                localTail = t + 1;
+                return true;
+            }
+            if (!appOps.offer(op, sessionHandle, 0)) {
+                return false;
+            }
+            ownOpsShared = true;
+            ownSharedEnd = appOps.tailPosition();
+            mail = true;
             return true;
         }
-        return appOps.offer(op, sessionHandle, 0);
+        if (!appOps.offer(op, sessionHandle, 0)) {
+            return false;
+        }
+        mail = true;
+        return true;
     }
 
+    /** Whether the owner has anything to run: its own ring's ops, or mail (owner only). */
     boolean hasPending() {
-        return localTail != localHead || rpcPosted || !appOps.isEmpty();
+        return localTail != localHead || mail;
     }
 
-    int drainAppOps(MpscLongRing.RecordHandler handler) {
+    /** Whether mail came since the owner last ran its mailbox (owner only). */
+    boolean hasMail() {
+        return mail;
+    }
+
+    /**
+     * Runs the mail (owner only): the mail flag is cleared first (what is posted meanwhile is
+     * either run now or sets it again), then the rpcs run, then the owner's own ring of app ops,
+     * then the shared queue's.
+     *
+     * @return how many ran
+     */
+    int runMail(MpscLongRing.RecordHandler handler) {
+        mail = false;
+        return drainRpcs() + runOwnAppOps(handler) + drainSharedAppOps(handler);
+    }
+
+    /**
+     * Runs the owner's own ring of app ops (owner only), all there is when no mail came (an
+     * application polling on the data thread's Java thread); a handler may post more, run in this
+     * drain.
+     *
+     * @return how many ran
+     */
+    int runOwnAppOps(MpscLongRing.RecordHandler handler) {
         int n = 0;
-        // the owner's own ring first (see postAppOp); a handler may post more, run in this drain
         while (localHead != localTail) {
             final int p = (localHead & localMask) << 1;
             final long op = localOps[p];
@@ -148,16 +209,20 @@ public final class DataThread {
             handler.onRecord(op, handle, 0);
             n++;
         }
-        return n + appOps.drain(handler, Integer.MAX_VALUE);
+        return n;
     }
 
-    int drainRpcs() {
-        if (!rpcPosted) {
-            // no volatile store (a full fence on x86) while nothing was posted
-            return 0;
+    /** Runs the shared queue's app ops (owner only, after the mail flag was cleared). */
+    private int drainSharedAppOps(MpscLongRing.RecordHandler handler) {
+        final int n = appOps.drain(handler, Integer.MAX_VALUE);
+        if (ownOpsShared && appOps.headPosition() - ownSharedEnd >= 0) {
+            ownOpsShared = false;
         }
-        // cleared before draining: work posted meanwhile is either drained now or sets it again
-        rpcPosted = false;
+        return n;
+    }
+
+    /** Runs the posted rpcs (owner only, after the mail flag was cleared). */
+    private int drainRpcs() {
         int n = 0;
         Consumer<DataThread> work;
         while ((work = rpcs.poll()) != null) {

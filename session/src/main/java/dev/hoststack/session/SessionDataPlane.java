@@ -167,15 +167,15 @@ public final class SessionDataPlane {
      */
     public int createSession(DataThread t, TransportProto proto, int listenSessionIndex, int workerGlobalIndex,
                              int connection, int fib) {
-        final int s = t.sessions().allocate(proto.ordinal(), listenSessionIndex, workerGlobalIndex, connection, fib);
+        // the worker looked up once: its load for the pool, its dispatch counter
+        final AppWorkerImpl w = worker(workerGlobalIndex);
+        final int s = t.sessions().allocate(proto.ordinal(), listenSessionIndex, workerGlobalIndex, connection, fib,
+                w == null ? null : w.load());
         if (s == SessionPool.NONE) {
             return SessionPool.NONE;
         }
-        if (listenSessionIndex != SessionPool.NONE) {
-            AppWorkerImpl w = worker(workerGlobalIndex);
-            if (w != null) {
-                w.countDispatched(t.index());
-            }
+        if (listenSessionIndex != SessionPool.NONE && w != null) {
+            w.countDispatched(t.index());
         }
         t.count(SessionCounter.CREATED);
         return s;
@@ -352,20 +352,23 @@ public final class SessionDataPlane {
 
     /**
      * Runs a data thread's mailbox: application replies and control-plane work posted to it.
-     * Owner of the data thread only. Cheap when empty (a few plain and volatile reads, inlined into the caller).
+     * Owner of the data thread only. Cheap when empty (two plain reads and one volatile read,
+     * inlined into the caller).
      *
      * @return how many items ran
      */
     public int runPending(DataThread t) {
         // the check alone, small enough for the JIT to inline into every caller; the work apart
-        return t.hasPending() || controlTaskQueued ? runMailbox(t) : 0;
+        return t.hasPending() ? runMailbox(t) : 0;
     }
 
     private int runMailbox(DataThread t) {
-        int n = 0;
-        if (t.hasPending()) {
-            n += t.drainRpcs() + t.drainAppOps(appOpHandlers[t.index()]);
+        final MpscLongRing.RecordHandler handler = appOpHandlers[t.index()];
+        if (!t.hasMail()) {
+            return t.runOwnAppOps(handler);
         }
+        int n = t.runMail(handler);
+        // a control task for thread 0 comes as mail (SessionLayer wakes thread 0 when it queues one)
         if (t.index() == 0 && controlTaskQueued && Thread.currentThread() == controlThread) {
             controlTaskQueued = false;
             Runnable task;

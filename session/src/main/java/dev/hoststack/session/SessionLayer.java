@@ -242,6 +242,8 @@ public final class SessionLayer {
                 if (remaining.decrementAndGet() == 0) {
                     dp.controlTasks.add(reclaim);
                     dp.controlTaskQueued = true;
+                    // thread 0's owner is the control thread: its next mailbox check runs the task
+                    dp.threads[0].wake();
                 }
             });
         }

@@ -14,8 +14,9 @@ import java.util.Arrays;
  * a field only when they know the owner is quiescent (after joining it, or when one thread drives
  * every data thread, as the command line does).
  *
- * <p>Allocation happens only when the pool grows (doubling, up to its bound); a warm pool
- * allocates and frees sessions without allocating objects.
+ * <p>Allocation happens only when the pool grows (doubling, up to its bound) and when a session
+ * first gets a worker whose global index is beyond those seen so far; a warm pool allocates and
+ * frees sessions without allocating objects.
  *
  * <p>Load: with a {@link Loads} lookup, every change of a session's state or app worker, and its
  * free, updates the worker's {@link WorkerLoad} for this thread: CREATED and ACCEPTING sessions
@@ -49,12 +50,15 @@ public final class SessionPool {
     private byte[] proto;
     private boolean[] live;
     /**
-     * Per session, its app worker's load as the lookup answered when the session got that worker
-     * (null for none): the state changes and the free that follow count there without looking
-     * the worker up again (a worker's global index is not reused while a session of it lives:
-     * the control plane frees it only after every data thread swept its sessions).
+     * Per app worker global index, that worker's load as the lookup answered when a session got
+     * the worker (null for none): a session's state changes and its free count there without
+     * looking the worker up again. Indexed by worker, not by session, because a worker's global
+     * index is not reused while a session of it lives (the control plane frees it only after every
+     * data thread swept its sessions), and because it is then written only when a worker first
+     * appears: a reference stored per session cost a G1 write barrier (card check and StoreLoad
+     * fence) on every SYN. Grows with the highest global index seen.
      */
-    private WorkerLoad[] loadOf;
+    private WorkerLoad[] loadOfWorker = new WorkerLoad[16];
     private int[] freeList;
     private int freeCount;
     private int highWater;
@@ -88,7 +92,6 @@ public final class SessionPool {
         this.fib = new int[initialCapacity];
         this.proto = new byte[initialCapacity];
         this.live = new boolean[initialCapacity];
-        this.loadOf = new WorkerLoad[initialCapacity];
         this.freeList = new int[initialCapacity];
     }
 
@@ -134,6 +137,19 @@ public final class SessionPool {
      * @return its index, or {@link #NONE} if the pool is at its bound
      */
     public int allocate(int protoOrdinal, int listenSession, int workerGlobalIndex, int connectionIndex, int fibIndex) {
+        return allocate(protoOrdinal, listenSession, workerGlobalIndex, connectionIndex, fibIndex,
+                loadOfWorker(workerGlobalIndex));
+    }
+
+    /**
+     * As {@link #allocate(int, int, int, int, int)}, with the worker's load as the caller already
+     * found it (the SYN path looks the worker up once, for its counters too).
+     *
+     * @param load the load of worker {@code workerGlobalIndex}: what the {@link Loads} lookup
+     *             answers for it now (null if it answers none)
+     */
+    public int allocate(int protoOrdinal, int listenSession, int workerGlobalIndex, int connectionIndex, int fibIndex,
+                        WorkerLoad load) {
         int index;
         if (freeCount > 0) {
             index = freeList[--freeCount];
@@ -153,8 +169,8 @@ public final class SessionPool {
         proto[index] = (byte) protoOrdinal;
         live[index] = true;
         liveCount++;
-        final WorkerLoad l = loadOfWorker(workerGlobalIndex);
-        loadOf[index] = l;
+        final WorkerLoad l = workerGlobalIndex == NONE || loads == null ? null : load;
+        remember(workerGlobalIndex, l);
         if (l != null) {
             l.add(thread, 1, 0); // CREATED is pending
         }
@@ -164,8 +180,7 @@ public final class SessionPool {
     /** Returns a session to the free list; its fields keep their values but it is no longer live. */
     public void free(int index) {
         checkArgument(live[index], "session %s on thread %s is not live", index, thread);
-        change(loadOf[index], state[index], SessionState.CLOSED.ordinal());
-        loadOf[index] = null;
+        change(loadOf(index), state[index], SessionState.CLOSED.ordinal());
         live[index] = false;
         state[index] = SessionState.CLOSED.ordinal();
         freeList[freeCount++] = index;
@@ -181,7 +196,6 @@ public final class SessionPool {
         fib = Arrays.copyOf(fib, n);
         proto = Arrays.copyOf(proto, n);
         live = Arrays.copyOf(live, n);
-        loadOf = Arrays.copyOf(loadOf, n);
         freeList = Arrays.copyOf(freeList, n);
     }
 
@@ -199,9 +213,30 @@ public final class SessionPool {
     public void state(int index, SessionState s) {
         final int w = appWorker[index];
         if (w != NONE && live[index]) {
-            change(loadOf[index], state[index], s.ordinal());
+            change(loadOf(index), state[index], s.ordinal());
         }
         state[index] = s.ordinal();
+    }
+
+    /** The load a session counts in: its worker's, as remembered when it got that worker (null: none). */
+    private WorkerLoad loadOf(int index) {
+        final int w = appWorker[index];
+        return w == NONE ? null : loadOfWorker[w];
+    }
+
+    /** Remembers worker {@code workerGlobalIndex}'s load (a store only when it changes; grows the array as needed). */
+    private void remember(int workerGlobalIndex, WorkerLoad l) {
+        if (workerGlobalIndex == NONE) {
+            return;
+        }
+        WorkerLoad[] byWorker = loadOfWorker;
+        if (workerGlobalIndex >= byWorker.length) {
+            byWorker = Arrays.copyOf(byWorker, Math.max(workerGlobalIndex + 1, byWorker.length * 2));
+            loadOfWorker = byWorker;
+        }
+        if (byWorker[workerGlobalIndex] != l) {
+            byWorker[workerGlobalIndex] = l;
+        }
     }
 
     /** The load of app worker {@code workerGlobalIndex} as the lookup answers it; null for {@link #NONE} or none known. */
@@ -229,14 +264,15 @@ public final class SessionPool {
     /** Sets the app worker's global index. */
     public void appWorker(int index, int workerGlobalIndex) {
         final WorkerLoad next = loadOfWorker(workerGlobalIndex);
-        if (live[index] && next != loadOf[index]) {
+        final WorkerLoad previous = loadOf(index);
+        if (live[index] && next != previous) {
             // the session's count leaves the old worker's load and joins the new one's, in its state
             final int st = state[index];
-            change(loadOf[index], st, SessionState.CLOSED.ordinal());
+            change(previous, st, SessionState.CLOSED.ordinal());
             change(next, SessionState.CLOSED.ordinal(), st);
         }
         appWorker[index] = workerGlobalIndex;
-        loadOf[index] = next;
+        remember(workerGlobalIndex, next);
     }
 
     /** The index of the listen session it was accepted on (thread 0), or {@link #NONE}. */

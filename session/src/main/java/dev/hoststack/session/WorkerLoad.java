@@ -8,12 +8,14 @@ import java.lang.invoke.VarHandle;
  * and the like): its pending connections (dispatched to it, not yet taken), its established ones,
  * and whether it is congested.
  *
- * <p>Counts are kept per data thread, each in its own 128-byte region of one array, written only
- * by that thread with a plain read, an add and an opaque store (no CAS, no lock, no allocation);
- * a reader sums the regions with opaque reads. So a reading is each thread's count as of a recent
- * transition of that thread, untorn, with no order between threads, and exact when the data
- * threads are quiescent. A sum below 0 (a reader seeing one thread's decrement before another's
- * increment) reads as 0.
+ * <p>Counts are kept per data thread, each thread's two counts packed in one {@code long} (pending
+ * in the low 32 bits, established in the high 32) in its own 128-byte region of one array, written
+ * only by that thread with a plain read, an add and one opaque store (no CAS, no lock, no
+ * allocation; a session becoming established moves its count between the two in that one store);
+ * a reader sums the regions with opaque reads. So a reading is each thread's counts as of a recent
+ * transition of that thread, untorn (pending and established from the same transition), with no
+ * order between threads, and exact when the data threads are quiescent. A sum below 0 (a reader
+ * seeing one thread's decrement before another's increment) reads as 0.
  *
  * <p>Writers: in the model the session pools ({@link SessionPool}, on their own data thread) at
  * every state change of a session of this worker; a runtime that hands connections elsewhere (the
@@ -35,10 +37,8 @@ public final class WorkerLoad {
 
     /** Longs per data thread's region: 128 bytes, so no two threads share a cache line pair. */
     private static final int STRIDE = 16;
-    private static final int PENDING = 0;
-    private static final int ESTABLISHED = 1;
 
-    /** Per data thread t, at {@code t * STRIDE + counter}. */
+    /** Per data thread t, at {@code t * STRIDE}: established * 2^32 + pending (each a signed 32-bit count). */
     private final long[] cells;
     @SuppressWarnings("unused") // through CONGESTED
     private boolean congested;
@@ -54,37 +54,48 @@ public final class WorkerLoad {
     }
 
     /**
-     * Adds to the counts of data thread {@code thread} (that thread only; allocation-free).
+     * Adds to the counts of data thread {@code thread} (that thread only; allocation-free, one
+     * opaque store). A thread's counts stay within {@code int} (they count sessions).
      *
      * @param pending     the change of pending connections
      * @param established the change of established ones
      */
     public void add(int thread, int pending, int established) {
-        final int base = thread * STRIDE;
-        if (pending != 0) {
-            LONGS.setOpaque(cells, base + PENDING, cells[base + PENDING] + pending);
-        }
-        if (established != 0) {
-            LONGS.setOpaque(cells, base + ESTABLISHED, cells[base + ESTABLISHED] + established);
-        }
+        final int i = thread * STRIDE;
+        LONGS.setOpaque(cells, i, cells[i] + ((long) established << 32) + pending);
     }
 
     /** Pending connections over all data threads, 0..{@link Integer#MAX_VALUE}. */
     public int pending() {
-        return sum(PENDING);
+        final long[] c = cells;
+        long n = 0;
+        for (int i = 0; i < c.length; i += STRIDE) {
+            n += pendingOf((long) LONGS.getOpaque(c, i));
+        }
+        return clamp(n);
     }
 
     /** Established connections over all data threads, 0..{@link Integer#MAX_VALUE}. */
     public int established() {
-        return sum(ESTABLISHED);
-    }
-
-    private int sum(int counter) {
         final long[] c = cells;
         long n = 0;
-        for (int i = counter; i < c.length; i += STRIDE) {
-            n += (long) LONGS.getOpaque(c, i);
+        for (int i = 0; i < c.length; i += STRIDE) {
+            n += establishedOf((long) LONGS.getOpaque(c, i));
         }
+        return clamp(n);
+    }
+
+    /** A cell's pending count: its low 32 bits, signed. */
+    private static int pendingOf(long cell) {
+        return (int) cell;
+    }
+
+    /** A cell's established count: what is left above the pending count, shifted down. */
+    private static int establishedOf(long cell) {
+        return (int) ((cell - pendingOf(cell)) >> 32);
+    }
+
+    private static int clamp(long n) {
         return n <= 0 ? 0 : n >= Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) n;
     }
 

@@ -40,6 +40,40 @@ class SessionPoolLoadTest {
     }
 
     @Test
+    void theSynPathsAllocationCountsInTheLoadItWasGivenForWorkersOfAnyIndex() {
+        WorkerLoad[] loads = new WorkerLoad[100];
+        for (int i = 0; i < loads.length; i++) {
+            loads[i] = new WorkerLoad(1);
+        }
+        SessionPool pool = new SessionPool(0, 4, 64, g -> g >= 0 && g < loads.length ? loads[g] : null);
+        // global indices beyond the pool's first guess, as the SYN path allocates (worker's load passed in)
+        int a = pool.allocate(0, 3, 99, 5, 0, loads[99]);
+        int b = pool.allocate(0, 3, 40, 6, 0, loads[40]);
+        assertThat(new int[] {loads[99].pending(), loads[40].pending()}).as("CREATED, each in its worker's load")
+                .containsExactly(1, 1);
+        pool.state(a, SessionState.ACCEPTING);
+        pool.state(a, SessionState.READY);
+        assertThat(new int[] {loads[99].pending(), loads[99].established()}).as("worker 99 after READY")
+                .containsExactly(0, 1);
+        pool.appWorker(b, 99);
+        assertThat(new int[] {loads[40].pending(), loads[99].pending()}).as("b moved from 40 to 99")
+                .containsExactly(0, 1);
+        pool.free(a);
+        pool.free(b);
+        assertThat(new int[] {loads[99].pending(), loads[99].established(), loads[40].pending()})
+                .as("all freed").containsExactly(0, 0, 0);
+        loads[7] = null;
+        int c = pool.allocate(0, 3, 7, 7, 0, null);
+        pool.state(c, SessionState.READY);
+        pool.free(c);
+        int total = 0;
+        for (WorkerLoad l : loads) {
+            total += l == null ? 0 : l.pending() + l.established();
+        }
+        assertThat(total).as("a session of a worker the lookup does not know counts nowhere").isZero();
+    }
+
+    @Test
     void randomTransitionsMatchAModel() {
         long seed = System.nanoTime();
         Random rnd = new Random(seed);

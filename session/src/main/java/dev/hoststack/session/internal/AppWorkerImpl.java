@@ -45,16 +45,20 @@ public final class AppWorkerImpl implements SessionWorker {
     private final long[] perThread;
     private final LongAdder queueFull = new LongAdder();
 
-    private AppEventHandler pollHandler;
-    private final MpscLongRing.RecordHandler adapter;
+    /**
+     * Hands a queued event to the application's handler, the drain's context (not a field of the
+     * worker: storing the handler in this long-lived object on every poll cost a G1 write
+     * barrier's StoreLoad fence), and releases a session whose end the application took.
+     */
+    private final SpscLongRing.ContextHandler<AppEventHandler> adapter;
     private final WorkerLoad load;
 
     public AppWorkerImpl(ApplicationImpl app, int workerIndex, int globalIndex, int queueCapacity, int threads,
                          LongConsumer release) {
         this.perThread = new long[threads * STRIDE];
-        this.adapter = (type, session, listener) -> {
+        this.adapter = (handler, type, session, listener) -> {
             AppEventType t = AppEventType.of((int) type);
-            pollHandler.onEvent(t, session, listener);
+            handler.onEvent(t, session, listener);
             if (t == AppEventType.RESET || t == AppEventType.DISCONNECT) {
                 release.accept(session);
             }
@@ -115,27 +119,22 @@ public final class AppWorkerImpl implements SessionWorker {
      */
     @Override
     public int pollEvents(AppEventHandler handler, int max) {
-        pollHandler = handler;
-        try {
-            final SpscLongRing[] rings = events;
-            int n;
-            if (rings.length == 1) {
-                n = rings[0].drain(adapter, max);
-            } else {
-                final int first = nextRing;
-                nextRing = first + 1 == rings.length ? 0 : first + 1;
-                n = 0;
-                for (int i = 0, t = first; i < rings.length && n < max; i++, t = t + 1 == rings.length ? 0 : t + 1) {
-                    n += rings[t].drain(adapter, max - n);
-                }
+        final SpscLongRing[] rings = events;
+        int n;
+        if (rings.length == 1) {
+            n = rings[0].drain(adapter, handler, max);
+        } else {
+            final int first = nextRing;
+            nextRing = first + 1 == rings.length ? 0 : first + 1;
+            n = 0;
+            for (int i = 0, t = first; i < rings.length && n < max; i++, t = t + 1 == rings.length ? 0 : t + 1) {
+                n += rings[t].drain(adapter, handler, max - n);
             }
-            if (n > 0) {
-                load.congested(false);
-            }
-            return n;
-        } finally {
-            pollHandler = null;
         }
+        if (n > 0) {
+            load.congested(false);
+        }
+        return n;
     }
 
     @Override

@@ -135,6 +135,19 @@ public final class MpscLongRing {
         return (int) Math.max(0, Math.min(capacity, t - h));
     }
 
+    /** Records ever offered (the tail's position; an estimate while producers run). */
+    public long tailPosition() {
+        return tail.get();
+    }
+
+    /**
+     * Records ever drained (the head's position): every record offered at a position below it has
+     * been handed over. A plain read, for the consumer's own thread.
+     */
+    public long headPosition() {
+        return (long) HEAD.get(this);
+    }
+
     /** Whether no record is queued (cheap: one volatile read of each end). */
     public boolean isEmpty() {
         return tail.get() == head;

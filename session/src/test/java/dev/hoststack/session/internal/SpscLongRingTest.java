@@ -24,6 +24,22 @@ class SpscLongRingTest {
     }
 
     @Test
+    void aDrainHandsItsContextToEveryRecordInOrderUpToItsMax() {
+        SpscLongRing ring = new SpscLongRing(8);
+        for (long i = 1; i <= 5; i++) {
+            assertThat(ring.offer(i, i * 10, i * 100)).as("offer %d", i).isTrue();
+        }
+        List<String> seen = new ArrayList<>();
+        SpscLongRing.ContextHandler<List<String>> h = (ctx, a, b, c) -> ctx.add(a + "/" + b + "/" + c);
+        assertThat(ring.drain(h, seen, 3)).as("taken, at most max").isEqualTo(3);
+        assertThat(seen).containsExactly("1/10/100", "2/20/200", "3/30/300");
+        List<String> other = new ArrayList<>();
+        assertThat(ring.drain(h, other, Integer.MAX_VALUE)).as("the rest").isEqualTo(2);
+        assertThat(other).as("the second drain's own context").containsExactly("4/40/400", "5/50/500");
+        assertThat(ring.size()).isZero();
+    }
+
+    @Test
     void capacityMustBeAPowerOfTwo() {
         for (int bad : new int[] {0, -1, 3, 12, Integer.MIN_VALUE}) {
             assertThatThrownBy(() -> new SpscLongRing(bad)).as("capacity %d", bad)
