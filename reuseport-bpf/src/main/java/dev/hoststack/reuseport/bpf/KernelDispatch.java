@@ -354,8 +354,11 @@ public final class KernelDispatch implements AutoCloseable {
 
     /**
      * Rotor values as the kernel holds them (sequence kind): element 0 counts program runs that
-     * reached the sequence (connection requests, and migrations with {@code migrate}); element
-     * {@code 1 + r} counts selections through rotor id {@code r}.
+     * reached the sequence; element {@code 1 + r} counts selections through rotor id {@code r}.
+     * The kernel runs the program for connection requests, migrations with {@code migrate}, and
+     * also for any other segment that misses the established table and reaches the group's
+     * listener lookup (a stray ACK or RST of a connection already gone), so the counts are
+     * program runs, not connections: each stray segment takes one turn of the sequence.
      */
     public synchronized long[] rotors() {
         open();
