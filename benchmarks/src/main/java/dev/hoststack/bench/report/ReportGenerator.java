@@ -966,15 +966,24 @@ public final class ReportGenerator {
                     + "do the byte work (four segments written with their IP and TCP checksums, two parsed): %.0f ns "
                     + "here, the `bytes only` row. Above it, the naive stack spends %.0f ns per connection and the "
                     + "project %.0f ns. A profile of this benchmark (async-profiler 4.2 through JMH's `-prof async`, "
-                    + "IPv4, one sample per 200 µs, about 35,000 samples; 2026-12-04 at commit 34fb5f9) finds no "
-                    + "single frame above about 5%% of the samples. By feature: the session table's insert and "
-                    + "removal about 14%%, the session pool and per-worker load accounting about 10%%, the accept "
-                    + "event's queue and the worker's poll 7–9%%, the listener lookup and dispatch about 6%%, the "
-                    + "mailbox round trip of the accept reply and the close about 5%%, the byte work about 17%%, and "
-                    + "the calls between them about 30%%. Those are the features the naive stack does without "
-                    + "(half-open connections in a lock-free table, per-worker load for the selectors, events and "
-                    + "replies across threads, timers, counters), each a few tens of ns; the bound is the number of "
-                    + "such steps in one connection's cycle, not one slow step, and it allocates nothing (B/op above).",
+                    + "IPv4, one sample per 200 µs; 2026-12-05 at commit 8f5195d, on a loaded machine) finds no "
+                    + "single frame above about 5%% of the samples. The SYN's and the final ACK's input take about "
+                    + "55%%: parsing 7%% (the naive stack's parser too), the two table lookups 7.5%%, the SYN's own "
+                    + "steps 28%% (the group's dispatch 4.9%%, the session's creation 4.7%%, the table insert 4.6%%, "
+                    + "the SYN-ACK 4.8%%, the connection's fill and initial sequence number 3.6%%, the listener "
+                    + "lookup 2.9%%); the mailbox run that applies the accept reply and the close about 25%% (the "
+                    + "close 16%%: its FIN 6%%, the table removal 4.8%%); the rest is the application's poll of the "
+                    + "accept event and the benchmark's own steps. The compiled cycle has two atomic instructions "
+                    + "left, the table writers' lock for the insert and the removal (two G1 write-barrier fences, "
+                    + "for reference stores per connection, were removed at ad9bee3). Experiments on the same "
+                    + "code, not kept: a plain store in place of the writers' lock (unsafe; measured only) changed "
+                    + "nothing measurable; removing all nine per-thread counter and load stores saved 5–10 ns; "
+                    + "applying the data thread's owner's own accept reply and close at once, instead of at its "
+                    + "next mailbox run as documented, saved about 15 ns. Those are the features the naive stack "
+                    + "does without (half-open connections in a lock-free table, per-worker load for the selectors, "
+                    + "events and replies across threads, timers, counters), each a few to a few tens of ns; the "
+                    + "bound is the number of such steps in one connection's cycle, not one slow step, and it "
+                    + "allocates nothing (B/op above).",
                     n.score() / o.score(), b.score(), n.score() - b.score(), o.score() - b.score()));
             p();
         }
