@@ -146,25 +146,22 @@ public final class DataThread {
      * the shared queue and then set the mail flag.
      */
     boolean postAppOp(int op, long sessionHandle) {
-        if (owner == Thread.currentThread()) {
+        final boolean own = owner == Thread.currentThread();
+        // the owner's own fields are read only when it is the owner
+        if (own && !ownOpsShared && localTail - localHead <= localMask) {
             final int t = localTail;
-            if (!ownOpsShared && t - localHead <= localMask) {
-                final int p = (t & localMask) << 1;
-                localOps[p] = op;
-                localOps[p + 1] = sessionHandle;
-                localTail = t + 1;
-                return true;
-            }
-            if (!appOps.offer(op, sessionHandle, 0)) {
-                return false;
-            }
-            ownOpsShared = true;
-            ownSharedEnd = appOps.tailPosition();
-            mail = true;
+            final int p = (t & localMask) << 1;
+            localOps[p] = op;
+            localOps[p + 1] = sessionHandle;
+            localTail = t + 1;
             return true;
         }
         if (!appOps.offer(op, sessionHandle, 0)) {
             return false;
+        }
+        if (own) {
+            ownOpsShared = true;
+            ownSharedEnd = appOps.tailPosition();
         }
         mail = true;
         return true;

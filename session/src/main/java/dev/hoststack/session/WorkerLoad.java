@@ -67,20 +67,21 @@ public final class WorkerLoad {
 
     /** Pending connections over all data threads, 0..{@link Integer#MAX_VALUE}. */
     public int pending() {
-        final long[] c = cells;
-        long n = 0;
-        for (int i = 0; i < c.length; i += STRIDE) {
-            n += pendingOf((long) LONGS.getOpaque(c, i));
-        }
-        return clamp(n);
+        return sum(false);
     }
 
     /** Established connections over all data threads, 0..{@link Integer#MAX_VALUE}. */
     public int established() {
+        return sum(true);
+    }
+
+    /** One of the two counts summed over the threads' cells, clamped to 0..{@link Integer#MAX_VALUE}. */
+    private int sum(boolean established) {
         final long[] c = cells;
         long n = 0;
         for (int i = 0; i < c.length; i += STRIDE) {
-            n += establishedOf((long) LONGS.getOpaque(c, i));
+            final long cell = (long) LONGS.getOpaque(c, i);
+            n += established ? establishedOf(cell) : pendingOf(cell);
         }
         return clamp(n);
     }

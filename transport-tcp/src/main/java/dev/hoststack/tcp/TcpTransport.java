@@ -608,11 +608,26 @@ public final class TcpTransport implements Transport {
      */
     private void release(PerThread pt, int conn, SessionHashTable table, boolean reset) {
         final TcpConnections c = pt.conns;
+        unlink(pt, conn, table);
+        dp.connectionLost(pt.dt, c.session[conn], reset);
+        c.free(conn);
+    }
+
+    /** Takes a connection's 5-tuple out of {@code table}, looking first where its entry reference says it went. */
+    private void unlink(PerThread pt, int conn, SessionHashTable table) {
+        final TcpConnections c = pt.conns;
         final long[] key = pt.dt.key2;
         fillKey(c, conn, key);
         table.removeAt(c.tableRef[conn], key, SessionHandle.make(pt.dt.index(), c.session[conn]));
-        dp.connectionLost(pt.dt, c.session[conn], reset);
-        c.free(conn);
+    }
+
+    /**
+     * The table that holds a connection's 5-tuple: its FIB's half-open table while it opens
+     * ({@code SYN_SENT}), else the FIB's session table.
+     */
+    private SessionHashTable tableOf(TcpConnections c, int conn) {
+        final SessionTables tables = dp.fib(c.fib[conn]);
+        return c.is(conn, TcpConnections.SYN_SENT) ? tables.halfOpen(c.ip4[conn]) : tables.table(c.ip4[conn]);
     }
 
     private static void fillKey(TcpConnections c, int conn, long[] key) {
@@ -672,9 +687,7 @@ public final class TcpTransport implements Transport {
             c.unlinkTimer(conn);
             pt.dt.drop(DropReason.HANDSHAKE_TIMEOUT);
             pt.count(TcpCounter.HANDSHAKE_TIMEOUTS);
-            SessionTables tables = dp.fib(c.fib[conn]);
-            release(pt, conn, c.is(conn, TcpConnections.SYN_SENT) ? tables.halfOpen(c.ip4[conn]) : tables.table(c.ip4[conn]),
-                    true);
+            release(pt, conn, tableOf(c, conn), true);
             n++;
         }
         return n;
@@ -769,11 +782,7 @@ public final class TcpTransport implements Transport {
     /** Local close: table entry out, session and connection freed, no app event. */
     private void closeQuietly(PerThread pt, int conn) {
         TcpConnections c = pt.conns;
-        long[] key = pt.dt.key2;
-        fillKey(c, conn, key);
-        SessionTables tables = dp.fib(c.fib[conn]);
-        (c.is(conn, TcpConnections.SYN_SENT) ? tables.halfOpen(c.ip4[conn]) : tables.table(c.ip4[conn]))
-                .removeAt(c.tableRef[conn], key, SessionHandle.make(pt.dt.index(), c.session[conn]));
+        unlink(pt, conn, tableOf(c, conn));
         if (pt.dt.sessions().isLive(c.session[conn])) {
             dp.free(pt.dt, c.session[conn]);
         }

@@ -690,23 +690,39 @@ public final class SessionHashTable {
         writeLock.lock();
         try {
             final Storage s = storage;
-            if (ref >= 0 && (int) (ref >>> 32) == s.generation) {
-                final int bucket = (int) ref >>> 3 & 0x0FFF_FFFF;
-                final int slot = (int) ref & 7;
+            final int at = liveSlot(s, ref);
+            if (at >= 0) {
+                final int bucket = at >>> 3;
+                final int slot = at & 7;
                 final long[] w = s.words;
-                if (bucket < s.buckets && slot < SLOTS_PER_BUCKET && (w[bucket] >>> (8 * slot) & 0x7F) != 0) {
-                    final int p = slotAt(s.buckets, bucket, slot);
-                    if (w[p + storedWords] == expected && keyEquals(w, p, key)) {
-                        // an entry in its home bucket passed no bucket: no hash needed to find them
-                        removeFound(s, bucket, slot, ((int) ref & DISPLACED) == 0 ? bucket : bucketOf(hashAt(key, 0), s.buckets));
-                        return true;
-                    }
+                final int p = slotAt(s.buckets, bucket, slot);
+                if (w[p + storedWords] == expected && keyEquals(w, p, key)) {
+                    // an entry in its home bucket passed no bucket: no hash needed to find them
+                    removeFound(s, bucket, slot, ((int) ref & DISPLACED) == 0 ? bucket : bucketOf(hashAt(key, 0), s.buckets));
+                    return true;
                 }
             }
             return removeLocked(s, key, hashAt(key, 0), true, expected) != SessionHandle.INVALID;
         } finally {
             writeLock.unlock();
         }
+    }
+
+    /**
+     * The live slot an entry reference of {@link #putIfAbsentAt} names in {@code s}, as
+     * {@code bucket << 3 | slot} (what {@link #find} answers), or -1: the table was rehashed
+     * since, the reference is not one this array could have made, or the slot is free.
+     */
+    private static int liveSlot(Storage s, long ref) {
+        if (ref < 0 || (int) (ref >>> 32) != s.generation) {
+            return -1;
+        }
+        final int bucket = (int) ref >>> 3 & 0x0FFF_FFFF;
+        final int slot = (int) ref & 7;
+        if (bucket >= s.buckets || slot >= SLOTS_PER_BUCKET || (s.words[bucket] >>> (8 * slot) & 0x7F) == 0) {
+            return -1;
+        }
+        return bucket << 3 | slot;
     }
 
     private long removeIf(long[] key, boolean checkValue, long expected) {
@@ -889,16 +905,12 @@ public final class SessionHashTable {
 
     /**
      * The value of the live entry an entry reference names in the current array, or
-     * {@link SessionHandle#INVALID} if the table was rehashed since or the slot is free (tests).
+     * {@link SessionHandle#INVALID} where {@link #liveSlot} finds none (tests).
      */
     long valueAt(long ref) {
         final Storage s = storage;
-        final int bucket = (int) ref >>> 3 & 0x0FFF_FFFF;
-        final int slot = (int) ref & 7;
-        if (ref < 0 || (int) (ref >>> 32) != s.generation || (s.words[bucket] >>> (8 * slot) & 0x7F) == 0) {
-            return SessionHandle.INVALID;
-        }
-        return s.words[slotAt(s.buckets, bucket, slot) + storedWords];
+        final int at = liveSlot(s, ref);
+        return at < 0 ? SessionHandle.INVALID : s.words[slotAt(s.buckets, at >>> 3, at & 7) + storedWords];
     }
 
     /** The passing count of a bucket (tests). */
