@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -730,20 +731,14 @@ class SessionHashTableTest {
             int keySpace = phase[2];
             SessionHashTable t = new SessionHashTable(keyWords, initial, max);
             Map<Words, Long> model = new HashMap<>();
-            long[][] keys = new long[keySpace][];
-            Set<Words> distinct = new HashSet<>();
-            for (int i = 0; i < keySpace; i++) {
-                long[] k;
-                do {
-                    k = randomKey(keyWords, r);
-                } while (!distinct.add(new Words(k)));
-                keys[i] = k;
-            }
+            long[][] keys = distinctKeys(keyWords, keySpace, r);
             int phaseOps = ops / phases.length;
             for (int i = 0; i < phaseOps; i++, op++) {
                 long[] k = keys[r.nextInt(keySpace)];
                 Words w = new Words(k);
                 Long old = model.get(w);
+                final int at = op;
+                Supplier<String> context = () -> where(at, max, keySpace, w, hint);
                 int kind = r.nextInt(100);
                 if (kind < 40) {
                     long v = r.nextLong() >>> 1;
@@ -751,7 +746,7 @@ class SessionHashTableTest {
                             : model.size() >= max ? SessionHashTable.FULL : SessionHashTable.INSERTED;
                     int got = t.putIfAbsent(k, v);
                     if (got != want) {
-                        fail("putIfAbsent returned %d, expected %d (size %d): %s", got, want, model.size(), where(op, max, keySpace, w, hint));
+                        fail("putIfAbsent returned %d, expected %d (size %d): %s", got, want, model.size(), context.get());
                     }
                     if (want == SessionHashTable.INSERTED) {
                         model.put(w, v);
@@ -760,7 +755,7 @@ class SessionHashTableTest {
                     long got = t.remove(k);
                     long want = old == null ? INVALID : old;
                     if (got != want) {
-                        fail("remove returned %s, expected %s: %s", got, want, where(op, max, keySpace, w, hint));
+                        fail("remove returned %s, expected %s: %s", got, want, context.get());
                     }
                     model.remove(w);
                 } else if (kind < 70) {
@@ -768,25 +763,15 @@ class SessionHashTableTest {
                     boolean want = old != null && old == expected;
                     boolean got = t.remove(k, expected);
                     if (got != want) {
-                        fail("remove(key, %s) returned %s, expected %s (stored %s): %s", expected, got, want, old, where(op, max, keySpace, w, hint));
+                        fail("remove(key, %s) returned %s, expected %s (stored %s): %s", expected, got, want, old, context.get());
                     }
                     if (want) {
                         model.remove(w);
                     }
                 } else {
-                    long got = get(t, k);
-                    long want = old == null ? INVALID : old;
-                    if (got != want) {
-                        fail("get returned %s, expected %s: %s", got, want, where(op, max, keySpace, w, hint));
-                    }
+                    checkGet(t, k, old, context);
                 }
-                if (t.size() != model.size()) {
-                    fail("size %d, expected %d after %s", t.size(), model.size(), where(op, max, keySpace, w, hint));
-                }
-                if (i % 20_000 == 0 || i == phaseOps - 1) {
-                    assertThat(contents(t)).as("forEach vs model after op %d, %s", op, hint).isEqualTo(model);
-                    assertThat(t.checkPassingMarks()).as("passing counts and filters after op %d, %s", op, hint).isNull();
-                }
+                checkModel(t, model, i % 20_000 == 0 || i == phaseOps - 1, op, hint, context);
             }
             for (long[] k : keys) {
                 Long want = model.get(new Words(k));
@@ -812,19 +797,13 @@ class SessionHashTableTest {
             SessionHashTable t = new SessionHashTable(keyWords, phase[0], max);
             Map<Words, Long> model = new HashMap<>();
             Map<Words, Long> refs = new HashMap<>();
-            long[][] keys = new long[keySpace][];
-            Set<Words> distinct = new HashSet<>();
-            for (int i = 0; i < keySpace; i++) {
-                long[] k;
-                do {
-                    k = randomKey(keyWords, r);
-                } while (!distinct.add(new Words(k)));
-                keys[i] = k;
-            }
+            long[][] keys = distinctKeys(keyWords, keySpace, r);
             for (int i = 0; i < 60_000; i++, op++) {
                 long[] k = keys[r.nextInt(keySpace)];
                 Words w = new Words(k);
                 Long old = model.get(w);
+                final int at = op;
+                Supplier<String> context = () -> where(at, max, keySpace, w, hint);
                 int kind = r.nextInt(100);
                 if (kind < 45) {
                     long v = r.nextLong() >>> 1;
@@ -832,12 +811,12 @@ class SessionHashTableTest {
                     long ref = t.putIfAbsentAt(k, v);
                     if (want < 0 ? ref != want : ref < 0) {
                         fail("putIfAbsentAt returned %s, expected %s (size %d): %s", ref, want < 0 ? want : ">= 0",
-                                model.size(), where(op, max, keySpace, w, hint));
+                                model.size(), context.get());
                     }
                     if (ref >= 0) {
                         if (t.valueAt(ref) != v) {
                             fail("reference %s of a new entry names value %s, not %s: %s", Long.toHexString(ref),
-                                    t.valueAt(ref), v, where(op, max, keySpace, w, hint));
+                                    t.valueAt(ref), v, context.get());
                         }
                         model.put(w, v);
                         refs.put(w, ref);
@@ -857,31 +836,59 @@ class SessionHashTableTest {
                     boolean got = t.removeAt(ref, k, expected);
                     if (got != want) {
                         fail("removeAt(%s, key, %s) returned %s, expected %s (stored %s): %s", Long.toHexString(ref), expected,
-                                got, want, old, where(op, max, keySpace, w, hint));
+                                got, want, old, context.get());
                     }
                     if (want) {
                         model.remove(w);
                         refs.remove(w);
                     }
                 } else {
-                    long got = get(t, k);
-                    long want = old == null ? INVALID : old;
-                    if (got != want) {
-                        fail("get returned %s, expected %s: %s", got, want, where(op, max, keySpace, w, hint));
-                    }
+                    checkGet(t, k, old, context);
                 }
-                if (t.size() != model.size()) {
-                    fail("size %d, expected %d after %s", t.size(), model.size(), where(op, max, keySpace, w, hint));
-                }
-                if (i % 10_000 == 0) {
-                    assertThat(contents(t)).as("forEach vs model after op %d, %s", op, hint).isEqualTo(model);
-                    assertThat(t.checkPassingMarks()).as("passing counts and filters after op %d, %s", op, hint).isNull();
-                }
+                checkModel(t, model, i % 10_000 == 0, op, hint, context);
             }
             assertThat(contents(t)).as("forEach vs model at the end of a phase, %s", hint).isEqualTo(model);
             assertThat(t.checkPassingMarks()).as("passing counts and filters at the end of a phase, %s", hint).isNull();
         }
         assertThat(viaReference).as("removals whose reference still named their entry, %s", hint).isGreaterThan(10_000);
+    }
+
+    /** {@code count} distinct random keys of {@code keyWords} words. */
+    private static long[][] distinctKeys(int keyWords, int count, SplittableRandom r) {
+        long[][] keys = new long[count][];
+        Set<Words> distinct = new HashSet<>();
+        for (int i = 0; i < count; i++) {
+            long[] k;
+            do {
+                k = randomKey(keyWords, r);
+            } while (!distinct.add(new Words(k)));
+            keys[i] = k;
+        }
+        return keys;
+    }
+
+    /** A get of {@code k} answers what the model holds for it ({@code old}; null: absent). */
+    private static void checkGet(SessionHashTable t, long[] k, Long old, Supplier<String> context) {
+        long got = get(t, k);
+        long want = old == null ? INVALID : old;
+        if (got != want) {
+            fail("get returned %s, expected %s: %s", got, want, context.get());
+        }
+    }
+
+    /**
+     * After an operation: the table's size is the model's; with {@code full}, its whole contents
+     * (by {@code forEach}) and its passing counts and filters are checked too.
+     */
+    private static void checkModel(SessionHashTable t, Map<Words, Long> model, boolean full, int op, String hint,
+                                   Supplier<String> context) {
+        if (t.size() != model.size()) {
+            fail("size %d, expected %d after %s", t.size(), model.size(), context.get());
+        }
+        if (full) {
+            assertThat(contents(t)).as("forEach vs model after op %d, %s", op, hint).isEqualTo(model);
+            assertThat(t.checkPassingMarks()).as("passing counts and filters after op %d, %s", op, hint).isNull();
+        }
     }
 
     private static String where(int op, int max, int keySpace, Words key, String hint) {
