@@ -167,8 +167,12 @@ public final class DataThread {
         return true;
     }
 
-    /** Whether the owner has anything to run: its own ring's ops, or mail (owner only). */
-    boolean hasPending() {
+    /**
+     * Whether the owner has anything to run: its own ring's ops, or mail (owner only). Two plain
+     * reads and one volatile read, and no call: a per-segment caller tests this itself and calls
+     * {@link SessionDataPlane#runMailbox} only when it answers true (see there why).
+     */
+    public boolean hasPending() {
         return localTail != localHead || mail;
     }
 
