@@ -64,6 +64,13 @@ final class RoundRobinSelector implements ReuseportSelector, ExpressibleSelector
      */
     static final int MIN_RUN = 128;
 
+    /**
+     * The cell every thread's index names in the two-rotor form: the one read of a choice finds
+     * it (negative, and no end marker is this small), so both forms share one fast path and the
+     * form is not tested per choice.
+     */
+    static final int ROTORS = Integer.MIN_VALUE;
+
     private final int threads;
     private volatile State state = new State(null, 0, new long[0], 1, new int[0], new int[] {0}, 0, null, 0);
 
@@ -85,9 +92,10 @@ final class RoundRobinSelector implements ReuseportSelector, ExpressibleSelector
      * {@code k0[t * members + m]} is member m's worker position at the cycle's start.
      *
      * <p><b>Two rotors</b> ({@code cycle == 0}, when the cycle would be longer than
-     * {@link #MAX_CYCLE}, or when a member's carried position is past its workers):
-     * {@code cells[t * stride]} is the next member's position and {@code cells[t * stride + 1 + m]}
-     * the slot member m gives next (kept as a slot, not as a position inside the member, so a
+     * {@link #MAX_CYCLE}, or when a member's carried position is past its workers): every
+     * thread's index is 0 and {@code cells[0]} is {@link #ROTORS}, so the cycle form's first read
+     * leads here; {@code cells[begin(t)]} is the next member's position and
+     * {@code cells[begin(t) + 1 + m]} the slot member m gives next (kept as a slot, not as a position inside the member, so a
      * choice reads no per-member position to add), or past the member's last slot after it lost
      * workers (then its rotation restarts); member m's slots are {@code start[m] .. start[m + 1] - 1}.
      */
@@ -129,7 +137,7 @@ final class RoundRobinSelector implements ReuseportSelector, ExpressibleSelector
          */
         int workerPosition(int t, int m) {
             if (cycle == 0) {
-                return cells[t * stride + 1 + m] - start[m];
+                return cells[begin(t) + 1 + m] - start[m];
             }
             final int p = cells[(t + 1) * PAD_INTS] - begin(t);
             // choices of member m among positions 0..p-1 (member j % members at position j)
@@ -155,20 +163,25 @@ final class RoundRobinSelector implements ReuseportSelector, ExpressibleSelector
             return 0;
         }
         final int[] c = st.cells;
-        if (st.cycle != 0) {
-            // only this thread writes its index, always one inside its own cycle
-            final int at = (thread + 1) * PAD_INTS;
-            int i = c[at];
-            int slot = c[i];
-            if (slot < 0) {
-                // the end marker: the cycle starts again
-                i = -slot;
-                slot = c[i];
+        // only this thread writes its index, always one inside its own cycle (0 for two rotors)
+        final int at = (thread + 1) * PAD_INTS;
+        int i = c[at];
+        int slot = c[i];
+        if (slot < 0) {
+            if (slot == ROTORS) {
+                return rotors(st, c, thread);
             }
-            c[at] = i + 1;
-            return slot;
+            // the end marker: the cycle starts again
+            i = -slot;
+            slot = c[i];
         }
-        final int base = thread * st.stride;
+        c[at] = i + 1;
+        return slot;
+    }
+
+    /** A choice in the two-rotor form: the next member, then that member's next slot. */
+    private static int rotors(State st, int[] c, int thread) {
+        final int base = st.begin(thread);
         // only this thread writes its cells, always with a member position below st.members
         final int m = c[base];
         final int nextMember = m + 1;
@@ -252,10 +265,12 @@ final class RoundRobinSelector implements ReuseportSelector, ExpressibleSelector
             next = new State(group, group.epoch(), handles, stride, cells, start, len, k, threads);
         } else {
             final int stride = (1 + n + PAD_INTS - 1) / PAD_INTS * PAD_INTS;
-            final int[] cells = new int[threads * stride];
+            final int[] cells = new int[begin(threads, stride, threads)];
+            // every thread's index stays 0, naming this cell
+            cells[0] = ROTORS;
             for (int m = 0; m < n; m++) {
                 for (int t = 0; t < threads; t++) {
-                    cells[t * stride + 1 + m] = start[m] + k[t * n + m];
+                    cells[begin(threads, stride, t) + 1 + m] = start[m] + k[t * n + m];
                 }
             }
             next = new State(group, group.epoch(), handles, stride, cells, start, 0, null, threads);
