@@ -167,12 +167,8 @@ public final class DataThread {
         return true;
     }
 
-    /**
-     * Whether the owner has anything to run: its own ring's ops, or mail (owner only). Two plain
-     * reads and one volatile read, and no call: a per-segment caller tests this itself and calls
-     * {@link SessionDataPlane#runMailbox} only when it answers true (see there why).
-     */
-    public boolean hasPending() {
+    /** Whether the owner has anything to run: its own ring's ops, or mail (owner only). */
+    boolean hasPending() {
         return localTail != localHead || mail;
     }
 

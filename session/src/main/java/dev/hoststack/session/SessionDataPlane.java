@@ -352,28 +352,17 @@ public final class SessionDataPlane {
 
     /**
      * Runs a data thread's mailbox: application replies and control-plane work posted to it.
-     * Owner of the data thread only. Cheap when empty (two plain reads and one volatile read),
-     * but a call once the JIT compiled it on its own: a per-segment path tests
-     * {@link DataThread#hasPending()} itself and calls {@link #runMailbox}.
+     * Owner of the data thread only. Cheap when empty (two plain reads and one volatile read,
+     * inlined into the caller).
      *
      * @return how many items ran
      */
     public int runPending(DataThread t) {
+        // the check alone, small enough for the JIT to inline into every caller; the work apart
         return t.hasPending() ? runMailbox(t) : 0;
     }
 
-    /**
-     * Runs a data thread's mailbox, whether or not {@link DataThread#hasPending()} (owner of the
-     * data thread only). A caller on a per-segment path writes
-     * {@code if (t.hasPending()) dp.runMailbox(t);} rather than {@link #runPending}: once the
-     * JIT has compiled {@code runPending} on its own (it is hot wherever the mailbox is polled),
-     * that compiled form holds the whole mailbox run and is too big to inline, so each call to it
-     * is a real call (registers spilled around it, a frame built) even when the mailbox is empty;
-     * {@link DataThread#hasPending()} compiles to three loads and always inlines.
-     *
-     * @return how many items ran
-     */
-    public int runMailbox(DataThread t) {
+    private int runMailbox(DataThread t) {
         final MpscLongRing.RecordHandler handler = appOpHandlers[t.index()];
         if (!t.hasMail()) {
             return t.runOwnAppOps(handler);

@@ -37,29 +37,6 @@ public final class SessionPool {
 
     private static final int PENDING_STATES = 1 << SessionState.CREATED.ordinal() | 1 << SessionState.ACCEPTING.ordinal();
     private static final int ESTABLISHED_STATES = 1 << SessionState.READY.ordinal();
-    /** Bits of a state ordinal in a {@link #DELTA} index. */
-    private static final int STATE_BITS = 3;
-    /**
-     * Per transition ({@code old << STATE_BITS | new}): what it adds to the worker's load, packed as
-     * {@link WorkerLoad#addPacked} takes it (established * 2^32 + pending); 0 for a transition that
-     * leaves both counts alone (CREATED to ACCEPTING, both pending), which then costs one table
-     * read and no lookup of the worker's load.
-     */
-    private static final long[] DELTA = new long[1 << 2 * STATE_BITS];
-
-    static {
-        final int states = SessionState.values().length;
-        if (states > 1 << STATE_BITS) {
-            throw new ExceptionInInitializerError(states + " session states do not fit in " + STATE_BITS + " bits");
-        }
-        for (int from = 0; from < states; from++) {
-            for (int to = 0; to < states; to++) {
-                final int pending = (PENDING_STATES >>> to & 1) - (PENDING_STATES >>> from & 1);
-                final int established = (ESTABLISHED_STATES >>> to & 1) - (ESTABLISHED_STATES >>> from & 1);
-                DELTA[from << STATE_BITS | to] = WorkerLoad.pack(pending, established);
-            }
-        }
-    }
 
     private final int thread;
     private final Loads loads;
@@ -203,7 +180,7 @@ public final class SessionPool {
     /** Returns a session to the free list; its fields keep their values but it is no longer live. */
     public void free(int index) {
         checkArgument(live[index], "session %s on thread %s is not live", index, thread);
-        count(index, state[index], SessionState.CLOSED.ordinal());
+        change(loadOf(index), state[index], SessionState.CLOSED.ordinal());
         live[index] = false;
         state[index] = SessionState.CLOSED.ordinal();
         freeList[freeCount++] = index;
@@ -234,26 +211,11 @@ public final class SessionPool {
 
     /** Sets the session's state. */
     public void state(int index, SessionState s) {
-        final int next = s.ordinal();
-        if (live[index]) {
-            count(index, state[index], next);
+        final int w = appWorker[index];
+        if (w != NONE && live[index]) {
+            change(loadOf(index), state[index], s.ordinal());
         }
-        state[index] = next;
-    }
-
-    /**
-     * Counts live session {@code index}'s move from state {@code from} to {@code to} in its
-     * worker's load: the transition's delta first, and the worker's load looked up only when the
-     * move changes a count.
-     */
-    private void count(int index, int from, int to) {
-        final long delta = DELTA[from << STATE_BITS | to];
-        if (delta != 0) {
-            final WorkerLoad l = loadOf(index);
-            if (l != null) {
-                l.addPacked(thread, delta);
-            }
-        }
+        state[index] = s.ordinal();
     }
 
     /** The load a session counts in: its worker's, as remembered when it got that worker (null: none). */
@@ -284,9 +246,13 @@ public final class SessionPool {
 
     /** Moves a session's count in its worker's load {@code l} (null: none) from one state to another. */
     private void change(WorkerLoad l, int oldState, int newState) {
-        final long delta = DELTA[oldState << STATE_BITS | newState];
-        if (l != null && delta != 0) {
-            l.addPacked(thread, delta);
+        if (l == null) {
+            return;
+        }
+        final int pending = (PENDING_STATES >>> newState & 1) - (PENDING_STATES >>> oldState & 1);
+        final int established = (ESTABLISHED_STATES >>> newState & 1) - (ESTABLISHED_STATES >>> oldState & 1);
+        if ((pending | established) != 0) {
+            l.add(thread, pending, established);
         }
     }
 

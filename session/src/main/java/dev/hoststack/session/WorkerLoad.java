@@ -61,18 +61,8 @@ public final class WorkerLoad {
      * @param established the change of established ones
      */
     public void add(int thread, int pending, int established) {
-        addPacked(thread, pack(pending, established));
-    }
-
-    /** A change of the two counts as {@link #addPacked} takes it: established * 2^32 + pending. */
-    static long pack(int pending, int established) {
-        return ((long) established << 32) + pending;
-    }
-
-    /** As {@link #add}, with the change {@link #pack packed} (the session pool's precomputed transitions). */
-    void addPacked(int thread, long delta) {
         final int i = thread * STRIDE;
-        LONGS.setOpaque(cells, i, cells[i] + delta);
+        LONGS.setOpaque(cells, i, cells[i] + ((long) established << 32) + pending);
     }
 
     /** Pending connections over all data threads, 0..{@link Integer#MAX_VALUE}. */

@@ -151,21 +151,6 @@ class SessionLayerTest {
     }
 
     @Test
-    void thePerSegmentCheckThenRunDoesWhatRunPendingDoes() {
-        // what a transport does per segment: DataThread.hasPending() inline, runMailbox only then
-        layer.attach(AttachOptions.of("app"));
-        layer.listen("app", 0, ep("tcp://10.0.0.1/80"), ListenOptions.PLAIN);
-        layer.unlisten("app", 0, ep("tcp://10.0.0.1/80"));
-        DataThread t1 = layer.thread(1);
-        assertThat(t1.hasPending()).as("the unlisten's sweep is mail for data thread 1").isTrue();
-        assertThat(layer.dataPlane().runMailbox(t1)).as("items the run ran: the sweep").isEqualTo(1);
-        assertThat(t1.hasPending()).as("nothing left after the run").isFalse();
-        assertThat(layer.dataPlane().runMailbox(t1)).as("a run of an empty mailbox runs nothing").isZero();
-        layer.runPending(layer.thread(0));
-        assertThat(layer.thread(0).sessions().liveCount()).as("the listen session is freed once both threads ran").isZero();
-    }
-
-    @Test
     void aSpecificAddressAndTheWildcardBothListenAndTheSpecificOneWins() {
         layer.attach(AttachOptions.of("wild"));
         layer.attach(AttachOptions.of("exact"));

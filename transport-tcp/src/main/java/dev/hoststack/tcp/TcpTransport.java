@@ -274,10 +274,7 @@ public final class TcpTransport implements Transport {
 
     private int process(PerThread pt, int thread, ByteBuffer packet, int fib) {
         final DataThread dt = pt.dt;
-        // the check inlined here, the run a call only when there is mail (SessionDataPlane.runMailbox)
-        if (dt.hasPending()) {
-            dp.runMailbox(dt);
-        }
+        dp.runPending(dt);
         final InputResult r = pt.result;
         r.reset();
         pt.count(TcpCounter.SEGMENTS_IN);
@@ -678,7 +675,7 @@ public final class TcpTransport implements Transport {
     }
 
     private int pollAt(PerThread pt) {
-        final int ran = pt.dt.hasPending() ? dp.runMailbox(pt.dt) : 0;
+        final int ran = dp.runPending(pt.dt);
         // no clock read while no handshake timer is armed
         return pt.conns.timerHead() == TcpConnections.NONE ? ran : ran + expireTimers(pt, now(pt));
     }
