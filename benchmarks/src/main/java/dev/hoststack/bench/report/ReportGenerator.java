@@ -493,7 +493,10 @@ public final class ReportGenerator {
                     + (rrLookup == null ? "–" : num(rrLookup.score())) + " ns. The baseline does one `HashMap` probe and "
                     + "two `AtomicInteger` counters, with no validation and no pluggable selector. For `groupHash` "
                     + "the kernel's jhash of the 4-tuple, which the kernel-hash test vectors pin (section 3: 2.5–3 ns "
-                    + "of dependent arithmetic), is about the whole difference.");
+                    + "of dependent arithmetic), is part of the difference: on 2026-12-05 (JDK 17, load 4–6) the "
+                    + "`HashMap` baseline with the kernel's hash in place of the record's took 7.63 ns against its "
+                    + "6.95 ns, about 0.7 of the 2 ns gap; the rest is the dependent chain from the listener index "
+                    + "to the group's view to the selector, which the baseline's one probe does not have.");
             p();
         }
     }
@@ -586,7 +589,18 @@ public final class ReportGenerator {
                 + "figure. Placing keys so that the hash alone names their slot (60% of keys at 80% load with five "
                 + "slots per bucket) cost more in mispredicted branches than it saved (150 against 119 ns). "
                 + "Reaching 2× with independent hits would take a different geometry (one slot per hash position "
-                + "with its own version word), which costs memory and was not built. How far apart the two "
+                + "with its own version word), which costs memory and was not built. A second set of variants "
+                + "(2026-12-05, IPv4 and IPv6 at 1M, each variant paired in time with the code as shipped, JDK 17, "
+                + "load 2–10, so only effects above about 10% show) points at the instruction window rather than "
+                + "the cache lines: no early slot-line reads was 12% slower (IPv6 23%), one early read or a "
+                + "hash-preferred slot with only its line read early no better, a branch-free look into the next "
+                + "bucket and a branch-free key compare 8–13% slower; adding about 20 arithmetic instructions "
+                + "and no memory access to the hit path made it 24% slower, and dropping the hit's second header "
+                + "read (unsafe, a diagnostic only) 7% faster. So with independent hits the core holds about two "
+                + "lookups in its window while each waits on memory, and the lookup's instruction count (hash, tag "
+                + "match, key compare, the seqlock's second read, bounds checks) sets how many overlap; the "
+                + "seqlock's read cannot go, since a value read first cannot be validated against a two-word key "
+                + "being rewritten. How far apart the two "
                 + "figures are also depends on the machine's memory: between two quiet runs of this suite (2026-12-04, 19:39 and 22:00 UTC) the "
                 + "pointer chase moved from 257 to 186 ns and `HashMap`'s IPv4 1M hit from 199 to 96 ns, while "
                 + "the project's moved from 92 to 78 ns.");
@@ -814,7 +828,19 @@ public final class ReportGenerator {
                 + "hash's place the project's operation took 3.0 ns against the baseline's 3.1–3.3 ns, so what "
                 + "surrounds the selector (view, SPI call, bounds check, count, result) costs no more than the "
                 + "baseline's whole choice; the jhash and `reciprocal_scale` are about 45 of the operation's 95 "
-                + "instructions and a chain of about 16 dependent cycles, 2.5–3 ns.");
+                + "instructions and a chain of about 16 dependent cycles, 2.5–3 ns. Measured again on "
+                + "2026-12-05 (JDK 17, load 4–6, minimum over alternating forks): the baseline's own code with "
+                + "the kernel's hash in place of the record's `hashCode()` took 4.46–4.51 ns against the "
+                + "baseline's 3.09–3.13 ns, 1.44–1.46× with no stack code at all, and the project's choice with "
+                + "everything around the selector removed (no view check, answer check, count or catch) 1.54×; "
+                + "so 1.5× of a baseline that hashes with four multiply-adds is out of reach while the hash stays "
+                + "the kernel's, bit for bit. Round robin, the same day: where objects and compiled code land "
+                + "moves the ratio by 5–10% (one unrelated `-D` property took the same jar from 1.48× to "
+                + "1.62×), which is the spread of this row between runs. Rarer, and bigger: in one quick-suite "
+                + "run that day the roundrobin 1x1 fork ran at 6.05 ns in every iteration, while 24 forks of the "
+                + "same jar right after ran at 3.17–3.65 ns (and the jar before that day's change once warmed up "
+                + "at 6.5 ns): a whole fork can land in a slow mode, so one fork's figure far off the others in "
+                + "this table is worth a rerun before it is read as a regression.");
         p();
         table("SelectionBenchmark", List.of("selector", "shape"), "hoststack",
                 List.of(new Col("baseline", "baseline", true)), Map.of());
@@ -979,7 +1005,23 @@ public final class ReportGenerator {
                     + "code, not kept: a plain store in place of the writers' lock (unsafe; measured only) changed "
                     + "nothing measurable; removing all nine per-thread counter and load stores saved 5–10 ns; "
                     + "applying the data thread's owner's own accept reply and close at once, instead of at its "
-                    + "next mailbox run as documented, saved about 15 ns. Those are the features the naive stack "
+                    + "next mailbox run as documented, saved about 15 ns. A knock-out study on 2026-12-05 (IPv4, "
+                    + "throwaway builds that each remove one piece, run beside the unchanged code in one JVM "
+                    + "through separate class loaders, alternating 200,000-connection rounds, thread CPU time, "
+                    + "3 JVMs each, JDK 17, load 4–7; base 232–241 ns) found: all counters 0–3 ns, the "
+                    + "per-worker load accounting about 3 ns, the writers' lock about 0, the handshake timer about "
+                    + "5 ns, the initial sequence number's hash about 0, writing the SYN-ACK and the FIN about 26 ns "
+                    + "(the naive stack writes them too), the table insert, removal and both lookups together about "
+                    + "25 ns, the accept reply and close applied at once instead of through the mailbox about 8 ns, "
+                    + "and tables, dispatch and mailbox together about 62 ns, more than the pieces apart (about 33 "
+                    + "ns): smaller compiled code lets C2 inline more of the rest (the input path compiles to "
+                    + "12–27 KB, the mailbox run to 13.5 KB, the SYN step to 9.6 KB; `send` and the table insert "
+                    + "stay calls, just over C2's 2,500-byte limit for inlining a compiled method). The same code "
+                    + "measured 241–258 ns across compilations, a spread larger than most single steps. VPP does "
+                    + "the same steps per connection (`tcp46_listen_inline` allocates the child connection and the "
+                    + "session and sends the SYN-ACK; the application hears of it at the final ACK) and keeps per "
+                    + "frame only what this stack already keeps per frame (the clock) or what costs little here "
+                    + "(the counters). Those are the features the naive stack "
                     + "does without (half-open connections in a lock-free table, per-worker load for the selectors, "
                     + "events and replies across threads, timers, counters), each a few to a few tens of ns; the "
                     + "bound is the number of such steps in one connection's cycle, not one slow step, and it "
