@@ -839,8 +839,11 @@ public final class ReportGenerator {
                 + "1.62×), which is the spread of this row between runs. Rarer, and bigger: in one quick-suite "
                 + "run that day the roundrobin 1x1 fork ran at 6.05 ns in every iteration, while 24 forks of the "
                 + "same jar right after ran at 3.17–3.65 ns (and the jar before that day's change once warmed up "
-                + "at 6.5 ns): a whole fork can land in a slow mode, so one fork's figure far off the others in "
-                + "this table is worth a rerun before it is read as a regression.");
+                + "at 6.5 ns), and a later check of 5 forks per shape had one of 20 at 5.58 ns (64x16) and the "
+                + "others at 3.17–3.44 ns: about one fork in twenty lands in a slow mode for its whole run, "
+                + "cause not found (it depends on the fork, not on the shape; where the few objects a choice "
+                + "writes land relative to what it reads is the suspect, not confirmed), so one fork's figure far "
+                + "off the others in this table is worth a rerun before it is read as a regression.");
         p();
         table("SelectionBenchmark", List.of("selector", "shape"), "hoststack",
                 List.of(new Col("baseline", "baseline", true)), Map.of());
