@@ -502,7 +502,7 @@ public final class TcpTransport implements Transport {
             if (answer) {
                 sendRst(pt, seg);
             }
-            halfOpen.remove(key, r.session);
+            halfOpen.removeAt(c.tableRef[conn], key, r.session);
             dp.connectionLost(dt, s, true);
             c.free(conn);
             r.kind = CLOSED;
@@ -512,7 +512,8 @@ public final class TcpTransport implements Transport {
         if (ref < 0) {
             return drop(pt, DropReason.TABLE_FULL, null);
         }
-        halfOpen.remove(key, r.session);
+        // the half-open entry's reference is read before the established one replaces it
+        halfOpen.removeAt(c.tableRef[conn], key, r.session);
         c.tableRef[conn] = ref;
         c.unlinkTimer(conn);
         c.irs[conn] = seg.seq;
