@@ -68,6 +68,23 @@ import java.lang.invoke.VarHandle;
  * an entry in its home bucket, while the table has not been rehashed since.
  * Measured figures: {@code docs/benchmarks.md}.
  *
+ * <h2>Frames</h2>
+ * {@link #getAll} looks up a frame of keys packed in one array, as VPP's graph nodes process a frame
+ * of packets: VPP computes every packet's hash and prefetches its bucket first, then searches
+ * ({@code clib_bihash_hash}, {@code clib_bihash_prefetch_bucket},
+ * {@code clib_bihash_search_inline_with_hash}). A single {@link #get} relies on the processor's
+ * out-of-order window to overlap the cache misses of consecutive lookups, and that window holds
+ * the instructions of only two or three lookups while each waits on memory. A frame lookup's first
+ * pass is a short loop that, for {@value #FRAME_CHUNK} keys, computes the hash and reads the home
+ * bucket's header and one word of each cache line of its slots (the lines a hit reads), so many
+ * more lines are on their way at once; its second pass is {@code get}'s lookup with the hash
+ * known. Java has no prefetch instruction, so the first pass's reads are plain reads whose results
+ * are folded into one word the second pass tests; a plain read, unlike a prefetch, holds the
+ * processor's window until its line arrives, which bounds how far ahead it can get. The price: a
+ * frame's misses read those slot lines too, which {@code get}'s miss (header only) does not. Each
+ * key's answer is exactly what {@code get} answers under the same concurrent writers, and the call
+ * allocates nothing: the caller's answer array holds the hashes between the passes.
+ *
  * <h2>Memory</h2>
  * IPv4: 128 bytes of array per 5 slots plus 2 bytes of writer-side count, 26 bytes a slot, so
  * 32.5 bytes a session at the maximum load of {@value #MAX_LOAD_PERCENT}% and 65 bytes just after
@@ -84,9 +101,11 @@ import java.lang.invoke.VarHandle;
  *
  * <h2>Threading</h2>
  * <ul>
- *   <li>Readers ({@link #get(long[])}, {@link #get(long, long)}) take no lock and do not
- *       allocate. They read a bucket optimistically between two reads of its header (a seqlock,
- *       as {@link java.util.concurrent.locks.StampedLock#tryOptimisticRead} does) and retry the
+ *   <li>Readers ({@link #get(long[])}, {@link #get(long, long)}, {@link #getAll}) take no lock and
+ *       do not allocate; a frame lookup writes only the caller's answer array, so any number of
+ *       threads may look up at once, each with its own arrays. They read a bucket optimistically
+ *       between two reads of its header (a seqlock, as
+ *       {@link java.util.concurrent.locks.StampedLock#tryOptimisticRead} does) and retry the
  *       bucket if the header changed meanwhile. A reader therefore never sees a torn entry; it may
  *       see an entry removed after the read began, which callers validate.</li>
  *   <li>Writers ({@link #putIfAbsent}, {@link #putIfAbsentAt}, {@link #remove}, {@link #removeAt}) may come from any thread and are
@@ -145,6 +164,15 @@ public final class SessionHashTable {
     private static final int DISPLACED = Integer.MIN_VALUE;
     /** Writer-side passing counts saturate here (then a removal recounts by scanning). */
     private static final int MAX_COUNT = Character.MAX_VALUE;
+
+    /**
+     * Keys a frame lookup ({@link #getAll}) takes through its two passes at a time: enough for the
+     * first pass to keep the processor's memory accesses busy, few enough that the lines it brought
+     * in are still in the first-level cache for the second.
+     */
+    public static final int FRAME_CHUNK = 32;
+    /** A frame lookup's sum of the words its first pass read is tested against this (see {@link #frame4}). */
+    private static final long FRAME_SENTINEL = 0x6A09_E667_F3BC_C909L;
 
     private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle SIZE;
@@ -486,6 +514,168 @@ public final class SessionHashTable {
             probed++;
         }
         return SessionHandle.INVALID;
+    }
+
+    // ---------------------------------------------------------------- frames
+
+    /**
+     * Looks up a frame of keys at once, VPP's way: {@code count} keys packed one after another at
+     * {@code keys[keysOffset..]} ({@link #keyWords()} words each, as {@link #get(long[])} takes
+     * them), their answers into {@code values[valuesOffset..valuesOffset + count)}: for each key,
+     * exactly what {@link #get(long[])} answers, its value or {@link SessionHandle#INVALID}.
+     * Lock-free and allocation-free, as {@code get}.
+     *
+     * <p>The keys are taken {@value #FRAME_CHUNK} at a time in two passes. The first computes every
+     * key's hash and reads its home bucket's header and one word of each cache line of the bucket's
+     * slots, so the memory accesses of all those keys are under way at once; the second is
+     * {@code get}'s seqlock-validated lookup of each key, with its hash already computed, on lines
+     * that have arrived meanwhile. For a table far larger than the caches this makes a hit cheaper
+     * than {@code get}'s and a miss dearer (it reads the slot lines {@code get}'s miss does not):
+     * meant for frames of packets of established sessions; see "Frames" in the class comment.
+     *
+     * <p>Threading: any number of threads may call this at once, each with its own arrays. The call
+     * uses {@code values[valuesOffset..valuesOffset + count)} as its scratch (it holds each key's
+     * hash between the two passes) and writes nothing else, the table included: no other thread
+     * may read or write that range during the call, and it must not overlap the keys' range.
+     *
+     * @param keys         the keys, {@link #keyWords()} words each (an IPv6 key whose padding
+     *                     word is not 0 is absent, as in {@code get})
+     * @param keysOffset   the first word of the first key
+     * @param values       receives each key's value or {@link SessionHandle#INVALID}
+     * @param valuesOffset where the first key's answer goes
+     * @param count        keys in the frame, 0 or more; any count, taken
+     *                     {@value #FRAME_CHUNK} at a time
+     * @throws IndexOutOfBoundsException if the keys' or the values' range is not inside its array
+     * @throws IllegalArgumentException  if {@code count} is negative, or {@code keys} and
+     *                                   {@code values} are one array and the ranges overlap
+     */
+    public void getAll(long[] keys, int keysOffset, long[] values, int valuesOffset, int count) {
+        checkFrame(keys, keysOffset, values, valuesOffset, count);
+        for (int done = 0; done < count; done += FRAME_CHUNK) {
+            final int n = Math.min(FRAME_CHUNK, count - done);
+            // the array is read once per chunk: a rehash meanwhile leaves this chunk on the old
+            // one, whose state is the table's at the moment of the rehash, during this call
+            if (keyWords == SessionKeys.IP4_WORDS) {
+                frame4(words, keys, keysOffset + done * SessionKeys.IP4_WORDS, values, valuesOffset + done, n);
+            } else {
+                frame6(words, keys, keysOffset + done * SessionKeys.IP6_WORDS, values, valuesOffset + done, n);
+            }
+        }
+    }
+
+    private void checkFrame(long[] keys, int keysOffset, long[] values, int valuesOffset, int count) {
+        if (count < 0) {
+            throw new IllegalArgumentException("count " + count + " < 0");
+        }
+        final long keysEnd = keysOffset + (long) count * keyWords;
+        if (keysOffset < 0 || keysEnd > keys.length) {
+            throw new IndexOutOfBoundsException("a frame of " + count + " keys of " + keyWords + " words from keys["
+                    + keysOffset + "] needs keys[" + keysOffset + ".." + keysEnd + "), but keys has " + keys.length + " words");
+        }
+        final long valuesEnd = valuesOffset + (long) count;
+        if (valuesOffset < 0 || valuesEnd > values.length) {
+            throw new IndexOutOfBoundsException("a frame of " + count + " keys needs values[" + valuesOffset + ".."
+                    + valuesEnd + "), but values has " + values.length + " words");
+        }
+        if (keys == values && count > 0 && valuesOffset < keysEnd && keysOffset < valuesEnd) {
+            throw new IllegalArgumentException("values[" + valuesOffset + ".." + valuesEnd + ") overlaps keys[" + keysOffset
+                    + ".." + keysEnd + ") in the same array: the lookup writes the values while it still reads the keys");
+        }
+    }
+
+    /**
+     * One chunk of an IPv4 frame: pass 1 starts every key's accesses, pass 2 looks each key up
+     * as {@link #get(long, long)} does. {@code values[vo + i]} holds key i's hash in between.
+     */
+    private static void frame4(long[] w, long[] keys, int ko, long[] values, int vo, int n) {
+        final int buckets = w.length >>> 4; // B4 = 16
+        // Pass 1. The words read are folded into one sum that pass 2 tests, so the reads are not
+        // dead code (Java has no prefetch: a read whose result is used is how to start one).
+        long touched = 0;
+        for (int i = 0; i < n; i++) {
+            final int o = ko + 2 * i;
+            final long h = hash2(keys[o], keys[o + 1]);
+            values[vo + i] = h;
+            final int bucket = bucketOf(h, buckets);
+            // the header, and one word of each line of the bucket's slots (the lines get's hit path
+            // reads): addresses from the hash alone, so every key's reads are issued at once
+            final int s0 = buckets + bucket * K4;
+            touched ^= w[bucket] ^ w[s0] ^ w[s0 + 7] ^ w[s0 + K4 - 1];
+        }
+        // only a sum equal to this constant (one chance in 2^64, and then only slower) sends the
+        // chunk to the general lookup; the test makes the reads live
+        final boolean fast = touched != FRAME_SENTINEL;
+        // Pass 2: get(k0, k1) with the hash known and the lines (mostly) in cache.
+        for (int i = 0; i < n; i++) {
+            final int o = ko + 2 * i;
+            final long k0 = keys[o];
+            final long k1 = keys[o + 1];
+            final long h = values[vo + i];
+            final int bucket = bucketOf(h, buckets);
+            final long hdr = (long) WORDS.getAcquire(w, bucket);
+            final long m = matches(hdr, tag(h));
+            long found = SessionHandle.INVALID;
+            boolean settled = m == 0;
+            if (!settled) {
+                final int p = buckets + bucket * K4 + S4 * slotOf(m);
+                if (w[p] == k0 && w[p + 1] == k1) {
+                    found = w[p + 2];
+                    settled = true;
+                }
+            }
+            VarHandle.acquireFence();
+            if ((long) WORDS.getOpaque(w, bucket) == hdr && settled && fast
+                    && (found != SessionHandle.INVALID || (hdr & filterBit(h)) == 0)) {
+                values[vo + i] = found;
+            } else {
+                values[vo + i] = get4Slow(w, k0, k1, h);
+            }
+        }
+    }
+
+    /** One chunk of an IPv6 frame, as {@link #frame4}. */
+    private static void frame6(long[] w, long[] keys, int ko, long[] values, int vo, int n) {
+        final int buckets = w.length / B6;
+        long touched = 0;
+        for (int i = 0; i < n; i++) {
+            final int o = ko + 6 * i;
+            final long h = hash6(keys[o], keys[o + 1], keys[o + 2], keys[o + 3], keys[o + 4], keys[o + 5]);
+            values[vo + i] = h;
+            final int bucket = bucketOf(h, buckets);
+            final int s0 = buckets + bucket * K6;
+            touched ^= w[bucket] ^ w[s0] ^ w[s0 + 7] ^ w[s0 + 14] ^ w[s0 + 21] ^ w[s0 + K6 - 1];
+        }
+        final boolean fast = touched != FRAME_SENTINEL;
+        for (int i = 0; i < n; i++) {
+            final int o = ko + 6 * i;
+            final long k0 = keys[o];
+            final long k1 = keys[o + 1];
+            final long k2 = keys[o + 2];
+            final long k3 = keys[o + 3];
+            final long k4 = keys[o + 4];
+            final long k5 = keys[o + 5];
+            final long h = values[vo + i];
+            final int bucket = bucketOf(h, buckets);
+            final long hdr = (long) WORDS.getAcquire(w, bucket);
+            final long m = matches(hdr, tag(h));
+            long found = SessionHandle.INVALID;
+            boolean settled = m == 0;
+            if (!settled) {
+                final int p = buckets + bucket * K6 + S6 * slotOf(m);
+                // k5, the padding word, is 0 in every stored key: a key whose k5 is not 0 is absent
+                if (((w[p] ^ k0) | (w[p + 1] ^ k1) | (w[p + 2] ^ k2) | (w[p + 3] ^ k3) | (w[p + 4] ^ k4) | k5) == 0) {
+                    found = w[p + 5];
+                    settled = true;
+                }
+            }
+            VarHandle.acquireFence();
+            if ((long) WORDS.getOpaque(w, bucket) == hdr && settled && fast
+                    && (found != SessionHandle.INVALID || (hdr & filterBit(h)) == 0)) {
+                values[vo + i] = found;
+            } else {
+                values[vo + i] = get6Slow(w, k0, k1, k2, k3, k4, k5, h);
+            }
+        }
     }
 
     /** Whether the slot at {@code w[p..]} holds {@code key}: the family's words compared straight, no loop. */
