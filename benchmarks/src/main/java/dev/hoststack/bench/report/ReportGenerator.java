@@ -696,8 +696,12 @@ public final class ReportGenerator {
                 + "(as a transport that parses a burst of segments would hold them) and a `long[]` for the answers, "
                 + "owned by the calling thread, which the call also uses as scratch for the hashes; it allocates "
                 + "nothing. Its price is on misses: a frame's miss reads the slot lines that `get`'s miss (header "
-                + "only) does not, and in a table in cache the second pass is extra work. It is an additional row: "
-                + "the issue's targets are judged on **hoststack**, one independent `get` per operation.");
+                + "only) does not. A table under " + (SessionHashTable.FRAME_MIN_WORDS >> 17) + " MiB of array "
+                + "(`FRAME_MIN_WORDS`; here the 1K and 64K tables, up to 4 MiB), mostly in cache, gains nothing "
+                + "from the first pass, so there the frame is looked up a key at a time and costs about what `get` "
+                + "costs. It is an "
+                + "additional row: the issue's targets are judged on **hoststack**, one independent `get` per "
+                + "operation.");
         p();
         List<Map<String, String>> rows = combos("EstablishedLookupBenchmark", "hoststackFrame", List.of("family", "probe", "size"));
         if (rows.isEmpty()) {

@@ -253,7 +253,8 @@ class SessionHashTableFrameConcurrencyTest {
      */
     private static SessionHashTable fresh(int keyWords, int initial, int maxEntries, long[][] all, long[] value, int stableCount,
                                           int prefill, boolean[] present) {
-        SessionHashTable t = new SessionHashTable(keyWords, initial, maxEntries);
+        // frames from the smallest size on: these tables are far below FRAME_MIN_WORDS
+        SessionHashTable t = new SessionHashTable(keyWords, initial, maxEntries, 0);
         for (int i = stableCount; i < stableCount + prefill; i++) {
             present[i] = t.putIfAbsent(all[i], value[i]) == SessionHashTable.INSERTED;
         }

@@ -49,7 +49,8 @@ class SessionHashTableFrameTest {
         // 1,000 entries: a small table (50% load); 81,920: a large one exactly at 80% after doubling
         for (int entries : new int[] {1, 1_000, 81_920}) {
             long[][] keys = SessionHashTableConcurrencyTest.distinctKeys(entries * 2, keyWords, r, new HashSet<>());
-            SessionHashTable t = new SessionHashTable(keyWords, 1, entries);
+            // frameMinWords 0: the two passes even for tables this small (FRAME_MIN_WORDS is 16 MiB)
+            SessionHashTable t = new SessionHashTable(keyWords, 1, entries, 0);
             for (int i = 0; i < entries; i++) {
                 assertThat(t.putIfAbsent(keys[i], value(i))).as("put #%d, %s", i, hint).isEqualTo(SessionHashTable.INSERTED);
             }
@@ -102,7 +103,7 @@ class SessionHashTableFrameTest {
         String hint = SessionHashTableTest.seedHint(seed);
         SplittableRandom r = new SplittableRandom(seed);
         for (boolean sameTag : new boolean[] {false, true}) {
-            SessionHashTable t = new SessionHashTable(keyWords, 160, 160);
+            SessionHashTable t = new SessionHashTable(keyWords, 160, 160, 0);
             int buckets = t.buckets();
             Set<String> taken = new HashSet<>();
             List<long[]> crowd = new ArrayList<>();
@@ -131,10 +132,45 @@ class SessionHashTableFrameTest {
         }
     }
 
+    /**
+     * A table under {@link SessionHashTable#FRAME_MIN_WORDS} (the default threshold, here a few
+     * thousand entries with some removed) is looked up a key at a time: the answers are get's.
+     */
+    @ParameterizedTest(name = "{0}-word keys")
+    @ValueSource(ints = {SessionKeys.IP4_WORDS, SessionKeys.IP6_WORDS})
+    void aSmallTableAnswersWhatGetAnswersWithTheDefaultThreshold(int keyWords) {
+        long seed = SessionHashTableTest.seed();
+        String hint = SessionHashTableTest.seedHint(seed);
+        SplittableRandom r = new SplittableRandom(seed);
+        long[][] keys = SessionHashTableConcurrencyTest.distinctKeys(6_000, keyWords, r, new HashSet<>());
+        SessionHashTable t = new SessionHashTable(keyWords, 1, 4_000);
+        for (int i = 0; i < 4_000; i++) {
+            t.putIfAbsent(keys[i], value(i));
+        }
+        for (int i = 0; i < 4_000; i += 5) {
+            t.remove(keys[i]);
+        }
+        assertThat(t.footprintBytes()).as("a table under FRAME_MIN_WORDS").isLessThan(8L * SessionHashTable.FRAME_MIN_WORDS);
+        int hits = 0;
+        for (int size : frameSizes()) {
+            long[][] frame = new long[size][];
+            for (int j = 0; j < size; j++) {
+                frame[j] = keys[r.nextInt(keys.length)];
+            }
+            long[] got = lookUp(t, frame, r, hint);
+            for (int j = 0; j < size; j++) {
+                long want = t.get(frame[j]);
+                assertThat(got[j]).as("frame of %d, key %d; %s", size, j, hint).isEqualTo(want);
+                hits += want == INVALID ? 0 : 1;
+            }
+        }
+        assertThat(hits).as("hits, %s", hint).isPositive();
+    }
+
     @ParameterizedTest(name = "{0}-word keys")
     @ValueSource(ints = {SessionKeys.IP4_WORDS, SessionKeys.IP6_WORDS})
     void anEmptyTableAnswersInvalidForEveryKey(int keyWords) {
-        SessionHashTable t = new SessionHashTable(keyWords, 1024, 1024);
+        SessionHashTable t = new SessionHashTable(keyWords, 1024, 1024, 0);
         long[][] keys = SessionHashTableConcurrencyTest.distinctKeys(100, keyWords, new SplittableRandom(1), new HashSet<>());
         long[] got = lookUp(t, keys, new SplittableRandom(2), "fixed seed");
         for (int j = 0; j < keys.length; j++) {
@@ -144,7 +180,7 @@ class SessionHashTableFrameTest {
 
     @Test
     void ip4FrameOfKnownKeysAnswersTheirValues() {
-        SessionHashTable t = new SessionHashTable(SessionKeys.IP4_WORDS, 16, 16);
+        SessionHashTable t = new SessionHashTable(SessionKeys.IP4_WORDS, 16, 16, 0);
         long[] keys = new long[3 * SessionKeys.IP4_WORDS];
         long[] k = new long[SessionKeys.IP4_WORDS];
         SessionKeys.ip4(k, 6, 0x0A00_0001, 80, 0x0A00_0002, 40_000);
