@@ -284,24 +284,7 @@ class SessionHashTableConcurrencyTest {
                 stop.set(true);
             }
         }, "table-writer");
-        writer.setDaemon(true);
-
-        try {
-            for (Thread t : readers) {
-                t.start();
-            }
-            writer.start();
-            writer.join();
-        } finally {
-            stop.set(true);
-            for (Thread t : readers) {
-                t.join(TimeUnit.SECONDS.toMillis(2));
-            }
-            writer.join(TimeUnit.SECONDS.toMillis(2));
-        }
-        for (Thread t : readers) {
-            assertThat(t.isAlive()).as("reader %s still running 2 s after stop; %s", t.getName(), hint).isFalse();
-        }
+        runToEnd(readers, writer, stop, hint);
         return out;
     }
 
@@ -537,20 +520,7 @@ class SessionHashTableConcurrencyTest {
                 stop.set(true);
             }
         }, "crowded-table-writer");
-        writer.setDaemon(true);
-        try {
-            for (Thread t : readers) {
-                t.start();
-            }
-            writer.start();
-            writer.join();
-        } finally {
-            stop.set(true);
-            for (Thread t : readers) {
-                t.join(TimeUnit.SECONDS.toMillis(2));
-            }
-            writer.join(TimeUnit.SECONDS.toMillis(2));
-        }
+        runToEnd(readers, writer, stop, hint);
         return out;
     }
 
@@ -653,6 +623,16 @@ class SessionHashTableConcurrencyTest {
                 stop.set(true);
             }
         }, "tiny-table-writer");
+        runToEnd(readers, writer, stop, hint);
+        return out;
+    }
+
+    /**
+     * Starts the readers, then the writer (a daemon thread, so that a hung one cannot keep the JVM
+     * alive); waits for the writer to finish, then stops the readers, waits up to 2 s for each, and
+     * fails if one is still running.
+     */
+    static void runToEnd(Thread[] readers, Thread writer, AtomicBoolean stop, String hint) throws InterruptedException {
         writer.setDaemon(true);
         try {
             for (Thread t : readers) {
@@ -667,6 +647,8 @@ class SessionHashTableConcurrencyTest {
             }
             writer.join(TimeUnit.SECONDS.toMillis(2));
         }
-        return out;
+        for (Thread t : readers) {
+            assertThat(t.isAlive()).as("reader %s still running 2 s after stop; %s", t.getName(), hint).isFalse();
+        }
     }
 }

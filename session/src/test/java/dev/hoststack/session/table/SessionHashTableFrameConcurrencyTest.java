@@ -227,23 +227,7 @@ class SessionHashTableFrameConcurrencyTest {
                 stop.set(true);
             }
         }, "frame-writer");
-        writer.setDaemon(true);
-        try {
-            for (Thread t : readers) {
-                t.start();
-            }
-            writer.start();
-            writer.join();
-        } finally {
-            stop.set(true);
-            for (Thread t : readers) {
-                t.join(TimeUnit.SECONDS.toMillis(2));
-            }
-            writer.join(TimeUnit.SECONDS.toMillis(2));
-        }
-        for (Thread t : readers) {
-            assertThat(t.isAlive()).as("reader %s still running 2 s after stop; %s", t.getName(), hint).isFalse();
-        }
+        SessionHashTableConcurrencyTest.runToEnd(readers, writer, stop, hint);
         return out;
     }
 
