@@ -595,18 +595,23 @@ public final class SessionHashTable {
         }
     }
 
+    /** "a frame of N keys" for an error message (built only when one is thrown). */
+    private static String frameOf(int count) {
+        return "a frame of " + count + (count == 1 ? " key" : " keys");
+    }
+
     private void checkFrame(long[] keys, int keysOffset, long[] values, int valuesOffset, int count) {
         if (count < 0) {
             throw new IllegalArgumentException("count " + count + " < 0");
         }
         final long keysEnd = keysOffset + (long) count * keyWords;
         if (keysOffset < 0 || keysEnd > keys.length) {
-            throw new IndexOutOfBoundsException("a frame of " + count + " keys of " + keyWords + " words from keys["
+            throw new IndexOutOfBoundsException(frameOf(count) + " of " + keyWords + " words from keys["
                     + keysOffset + "] needs keys[" + keysOffset + ".." + keysEnd + "), but keys has " + keys.length + " words");
         }
         final long valuesEnd = valuesOffset + (long) count;
         if (valuesOffset < 0 || valuesEnd > values.length) {
-            throw new IndexOutOfBoundsException("a frame of " + count + " keys needs values[" + valuesOffset + ".."
+            throw new IndexOutOfBoundsException(frameOf(count) + " needs values[" + valuesOffset + ".."
                     + valuesEnd + "), but values has " + values.length + " words");
         }
         if (keys == values && count > 0 && valuesOffset < keysEnd && keysOffset < valuesEnd) {

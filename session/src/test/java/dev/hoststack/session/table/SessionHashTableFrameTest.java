@@ -213,7 +213,7 @@ class SessionHashTableFrameTest {
         long[] values = new long[8];
         assertThatThrownBy(() -> t.getAll(new long[8], -1, values, 0, 1))
                 .isInstanceOf(IndexOutOfBoundsException.class)
-                .hasMessage("a frame of 1 keys of 2 words from keys[-1] needs keys[-1..1), but keys has 8 words");
+                .hasMessage("a frame of 1 key of 2 words from keys[-1] needs keys[-1..1), but keys has 8 words");
         assertThatThrownBy(() -> t.getAll(new long[8], 2, values, 0, 4))
                 .isInstanceOf(IndexOutOfBoundsException.class)
                 .hasMessage("a frame of 4 keys of 2 words from keys[2] needs keys[2..10), but keys has 8 words");
@@ -241,7 +241,7 @@ class SessionHashTableFrameTest {
                 .hasMessage("a frame of 4 keys needs values[1..5), but values has 4 words");
         assertThatThrownBy(() -> t.getAll(keys, 0, new long[4], -2, 1))
                 .isInstanceOf(IndexOutOfBoundsException.class)
-                .hasMessage("a frame of 1 keys needs values[-2..-1), but values has 4 words");
+                .hasMessage("a frame of 1 key needs values[-2..-1), but values has 4 words");
     }
 
     @Test
