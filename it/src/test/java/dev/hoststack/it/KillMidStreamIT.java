@@ -206,9 +206,10 @@ class KillMidStreamIT {
             load.start(hung.port(), n, 60_000);
             // the first look at a full window: where this test used to kill (for the output only)
             JsonObject firstFull = null;
-            JsonObject w = Deployment.worker(d.show(), "hung", 0);
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            // one snapshot per look: the worker's counts and the total handed come from the same show
             JsonObject show0 = d.show();
+            JsonObject w = Deployment.worker(show0, "hung", 0);
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!(hungSeen(hung) && w.get("taken").getAsLong() > ANSWERED_BEFORE_HANGING
                     && (w.get("in_flight").getAsInt() == WINDOW || Deployment.total(show0, "handed") == n))) {
                 if (firstFull == null && w.get("in_flight").getAsInt() == WINDOW) {
