@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
  * The TCP transport's configuration, validated once by {@link Builder#build()}.
  *
  * @param initialConnectionsPerThread room each connection pool starts with
- * @param maxConnectionsPerThread     bound on a thread's live connections
+ * @param maxConnectionsPerThread     bound on a thread's live connections (at most 2<sup>27</sup>)
  * @param handshakeTimeoutNanos       how long a connection may stay in SYN_RCVD (VPP's establish
  *                                    timeout is 75 s)
  * @param checkFinalAck               whether the final ACK must acknowledge our SYN
@@ -80,6 +80,9 @@ public record TcpConfig(int initialConnectionsPerThread, int maxConnectionsPerTh
             checkArgument(maxConnectionsPerThread >= initialConnectionsPerThread,
                     "maxConnectionsPerThread %s < initialConnectionsPerThread %s", maxConnectionsPerThread,
                     initialConnectionsPerThread);
+            checkArgument(maxConnectionsPerThread <= TcpConnections.MAX_CONNECTIONS,
+                    "maxConnectionsPerThread %s > %s (a thread's connection records share one array)",
+                    maxConnectionsPerThread, TcpConnections.MAX_CONNECTIONS);
             checkArgument(handshakeTimeoutNanos > 0, "handshake timeout must be positive, not %s ns", handshakeTimeoutNanos);
             return new TcpConfig(initialConnectionsPerThread, maxConnectionsPerThread, handshakeTimeoutNanos,
                     checkFinalAck, isnSecret);

@@ -355,7 +355,7 @@ public final class TcpTransport implements Transport {
             c.free(conn);
             return drop(pt, DropReason.TABLE_FULL, null);
         }
-        c.tableRef[conn] = ref;
+        c.tableRef(conn, ref);
         open(pt, conn, s, fib, seg, seg.seq, TcpConnections.SYN_RCVD);
         pt.count(TcpCounter.SYNS_ACCEPTED);
         send(pt, conn, TcpSegment.SYN | TcpSegment.ACK, TcpCounter.SYNACKS_SENT);
@@ -370,26 +370,9 @@ public final class TcpTransport implements Transport {
      * ISN, puts it in {@code state} and arms the handshake timer.
      */
     private void open(PerThread pt, int conn, int session, int fib, TcpSegment f, int irs, byte state) {
-        final TcpConnections c = pt.conns;
-        c.session[conn] = session;
-        c.fib[conn] = fib;
-        c.ip4[conn] = f.ip4;
-        c.localIp4[conn] = f.dstIp4;
-        c.remoteIp4[conn] = f.srcIp4;
-        c.localHi[conn] = f.dstHi;
-        c.localLo[conn] = f.dstLo;
-        c.remoteHi[conn] = f.srcHi;
-        c.remoteLo[conn] = f.srcLo;
-        c.localPort[conn] = f.dstPort;
-        c.remotePort[conn] = f.srcPort;
-        c.addressSum[conn] = f.ip4
-                ? SegmentWriter.addressSum4(f.dstIp4, f.srcIp4)
-                : SegmentWriter.addressSum6(f.dstHi, f.dstLo, f.srcHi, f.srcLo);
-        c.irs[conn] = irs;
         final long now = now(pt);
-        c.iss[conn] = initialSequence(f, now);
-        c.state[conn] = state;
-        c.armTimer(conn, now + config.handshakeTimeoutNanos());
+        pt.conns.fill(conn, state, session, fib, f, initialSequence(f, now), irs);
+        pt.conns.armTimer(conn, now + config.handshakeTimeoutNanos());
     }
 
     /** RFC 6528: a keyed hash of the 4-tuple plus a clock ticking every 4 µs (here 4.096 µs). */
@@ -443,11 +426,11 @@ public final class TcpTransport implements Transport {
         if (!seg.has(TcpSegment.ACK) || seg.has(TcpSegment.FIN)) {
             return drop(pt, DropReason.UNEXPECTED_FLAGS, null);
         }
-        if (config.checkFinalAck() && seg.ack != c.iss[conn] + 1) {
+        if (config.checkFinalAck() && seg.ack != c.iss(conn) + 1) {
             return resetAndRelease(pt, conn, table, DropReason.BAD_ACK);
         }
         c.unlinkTimer(conn);
-        c.state[conn] = TcpConnections.ESTABLISHED;
+        c.state(conn, TcpConnections.ESTABLISHED);
         pt.count(TcpCounter.ESTABLISHED);
         final DropReason refused = dp.established(pt.dt, s);
         if (refused != null) {
@@ -495,14 +478,14 @@ public final class TcpTransport implements Transport {
         r.session = SessionHandle.make(dt.index(), s);
         final int conn = pool.connection(s);
         final TcpConnections c = pt.conns;
-        if (seg.has(TcpSegment.RST) || !seg.has(TcpSegment.SYN | TcpSegment.ACK) || seg.ack != c.iss[conn] + 1) {
+        if (seg.has(TcpSegment.RST) || !seg.has(TcpSegment.SYN | TcpSegment.ACK) || seg.ack != c.iss(conn) + 1) {
             final boolean answer = !seg.has(TcpSegment.RST);
             r.drop = answer ? DropReason.BAD_ACK : DropReason.RESET_BY_PEER;
             dt.drop(r.drop);
             if (answer) {
                 sendRst(pt, seg);
             }
-            halfOpen.removeAt(c.tableRef[conn], key, r.session);
+            halfOpen.removeAt(c.tableRef(conn), key, r.session);
             dp.connectionLost(dt, s, true);
             c.free(conn);
             r.kind = CLOSED;
@@ -513,11 +496,11 @@ public final class TcpTransport implements Transport {
             return drop(pt, DropReason.TABLE_FULL, null);
         }
         // the half-open entry's reference is read before the established one replaces it
-        halfOpen.removeAt(c.tableRef[conn], key, r.session);
-        c.tableRef[conn] = ref;
+        halfOpen.removeAt(c.tableRef(conn), key, r.session);
+        c.tableRef(conn, ref);
         c.unlinkTimer(conn);
-        c.irs[conn] = seg.seq;
-        c.state[conn] = TcpConnections.ESTABLISHED;
+        c.irs(conn, seg.seq);
+        c.state(conn, TcpConnections.ESTABLISHED);
         pt.count(TcpCounter.ESTABLISHED);
         send(pt, conn, TcpSegment.ACK, TcpCounter.ACKS_SENT);
         DropReason refused = dp.connected(dt, s);
@@ -587,7 +570,7 @@ public final class TcpTransport implements Transport {
             c.free(conn);
             throw dev.hoststack.api.SessionError.LIMIT.exception("the half-open table of FIB %s is full", fib);
         }
-        c.tableRef[conn] = ref;
+        c.tableRef(conn, ref);
         open(pt, conn, s, fib, f, -1, TcpConnections.SYN_SENT);
         send(pt, conn, TcpSegment.SYN, TcpCounter.SYNS_SENT);
         return handle;
@@ -610,7 +593,7 @@ public final class TcpTransport implements Transport {
     private void release(PerThread pt, int conn, SessionHashTable table, boolean reset) {
         final TcpConnections c = pt.conns;
         unlink(pt, conn, table);
-        dp.connectionLost(pt.dt, c.session[conn], reset);
+        dp.connectionLost(pt.dt, c.session(conn), reset);
         c.free(conn);
     }
 
@@ -618,8 +601,8 @@ public final class TcpTransport implements Transport {
     private void unlink(PerThread pt, int conn, SessionHashTable table) {
         final TcpConnections c = pt.conns;
         final long[] key = pt.dt.key2;
-        fillKey(c, conn, key);
-        table.removeAt(c.tableRef[conn], key, SessionHandle.make(pt.dt.index(), c.session[conn]));
+        c.key(conn, key);
+        table.removeAt(c.tableRef(conn), key, SessionHandle.make(pt.dt.index(), c.session(conn)));
     }
 
     /**
@@ -627,18 +610,8 @@ public final class TcpTransport implements Transport {
      * ({@code SYN_SENT}), else the FIB's session table.
      */
     private SessionHashTable tableOf(TcpConnections c, int conn) {
-        final SessionTables tables = dp.fib(c.fib[conn]);
-        return c.is(conn, TcpConnections.SYN_SENT) ? tables.halfOpen(c.ip4[conn]) : tables.table(c.ip4[conn]);
-    }
-
-    private static void fillKey(TcpConnections c, int conn, long[] key) {
-        if (c.ip4[conn]) {
-            SessionKeys.ip4(key, TransportProto.TCP.ipProtocol(), c.localIp4[conn], c.localPort[conn],
-                    c.remoteIp4[conn], c.remotePort[conn]);
-        } else {
-            SessionKeys.ip6(key, TransportProto.TCP.ipProtocol(), c.localHi[conn], c.localLo[conn], c.localPort[conn],
-                    c.remoteHi[conn], c.remoteLo[conn], c.remotePort[conn]);
-        }
+        final SessionTables tables = dp.fib(c.fib(conn));
+        return c.is(conn, TcpConnections.SYN_SENT) ? tables.halfOpen(c.ip4(conn)) : tables.table(c.ip4(conn));
     }
 
     private int drop(PerThread pt, DropReason reason, TcpSegment answerWithRst) {
@@ -684,7 +657,7 @@ public final class TcpTransport implements Transport {
     private int expireTimers(PerThread pt, long now) {
         final TcpConnections c = pt.conns;
         int n = 0;
-        for (int conn = c.timerHead(); conn != TcpConnections.NONE && c.deadline[conn] - now <= 0; conn = c.timerHead()) {
+        for (int conn = c.timerHead(); conn != TcpConnections.NONE && c.deadline(conn) - now <= 0; conn = c.timerHead()) {
             c.unlinkTimer(conn);
             pt.dt.drop(DropReason.HANDSHAKE_TIMEOUT);
             pt.count(TcpCounter.HANDSHAKE_TIMEOUTS);
@@ -696,28 +669,37 @@ public final class TcpTransport implements Transport {
 
     // ================================================================ sending
 
+    /**
+     * Sends a segment of connection {@code conn} with exactly {@code flags} (the caller adds ACK
+     * where it belongs: everything but a RST and our opening SYN carries one): sequence number
+     * the ISS for a SYN, else ISS + 1; acknowledgement IRS + 1 when ACK is set, else 0. The
+     * IPv4 and IPv6 writes are methods of their own, so that each stays small enough for the JIT
+     * to inline where it is hot.
+     */
     private void send(PerThread pt, int conn, int flags, TcpCounter counter) {
         pt.count(counter);
         final TcpOutput out = output;
         if (out == null) {
             return;
         }
-        final TcpConnections c = pt.conns;
         final ByteBuffer tx = pt.tx;
-        final int seq = (flags & TcpSegment.SYN) != 0 ? c.iss[conn] : c.iss[conn] + 1;
-        final int ack = c.irs[conn] + 1;
-        final boolean opening = c.is(conn, TcpConnections.SYN_SENT);
-        final int ackFlags = (flags & TcpSegment.RST) != 0 || opening ? flags : flags | TcpSegment.ACK;
         tx.clear();
-        final long addresses = c.addressSum[conn];
-        int len = c.ip4[conn]
-                ? SegmentWriter.writeIp4(tx, addresses, c.localIp4[conn], c.localPort[conn], c.remoteIp4[conn],
-                        c.remotePort[conn], seq, (ackFlags & TcpSegment.ACK) != 0 ? ack : 0, ackFlags, 65535)
-                : SegmentWriter.writeIp6(tx, addresses, c.localHi[conn], c.localLo[conn], c.localPort[conn],
-                        c.remoteHi[conn], c.remoteLo[conn], c.remotePort[conn], seq,
-                        (ackFlags & TcpSegment.ACK) != 0 ? ack : 0, ackFlags, 65535);
-        tx.limit(len);
+        final TcpConnections c = pt.conns;
+        tx.limit(c.ip4(conn) ? write4(c, conn, tx, flags) : write6(c, conn, tx, flags));
         out.transmit(pt.dt.index(), tx);
+    }
+
+    private static int write4(TcpConnections c, int conn, ByteBuffer tx, int flags) {
+        return SegmentWriter.writeIp4(tx, c.addressSum(conn), c.localIp4(conn), c.localPort(conn), c.remoteIp4(conn),
+                c.remotePort(conn), (flags & TcpSegment.SYN) != 0 ? c.iss(conn) : c.iss(conn) + 1,
+                (flags & TcpSegment.ACK) != 0 ? c.irs(conn) + 1 : 0, flags, 65535);
+    }
+
+    private static int write6(TcpConnections c, int conn, ByteBuffer tx, int flags) {
+        return SegmentWriter.writeIp6(tx, c.addressSum(conn), c.localHi(conn), c.localLo(conn), c.localPort(conn),
+                c.remoteHi(conn), c.remoteLo(conn), c.remotePort(conn),
+                (flags & TcpSegment.SYN) != 0 ? c.iss(conn) : c.iss(conn) + 1,
+                (flags & TcpSegment.ACK) != 0 ? c.irs(conn) + 1 : 0, flags, 65535);
     }
 
     /** RFC 9293 reset generation for a segment that has no connection. */
@@ -762,7 +744,7 @@ public final class TcpTransport implements Transport {
             return;
         }
         if (c.is(connection, TcpConnections.ESTABLISHED)) {
-            send(pt, connection, TcpSegment.FIN, TcpCounter.FINS_SENT);
+            send(pt, connection, TcpSegment.FIN | TcpSegment.ACK, TcpCounter.FINS_SENT);
         } else {
             send(pt, connection, TcpSegment.RST, TcpCounter.RSTS_SENT);
         }
@@ -784,8 +766,8 @@ public final class TcpTransport implements Transport {
     private void closeQuietly(PerThread pt, int conn) {
         TcpConnections c = pt.conns;
         unlink(pt, conn, tableOf(c, conn));
-        if (pt.dt.sessions().isLive(c.session[conn])) {
-            dp.free(pt.dt, c.session[conn]);
+        if (pt.dt.sessions().isLive(c.session(conn))) {
+            dp.free(pt.dt, c.session(conn));
         }
         c.free(conn);
     }
@@ -793,12 +775,12 @@ public final class TcpTransport implements Transport {
     @Override
     public FiveTuple tuple(int thread, int connection) {
         TcpConnections c = threads[thread].conns;
-        return c.ip4[connection]
-                ? new FiveTuple(TransportProto.TCP, Ip.fromIp4(c.localIp4[connection]), c.localPort[connection],
-                        Ip.fromIp4(c.remoteIp4[connection]), c.remotePort[connection])
-                : new FiveTuple(TransportProto.TCP, Ip.fromIp6(c.localHi[connection], c.localLo[connection]),
-                        c.localPort[connection], Ip.fromIp6(c.remoteHi[connection], c.remoteLo[connection]),
-                        c.remotePort[connection]);
+        return c.ip4(connection)
+                ? new FiveTuple(TransportProto.TCP, Ip.fromIp4(c.localIp4(connection)), c.localPort(connection),
+                        Ip.fromIp4(c.remoteIp4(connection)), c.remotePort(connection))
+                : new FiveTuple(TransportProto.TCP, Ip.fromIp6(c.localHi(connection), c.localLo(connection)),
+                        c.localPort(connection), Ip.fromIp6(c.remoteHi(connection), c.remoteLo(connection)),
+                        c.remotePort(connection));
     }
 
     @Override
@@ -806,15 +788,16 @@ public final class TcpTransport implements Transport {
         PerThread pt = threads[thread];
         TcpConnections c = pt.conns;
         TcpSegment f = pt.flow;
-        f.ip4 = c.ip4[connection];
-        f.dstIp4 = c.localIp4[connection];
-        f.srcIp4 = c.remoteIp4[connection];
-        f.dstHi = c.localHi[connection];
-        f.dstLo = c.localLo[connection];
-        f.srcHi = c.remoteHi[connection];
-        f.srcLo = c.remoteLo[connection];
-        f.dstPort = c.localPort[connection];
-        f.srcPort = c.remotePort[connection];
+        final boolean v4 = c.ip4(connection);
+        f.ip4 = v4;
+        f.dstIp4 = v4 ? c.localIp4(connection) : 0;
+        f.srcIp4 = v4 ? c.remoteIp4(connection) : 0;
+        f.dstHi = v4 ? 0 : c.localHi(connection);
+        f.dstLo = v4 ? 0 : c.localLo(connection);
+        f.srcHi = v4 ? 0 : c.remoteHi(connection);
+        f.srcLo = v4 ? 0 : c.remoteLo(connection);
+        f.dstPort = c.localPort(connection);
+        f.srcPort = c.remotePort(connection);
         return f;
     }
 
@@ -822,12 +805,12 @@ public final class TcpTransport implements Transport {
     public TransportConnection describe(int thread, int connection) {
         TcpConnections c = threads[thread].conns;
         return new Snapshot(thread, connection, c.state(connection).name(),
-                SessionHandle.make(thread, c.session[connection]));
+                SessionHandle.make(thread, c.session(connection)));
     }
 
     /** The initial sequence number we sent for a connection (for tests and clients of the model). */
     public int iss(int thread, int connection) {
-        return threads[thread].conns.iss[connection];
+        return threads[thread].conns.iss(connection);
     }
 
     /**
@@ -842,7 +825,7 @@ public final class TcpTransport implements Transport {
         if (!pool.isLive(s)) {
             throw new IllegalArgumentException("no live session " + SessionHandle.format(sessionHandle));
         }
-        return threads[t].conns.iss[pool.connection(s)];
+        return threads[t].conns.iss(pool.connection(s));
     }
 
     /** Live connections of a thread (any thread; exact when the owner is quiescent). */
