@@ -124,6 +124,8 @@ public record SessionLayerConfig(
             checkArgument(initialSessionsPerThread >= 1, "initialSessionsPerThread %s < 1", initialSessionsPerThread);
             checkArgument(maxSessionsPerThread >= initialSessionsPerThread,
                     "maxSessionsPerThread %s < initialSessionsPerThread %s", maxSessionsPerThread, initialSessionsPerThread);
+            checkArgument(maxSessionsPerThread <= SessionPool.MAX_SESSIONS, "maxSessionsPerThread %s > %s (a pool's bound)",
+                    maxSessionsPerThread, SessionPool.MAX_SESSIONS);
             checkArgument(initialTableEntries >= 1, "initialTableEntries %s < 1", initialTableEntries);
             checkArgument(maxTableEntries >= initialTableEntries,
                     "maxTableEntries %s < initialTableEntries %s", maxTableEntries, initialTableEntries);

@@ -7,8 +7,12 @@ import dev.hoststack.api.TransportProto;
 import java.util.Arrays;
 
 /**
- * One data thread's session pool: sessions as parallel primitive arrays indexed by session index
- * (VPP's {@code session_t} pool, struct-of-arrays), with a free list.
+ * One data thread's session pool: each session one record of eight ints in one array
+ * (VPP's {@code session_t} pool of structs: a session's fields share a cache line), with a free
+ * list.
+ *
+ * <p>The accessors take an allocated index (below {@link #highWater()}), as the data path has it
+ * from its own connection or after {@link #isLive(int)}; {@link #isLive(int)} answers for any int.
  *
  * <p>Threading: only the owning data thread allocates, frees and writes. Other threads may read
  * a field only when they know the owner is quiescent (after joining it, or when one thread drives
@@ -42,13 +46,29 @@ public final class SessionPool {
     private final Loads loads;
     private final int maxSessions;
 
-    private int[] state;
-    private int[] appWorker;
-    private int[] listener;
-    private int[] connection;
-    private int[] fib;
-    private byte[] proto;
-    private boolean[] live;
+    private static final int SHIFT = 3;
+    /**
+     * Ints per session record, a power of two so that a record starts at {@code index << SHIFT}:
+     * the SYN, the final ACK and the close each touch one line of the pool where parallel arrays
+     * touched up to seven.
+     */
+    private static final int STRIDE = 1 << SHIFT;
+    /** A record's fields, at these offsets. */
+    private static final int STATE = 0;
+    private static final int LIVE = 1;
+    private static final int APP_WORKER = 2;
+    private static final int LISTENER = 3;
+    private static final int CONNECTION = 4;
+    private static final int FIB = 5;
+    private static final int PROTO = 6;
+
+    /** The most sessions a pool may hold: its records are one {@code int[]}. */
+    public static final int MAX_SESSIONS = (Integer.MAX_VALUE - 8) >> SHIFT;
+
+    /** The records: session {@code i}'s field {@code F} at {@code (i << SHIFT) + F}. */
+    private int[] records;
+    /** Sessions the records array holds. */
+    private int capacity;
     /**
      * Per app worker global index, that worker's load as the lookup answered when a session got
      * the worker (null for none): a session's state changes and its free count there without
@@ -83,15 +103,12 @@ public final class SessionPool {
         this.loads = loads;
         checkArgument(initialCapacity >= 1 && maxSessions >= initialCapacity,
                 "need 1 <= initialCapacity (%s) <= maxSessions (%s)", initialCapacity, maxSessions);
+        checkArgument(maxSessions <= MAX_SESSIONS, "maxSessions %s > %s (a pool's records are one int array)",
+                maxSessions, MAX_SESSIONS);
         this.thread = thread;
         this.maxSessions = maxSessions;
-        this.state = new int[initialCapacity];
-        this.appWorker = new int[initialCapacity];
-        this.listener = new int[initialCapacity];
-        this.connection = new int[initialCapacity];
-        this.fib = new int[initialCapacity];
-        this.proto = new byte[initialCapacity];
-        this.live = new boolean[initialCapacity];
+        this.records = new int[initialCapacity * STRIDE];
+        this.capacity = initialCapacity;
         this.freeList = new int[initialCapacity];
     }
 
@@ -154,20 +171,22 @@ public final class SessionPool {
         if (freeCount > 0) {
             index = freeList[--freeCount];
         } else if (highWater < maxSessions) {
-            if (highWater == state.length) {
+            if (highWater == capacity) {
                 grow();
             }
             index = highWater++;
         } else {
             return NONE;
         }
-        state[index] = SessionState.CREATED.ordinal();
-        appWorker[index] = workerGlobalIndex;
-        listener[index] = listenSession;
-        connection[index] = connectionIndex;
-        fib[index] = fibIndex;
-        proto[index] = (byte) protoOrdinal;
-        live[index] = true;
+        final int[] r = records;
+        final int b = index << SHIFT;
+        r[b + STATE] = SessionState.CREATED.ordinal();
+        r[b + LIVE] = 1;
+        r[b + APP_WORKER] = workerGlobalIndex;
+        r[b + LISTENER] = listenSession;
+        r[b + CONNECTION] = connectionIndex;
+        r[b + FIB] = fibIndex;
+        r[b + PROTO] = protoOrdinal;
         liveCount++;
         final WorkerLoad l = workerGlobalIndex == NONE || loads == null ? null : load;
         remember(workerGlobalIndex, l);
@@ -179,48 +198,52 @@ public final class SessionPool {
 
     /** Returns a session to the free list; its fields keep their values but it is no longer live. */
     public void free(int index) {
-        checkArgument(live[index], "session %s on thread %s is not live", index, thread);
-        change(loadOf(index), state[index], SessionState.CLOSED.ordinal());
-        live[index] = false;
-        state[index] = SessionState.CLOSED.ordinal();
+        final int[] r = records;
+        final int b = index << SHIFT;
+        checkArgument(r[b + LIVE] != 0, "session %s on thread %s is not live", index, thread);
+        change(loadOf(index), r[b + STATE], SessionState.CLOSED.ordinal());
+        r[b + LIVE] = 0;
+        r[b + STATE] = SessionState.CLOSED.ordinal();
         freeList[freeCount++] = index;
         liveCount--;
     }
 
     private void grow() {
-        int n = (int) Math.min((long) state.length * 2, maxSessions);
-        state = Arrays.copyOf(state, n);
-        appWorker = Arrays.copyOf(appWorker, n);
-        listener = Arrays.copyOf(listener, n);
-        connection = Arrays.copyOf(connection, n);
-        fib = Arrays.copyOf(fib, n);
-        proto = Arrays.copyOf(proto, n);
-        live = Arrays.copyOf(live, n);
+        int n = (int) Math.min((long) capacity * 2, maxSessions);
+        records = Arrays.copyOf(records, n * STRIDE);
+        capacity = n;
         freeList = Arrays.copyOf(freeList, n);
     }
 
     /** Whether {@code index} is an allocated session. */
     public boolean isLive(int index) {
-        return index >= 0 && index < highWater && live[index];
+        return index >= 0 && index < highWater && records[(index << SHIFT) + LIVE] != 0;
     }
 
     /** The session's state. */
     public SessionState state(int index) {
-        return SessionState.of(state[index]);
+        return SessionState.of(records[(index << SHIFT) + STATE]);
+    }
+
+    /** The ordinal of the session's {@link SessionState} (the data path's test, without the enum). */
+    public int stateOrdinal(int index) {
+        return records[(index << SHIFT) + STATE];
     }
 
     /** Sets the session's state. */
     public void state(int index, SessionState s) {
-        final int w = appWorker[index];
-        if (w != NONE && live[index]) {
-            change(loadOf(index), state[index], s.ordinal());
+        final int[] r = records;
+        final int b = index << SHIFT;
+        final int w = r[b + APP_WORKER];
+        if (w != NONE && r[b + LIVE] != 0) {
+            change(loadOfWorker[w], r[b + STATE], s.ordinal());
         }
-        state[index] = s.ordinal();
+        r[b + STATE] = s.ordinal();
     }
 
     /** The load a session counts in: its worker's, as remembered when it got that worker (null: none). */
     private WorkerLoad loadOf(int index) {
-        final int w = appWorker[index];
+        final int w = records[(index << SHIFT) + APP_WORKER];
         return w == NONE ? null : loadOfWorker[w];
     }
 
@@ -258,60 +281,60 @@ public final class SessionPool {
 
     /** The app worker's global index, or {@link #NONE}. */
     public int appWorker(int index) {
-        return appWorker[index];
+        return records[(index << SHIFT) + APP_WORKER];
     }
 
     /** Sets the app worker's global index. */
     public void appWorker(int index, int workerGlobalIndex) {
         final WorkerLoad next = loadOfWorker(workerGlobalIndex);
         final WorkerLoad previous = loadOf(index);
-        if (live[index] && next != previous) {
+        if (records[(index << SHIFT) + LIVE] != 0 && next != previous) {
             // the session's count leaves the old worker's load and joins the new one's, in its state
-            final int st = state[index];
+            final int st = records[(index << SHIFT) + STATE];
             change(previous, st, SessionState.CLOSED.ordinal());
             change(next, SessionState.CLOSED.ordinal(), st);
         }
-        appWorker[index] = workerGlobalIndex;
+        records[(index << SHIFT) + APP_WORKER] = workerGlobalIndex;
         remember(workerGlobalIndex, next);
     }
 
     /** The index of the listen session it was accepted on (thread 0), or {@link #NONE}. */
     public int listener(int index) {
-        return listener[index];
+        return records[(index << SHIFT) + LISTENER];
     }
 
     /** Sets the listen session index. */
     public void listener(int index, int listenSessionIndex) {
-        listener[index] = listenSessionIndex;
+        records[(index << SHIFT) + LISTENER] = listenSessionIndex;
     }
 
     /** The transport connection's index in this thread's connection pool, or {@link #NONE}. */
     public int connection(int index) {
-        return connection[index];
+        return records[(index << SHIFT) + CONNECTION];
     }
 
     /** Sets the transport connection's index. */
     public void connection(int index, int connectionIndex) {
-        connection[index] = connectionIndex;
+        records[(index << SHIFT) + CONNECTION] = connectionIndex;
     }
 
     /** The ordinal of the session's {@link TransportProto}. */
     public int proto(int index) {
-        return proto[index];
+        return records[(index << SHIFT) + PROTO];
     }
 
     /** Sets the session's transport protocol. */
     public void proto(int index, TransportProto p) {
-        proto[index] = (byte) p.ordinal();
+        records[(index << SHIFT) + PROTO] = p.ordinal();
     }
 
     /** The FIB whose tables hold the session's 5-tuple. */
     public int fib(int index) {
-        return fib[index];
+        return records[(index << SHIFT) + FIB];
     }
 
     /** Sets the FIB. */
     public void fib(int index, int fibIndex) {
-        fib[index] = fibIndex;
+        records[(index << SHIFT) + FIB] = fibIndex;
     }
 }
