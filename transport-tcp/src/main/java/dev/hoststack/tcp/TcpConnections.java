@@ -28,7 +28,8 @@ import java.util.Arrays;
  *  7     next on the timer list          previous on the timer list
  * </pre>
  * Words 1 and 2 are the IPv4 table key as {@link SessionKeys#ip4} builds it, so the removal's key
- * is two loads. The address sum of an IPv6 connection (at most 32 words of 16 bits) fits in 32 bits.
+ * is two loads. The address sum of an IPv6 connection (16 words of 16 bits, under 2<sup>20</sup>)
+ * fits in 32 bits.
  *
  * <p>Confined to its data thread. Allocates only when it grows.
  */
