@@ -769,22 +769,50 @@ public final class SessionHashTable {
         final long h = hashAt(key, 0);
         writeLock.lock();
         try {
-            if (find(storage, key, h) >= 0) {
-                return -EXISTS;
+            // The common insert, kept small so that C2 inlines this method into a caller (a SYN's
+            // step): the home bucket has a free slot, no key with the same tag and no key passing it
+            // with the same filter bit (so the key is absent: find would stop there), and the table
+            // needs no rehash. Anything else goes to putLocked, the general insert, under the same lock.
+            final Storage s = storage;
+            final long[] w = s.words;
+            final int home = bucketOf(h, s.buckets);
+            final long hdr = w[home];
+            final long free = matches(hdr, 0);
+            final int n = size;
+            if (free != 0 && matches(hdr, tag(h)) == 0 && (hdr & filterBit(h)) == 0
+                    && n < maxEntries && n < s.threshold) {
+                final int slot = slotOf(free);
+                final int p = slotAt(s.buckets, home, slot);
+                // as place: the slot's old words may still be read by a reader holding an older
+                // header, which will see the header change; the stores must not pass the last one
+                VarHandle.releaseFence();
+                copyKey(key, 0, w, p);
+                w[p + storedWords] = value;
+                publish(w, home, hdr | (long) tag(h) << (8 * slot), true);
+                SIZE.setRelease(this, n + 1);
+                return (long) s.generation << 32 | (home << 3 | slot) & 0xFFFF_FFFFL;
             }
-            if (size >= maxEntries) {
-                return -FULL;
-            }
-            Storage s = storage;
-            if (size + 1 > s.threshold && s.buckets < maxBuckets) {
-                s = rehash(s);
-            }
-            final int at = place(s, key, 0, value, h, true);
-            SIZE.setRelease(this, size + 1);
-            return (long) s.generation << 32 | at & 0xFFFF_FFFFL;
+            return putLocked(key, value, h);
         } finally {
             writeLock.unlock();
         }
+    }
+
+    /** {@link #putIfAbsentAt}'s general insert, under the lock: any displacement, a full table, a rehash. */
+    private long putLocked(long[] key, long value, long h) {
+        if (find(storage, key, h) >= 0) {
+            return -EXISTS;
+        }
+        if (size >= maxEntries) {
+            return -FULL;
+        }
+        Storage s = storage;
+        if (size + 1 > s.threshold && s.buckets < maxBuckets) {
+            s = rehash(s);
+        }
+        final int at = place(s, key, 0, value, h, true);
+        SIZE.setRelease(this, size + 1);
+        return (long) s.generation << 32 | at & 0xFFFF_FFFFL;
     }
 
     /**

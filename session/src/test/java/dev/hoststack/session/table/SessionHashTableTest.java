@@ -791,6 +791,9 @@ class SessionHashTableTest {
         int[][] phases = {{1, 400, 1_000}, {16, 3_000, 4_000}, {3, 3, 12}, {1, 20_000, 25_000}};
         int op = 0;
         int viaReference = 0;
+        // putIfAbsentAt's two paths: the inline one (home bucket) and the general one (displaced)
+        int home = 0;
+        int displaced = 0;
         for (int[] phase : phases) {
             int max = phase[1];
             int keySpace = phase[2];
@@ -814,6 +817,11 @@ class SessionHashTableTest {
                                 model.size(), context.get());
                     }
                     if (ref >= 0) {
+                        if ((ref & 0x8000_0000L) == 0) {
+                            home++;
+                        } else {
+                            displaced++;
+                        }
                         if (t.valueAt(ref) != v) {
                             fail("reference %s of a new entry names value %s, not %s: %s", Long.toHexString(ref),
                                     t.valueAt(ref), v, context.get());
@@ -851,6 +859,8 @@ class SessionHashTableTest {
             assertThat(t.checkPassingMarks()).as("passing counts and filters at the end of a phase, %s", hint).isNull();
         }
         assertThat(viaReference).as("removals whose reference still named their entry, %s", hint).isGreaterThan(10_000);
+        assertThat(home).as("entries put in their home bucket, %s", hint).isGreaterThan(10_000);
+        assertThat(displaced).as("entries put past their home bucket, %s", hint).isGreaterThan(100);
     }
 
     /** {@code count} distinct random keys of {@code keyWords} words. */
