@@ -314,8 +314,9 @@ public final class ReportGenerator {
                 + "(tables, ratios, charts, targets) and for every implementation alike, because a burst of "
                 + "another build's work inflates an iteration or two and moves the mean far more than the median; "
                 + "a wide range says that happened. JMH's mean and 99.9% confidence interval are in the JSON files. "
-                + "The quick suite runs one fork of 6 iterations of 0.25 s after 2 of warm-up (one-at-a-time "
-                + "lookups and reference costs: 8 × 0.5 s; detach: 7 single shots); `benchmarks/run --full` runs "
+                + "The quick suite runs one fork of 6 iterations of 0.25 s after 2 of warm-up (SYN to accept: after "
+                + "6, since C2 takes about 1 s to settle its cycle; one-at-a-time lookups and reference costs: "
+                + "8 × 0.5 s; detach: 7 single shots); `benchmarks/run --full` runs "
                 + "2 forks of 5 × 1 s after 5 × 1 s of warm-up. B/op is JMH's `gc.alloc.rate.norm` (mean); "
                 + "\"0\" means under 0.05 B/op.");
         p();
