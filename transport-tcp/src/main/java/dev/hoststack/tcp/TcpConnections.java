@@ -139,7 +139,7 @@ final class TcpConnections {
         r[b + PORTS] = SessionKeys.portsWord((int) TCP, f.srcPort, f.dstPort);
         final long sum;
         if (v4) {
-            r[b + ADDR4] = (long) f.srcIp4 << 32 | f.dstIp4 & LOW;
+            r[b + ADDR4] = SessionKeys.ip4AddressWord(f.dstIp4, f.srcIp4);
             sum = SegmentWriter.addressSum4(f.dstIp4, f.srcIp4);
         } else {
             final int a = c << 2;
@@ -255,16 +255,10 @@ final class TcpConnections {
         final int b = c << SHIFT;
         final long ports = rec[b + PORTS];
         if ((rec[b] & IP4_BIT) != 0) {
-            key[0] = rec[b + ADDR4];
-            key[1] = ports;
+            SessionKeys.ip4(key, rec[b + ADDR4], ports);
         } else {
             final int a = c << 2;
-            key[0] = ip6[a];
-            key[1] = ip6[a + 1];
-            key[2] = ip6[a + 2];
-            key[3] = ip6[a + 3];
-            key[4] = ports;
-            key[5] = 0;
+            SessionKeys.ip6(key, ip6[a], ip6[a + 1], ip6[a + 2], ip6[a + 3], ports);
         }
     }
 

@@ -40,20 +40,35 @@ public final class SessionKeys {
         return (long) proto << 32 | (long) (remotePort & 0xFFFF) << 16 | (localPort & 0xFFFF);
     }
 
+    /** The addresses word of an IPv4 key (its first word). */
+    public static long ip4AddressWord(int localIp, int remoteIp) {
+        return (long) remoteIp << 32 | (localIp & 0xFFFF_FFFFL);
+    }
+
     /** Fills an IPv4 key. */
     public static void ip4(long[] key, int proto, int localIp, int localPort, int remoteIp, int remotePort) {
-        key[0] = (long) remoteIp << 32 | (localIp & 0xFFFF_FFFFL);
-        key[1] = portsWord(proto, remotePort, localPort);
+        ip4(key, ip4AddressWord(localIp, remoteIp), portsWord(proto, remotePort, localPort));
+    }
+
+    /** Fills an IPv4 key from its two words ({@link #ip4AddressWord}, {@link #portsWord}). */
+    public static void ip4(long[] key, long addressWord, long portsWord) {
+        key[0] = addressWord;
+        key[IP4_MARKER] = portsWord;
     }
 
     /** Fills an IPv6 key. */
     public static void ip6(long[] key, int proto, long localHi, long localLo, int localPort,
                            long remoteHi, long remoteLo, int remotePort) {
+        ip6(key, localHi, localLo, remoteHi, remoteLo, portsWord(proto, remotePort, localPort));
+    }
+
+    /** Fills an IPv6 key from its addresses and its {@link #portsWord}. */
+    public static void ip6(long[] key, long localHi, long localLo, long remoteHi, long remoteLo, long portsWord) {
         key[0] = localHi;
         key[1] = localLo;
         key[2] = remoteHi;
         key[3] = remoteLo;
-        key[4] = portsWord(proto, remotePort, localPort);
+        key[IP6_MARKER] = portsWord;
         key[5] = 0;
     }
 
