@@ -48,7 +48,9 @@ import java.lang.invoke.VarHandle;
  *       processor issues those reads before the header arrives, and the slot the header names is
  *       already on its way. A hit then costs about one memory access, not two (Java has no prefetch
  *       instruction; a read on a predicted path is the portable way to start one). A miss does not
- *       take that path, so it reads no slot line;</li>
+ *       take that path, so it reads no slot line. An IPv4 table under {@value #SMALL_BUCKETS}
+ *       buckets (under 2 MiB of array, in the caches) skips those reads: there they only lengthen
+ *       the hit;</li>
  *   <li>the branches a lookup takes in the common cases go the same way from one lookup to the
  *       next (nothing depends on where in its bucket a key sits), so the processor overlaps
  *       independent lookups instead of throwing them away on a misprediction. Everything else (a
@@ -413,25 +415,31 @@ public final class SessionHashTable {
         final int bucket = bucketOf(h, buckets);
         final long hdr = (long) WORDS.getAcquire(w, bucket);
         final long m = matches(hdr, tag(h));
-        long found = SessionHandle.INVALID;
-        boolean settled = m == 0;
-        if (!settled) {
+        if (m != 0) {
             // This branch is predicted (a stream of hits takes it), so the processor runs it before
             // the header arrives: the three reads below depend only on the hash and start the
             // bucket's slot lines on their way at once; the slot the header then names is already
-            // coming instead of being a second miss after the header's (see "A lookup").
+            // coming instead of being a second miss after the header's (see "A lookup"). A table
+            // under SMALL_BUCKETS buckets (under 2 MiB) sits in the caches, where those reads only
+            // add instructions to the hit, so it skips them (lines is then 0, never a header: a
+            // header whose tags matched is not 0).
             final int s0 = buckets + bucket * K4;
-            final long lines = w[s0] ^ w[s0 + 7] ^ w[s0 + K4 - 1];
+            final long lines = buckets < SMALL_BUCKETS ? 0 : w[s0] ^ w[s0 + 7] ^ w[s0 + K4 - 1];
             final int p = s0 + S4 * slotOf(m);
             if (w[p] == k0 && w[p + 1] == k1 && lines != hdr) {
-                found = w[p + 2];
-                settled = true;
+                final long found = w[p + 2];
+                VarHandle.acquireFence();
+                if ((long) WORDS.getOpaque(w, bucket) == hdr) {
+                    return found;
+                }
             }
-        }
-        VarHandle.acquireFence();
-        if ((long) WORDS.getOpaque(w, bucket) == hdr && settled
-                && (found != SessionHandle.INVALID || (hdr & filterBit(h)) == 0)) {
-            return found;
+        } else {
+            // no tag matched: absent unless a key with this filter bit passed the bucket. The hit
+            // and the miss each end in their own test of the header, so a hit computes no filter bit
+            VarHandle.acquireFence();
+            if ((long) WORDS.getOpaque(w, bucket) == hdr && (hdr & filterBit(h)) == 0) {
+                return SessionHandle.INVALID;
+            }
         }
         return get4Slow(w, k0, k1, h);
     }

@@ -863,6 +863,42 @@ class SessionHashTableTest {
         assertThat(displaced).as("entries put past their home bucket, %s", hint).isGreaterThan(100);
     }
 
+    /**
+     * {@code get(k0, k1)} reads a bucket's slot lines early only in tables of at least
+     * {@link SessionHashTable#SMALL_BUCKETS} buckets; below that it goes straight to the slot the
+     * header names. Both sides of that bound, filled to 80% (so that many keys live past their home
+     * bucket and take the general path), must answer every present key with its value and every
+     * absent key with INVALID, as {@code get(long[])} does.
+     */
+    @ParameterizedTest(name = "{0} entries")
+    @ValueSource(ints = {1_000, 70_000})
+    void ip4LookupsAnswerTheSameBelowAndAboveTheSmallTableBound(int entries) {
+        SessionHashTable t = new SessionHashTable(SessionKeys.IP4_WORDS, entries, entries);
+        boolean small = entries < 10_000;
+        assertThat(t.buckets() < SessionHashTable.SMALL_BUCKETS)
+                .as("%d buckets for %d entries, against the bound of %d", t.buckets(), entries, SessionHashTable.SMALL_BUCKETS)
+                .isEqualTo(small);
+        for (int n = 0; n < entries; n++) {
+            assertThat(t.putIfAbsent(key4(n), value(n))).as("put of key #%d", n).isEqualTo(SessionHashTable.INSERTED);
+        }
+        assertThat(t.size() * 100L / t.slots()).as("load in percent").isEqualTo(80);
+        for (int n = 0; n < entries; n++) {
+            long[] k = key4(n);
+            long got = t.get(k[0], k[1]);
+            if (got != value(n)) {
+                fail("get(k0, k1) of present key #%d returned %s, expected %s (%d buckets)", n, got, value(n), t.buckets());
+            }
+            assertThat(t.get(k)).as("get(long[]) of present key #%d", n).isEqualTo(value(n));
+        }
+        for (int n = entries; n < 2 * entries; n++) {
+            long[] k = key4(n);
+            long got = t.get(k[0], k[1]);
+            if (got != INVALID) {
+                fail("get(k0, k1) of absent key #%d returned %s, expected INVALID (%d buckets)", n, got, t.buckets());
+            }
+        }
+    }
+
     /** {@code count} distinct random keys of {@code keyWords} words. */
     private static long[][] distinctKeys(int keyWords, int count, SplittableRandom r) {
         long[][] keys = new long[count][];
