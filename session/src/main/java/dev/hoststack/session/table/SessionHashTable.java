@@ -798,7 +798,7 @@ public final class SessionHashTable {
                 w[p + storedWords] = value;
                 publish(w, home, hdr | (long) tag(h) << (8 * slot), true);
                 SIZE.setRelease(this, n + 1);
-                return (long) s.generation << 32 | (home << 3 | slot) & 0xFFFF_FFFFL;
+                return entryRef(s, home << 3 | slot);
             }
             return putLocked(key, value, h);
         } finally {
@@ -820,6 +820,15 @@ public final class SessionHashTable {
         }
         final int at = place(s, key, 0, value, h, true);
         SIZE.setRelease(this, size + 1);
+        return entryRef(s, at);
+    }
+
+    /**
+     * The entry reference {@link #putIfAbsentAt} answers for a key placed at {@code at} of
+     * {@code s} ({@code bucket << 3 | slot}, with {@link #DISPLACED} if past its home bucket): the
+     * array's generation in the high word, {@code at} in the low one; {@link #liveSlot} reads it.
+     */
+    private static long entryRef(Storage s, int at) {
         return (long) s.generation << 32 | at & 0xFFFF_FFFFL;
     }
 
